@@ -1,0 +1,55 @@
+import type { Express } from 'express';
+
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+export interface ExpressVersion {
+  name: string;
+  major: 4 | 5;
+  /** Loaded lazily so the OpenTelemetry instrumentation, when enabled, can patch it. */
+  load(): typeof import('express');
+}
+
+/** Every suite runs on both supported Express majors (peer range `^4.21 || ^5`). */
+export const expressVersions: ExpressVersion[] = [
+  { name: 'express@5', major: 5, load: () => require('express') },
+  { name: 'express@4', major: 4, load: () => require('@ai-teams/express4') },
+];
+
+/** Runs `fn` once per supported Express major inside its own describe block. */
+export function describeExpress(
+  title: string,
+  fn: (createApp: () => Express, version: ExpressVersion) => void,
+): void {
+  for (const version of expressVersions) {
+    describe(`${title} (${version.name})`, () => fn(() => version.load()(), version));
+  }
+}
+
+export interface Listening {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens on an ephemeral loopback port. */
+export function listen(app: Express): Promise<Listening> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1');
+    server.once('error', reject);
+    server.once('listening', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        server,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

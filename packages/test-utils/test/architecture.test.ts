@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+// Import-level rules live in .dependency-cruiser.cjs; this checks the manifests themselves.
+const root = path.resolve(__dirname, '../../..');
+const SDK =
+  /^@opentelemetry\/(sdk-|exporter-|instrumentation|auto-instrumentations-|winston-transport$|context-async-hooks$|resources$)/;
+
+function manifests(
+  dir: string,
+): { name: string; dependencies?: Record<string, string>; private?: boolean }[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => JSON.parse(readFileSync(path.join(root, dir, d.name, 'package.json'), 'utf8')));
+}
+
+describe('workspace manifests', () => {
+  const published = manifests('packages').filter((m) => !m.private);
+
+  it('finds the published packages', () => {
+    assert.ok(published.some((m) => m.name === '@ai-teams/tracking-id'));
+  });
+
+  it('declares SDK packages as runtime dependencies only in @ai-teams/telemetry', () => {
+    for (const m of published) {
+      if (m.name === '@ai-teams/telemetry') continue;
+      const sdk = Object.keys(m.dependencies ?? {}).filter((d) => SDK.test(d));
+      assert.deepEqual(sdk, [], `${m.name} depends on SDK packages at run time`);
+    }
+  });
+
+  it('gives every published package engines >=22.15, exports, types and a files list', () => {
+    for (const m of published as Record<string, unknown>[]) {
+      assert.deepEqual(m.engines, { node: '>=22.15' }, String(m.name));
+      assert.ok(m.exports && m.types && Array.isArray(m.files), String(m.name));
+    }
+  });
+});
+
+describe('published tarballs', () => {
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    it(`${m.name} packs only build output, README, LICENSE and package.json`, () => {
+      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+      const [pack] = JSON.parse(
+        execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+          cwd: dir,
+          encoding: 'utf8',
+        }),
+      ) as { files: { path: string }[] }[];
+      const files = pack!.files.map((f) => f.path);
+      const stray = files.filter(
+        (f) => !/^(dist\/.+\.(js|d\.ts|mjs|d\.mts)|README\.md|LICENSE|package\.json)$/.test(f),
+      );
+      assert.deepEqual(stray, []);
+      for (const required of ['README.md', 'LICENSE', 'package.json'])
+        assert.ok(files.includes(required), `${m.name} lacks ${required}`);
+      assert.ok(
+        files.some((f) => f.startsWith('dist/')),
+        `${m.name} has no build output: run npm run build`,
+      );
+    });
+  }
+});

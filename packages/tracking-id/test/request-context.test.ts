@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { describeExpress, enableTestTracing, type TestTracing } from '@ai-teams/test-utils';
+import { getRequestContext, setRequestContext, trackingId } from '../src';
+
+describeExpress('setRequestContext()', (createApp) => {
+  let tracing: TestTracing;
+  before(() => {
+    tracing = enableTestTracing();
+  });
+  beforeEach(() => tracing.reset());
+
+  it('puts business context on the server span and keeps it for the rest of the request', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.use((_req, _res, next) => {
+      setRequestContext({ user: { id: 'u-1', segment: 'pro' }, session: { id: 's-9' } });
+      next();
+    });
+    a.get('/', async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 1));
+      setRequestContext({ operation: { name: 'list' }, user: { plan: 'team', nested: { no: 1 } } });
+      res.json(getRequestContext());
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.deepEqual(res.body, {
+      user: { id: 'u-1', segment: 'pro', plan: 'team' },
+      session: { id: 's-9' },
+      operation: { name: 'list' },
+    });
+    const [server] = await tracing.serverSpans(res.headers['x-tracking-id']);
+    assert.ok(server);
+    assert.equal(server.attributes['user.id'], 'u-1');
+    assert.equal(server.attributes['user.segment'], 'pro');
+    assert.equal(server.attributes['user.plan'], 'team');
+    assert.equal(server.attributes['session.id'], 's-9');
+    assert.equal(server.attributes['operation.name'], 'list');
+    assert.equal(server.attributes['user.nested'], undefined);
+  });
+
+  it('bounds values: long strings are cut and at most 16 keys per section are kept', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v']));
+      setRequestContext({ workflow: { type: 'x'.repeat(10_000), ...many } });
+      res.json(getRequestContext());
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.equal(res.body.workflow.type.length, 256);
+    assert.equal(Object.keys(res.body.workflow).length, 16);
+  });
+
+  it('returns false and does nothing outside a request', () => {
+    assert.equal(setRequestContext({ user: { id: 'x' } }), false);
+    assert.equal(getRequestContext(), undefined);
+  });
+});

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import request from 'supertest';
+import { describeExpress, enableTestTracing, listen, type TestTracing } from '@ai-teams/test-utils';
+import { getRequestContext, getTrackingId, setRequestContext, trackingId } from '../src';
+
+const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ body, headers: res.headers }));
+      })
+      .on('error', reject);
+  });
+}
+
+describeExpress('trackingId() with the OpenTelemetry SDK', (createApp, version) => {
+  let tracing: TestTracing;
+  before(() => {
+    tracing = enableTestTracing();
+  });
+  beforeEach(() => tracing.reset());
+
+  function app() {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/users/:id', (req, res) => {
+      res.json({ id: req.trackingId, fromContext: getTrackingId(), locals: res.locals.trackingId });
+    });
+    return a;
+  }
+
+  it('returns the server span trace id in X-Tracking-ID and sets tracking.id on that span', async () => {
+    const res = await request(app()).get('/users/7').expect(200);
+    const id = String(res.headers['x-tracking-id']);
+    assert.match(id, /^[0-9a-f]{32}$/);
+    assert.deepEqual(res.body, { id, fromContext: id, locals: id });
+    const [server] = await tracing.serverSpans(id);
+    assert.ok(server, 'a server span with that trace id was exported');
+    assert.equal(server.attributes['tracking.id'], id);
+    const middlewareSpans = (await tracing.spans()).filter((s) => s.kind !== 1);
+    assert.ok(middlewareSpans.length > 0, 'express spans exist');
+    for (const span of middlewareSpans) assert.equal(span.attributes['tracking.id'], undefined);
+  });
+
+  it('keeps the id and request context after a body parser and in a finish listener', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.use(version.load().json());
+    let finishedWith: string | undefined;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    a.post('/work', async (req, res) => {
+      setRequestContext({ user: { id: req.body.user } });
+      await new Promise((r) => setTimeout(r, 1));
+      res.on('finish', () => {
+        finishedWith = getTrackingId();
+        finished();
+      });
+      res.json({ id: getTrackingId(), ctx: getRequestContext() });
+    });
+    const res = await request(a).post('/work').send({ user: 'u-7' }).expect(200);
+    const id = res.headers['x-tracking-id'];
+    assert.deepEqual(res.body, { id, ctx: { user: { id: 'u-7' } } });
+    await done;
+    assert.equal(finishedWith, id);
+  });
+
+  it('returns the caller trace id when traceparent is valid and sampled', async () => {
+    const res = await request(app())
+      .get('/users/1')
+      .set('traceparent', `00-${CALLER_TRACE}-00f067aa0ba902b7-01`)
+      .expect(200);
+    assert.equal(res.headers['x-tracking-id'], CALLER_TRACE);
+    assert.equal((await tracing.serverSpans(CALLER_TRACE)).length, 1);
+  });
+
+  it('returns the caller trace id when traceparent is valid but not sampled', async () => {
+    const res = await request(app())
+      .get('/users/1')
+      .set('traceparent', `00-${CALLER_TRACE}-00f067aa0ba902b7-00`)
+      .expect(200);
+    assert.equal(res.headers['x-tracking-id'], CALLER_TRACE);
+    assert.equal(res.body.fromContext, CALLER_TRACE);
+    assert.equal((await tracing.spans()).length, 0, 'a sampled-out request exports no span');
+  });
+
+  it('ignores a client X-Tracking-ID: the trace id wins', async () => {
+    const forged = 'a'.repeat(32);
+    const res = await request(app()).get('/users/1').set('X-Tracking-ID', forged).expect(200);
+    assert.notEqual(res.headers['x-tracking-id'], forged);
+    assert.equal((await tracing.serverSpans(res.headers['x-tracking-id'])).length, 1);
+  });
+
+  it('continues the same id through a downstream call', async () => {
+    const downstream = createApp();
+    downstream.use(trackingId());
+    downstream.get('/leaf', (req, res) => {
+      res.json({ id: req.trackingId });
+    });
+    const leaf = await listen(downstream);
+    const upstream = createApp();
+    upstream.use(trackingId());
+    upstream.get('/root', async (_req, res) => {
+      const answer = await get(`${leaf.url}/leaf`);
+      res.json({ downstream: JSON.parse(answer.body).id, header: answer.headers['x-tracking-id'] });
+    });
+    const root = await listen(upstream);
+    try {
+      for (const flags of ['01', '00']) {
+        const caller = flags === '01' ? CALLER_TRACE : 'b'.repeat(31) + 'c';
+        const answer = await get(`${root.url}/root`, {
+          traceparent: `00-${caller}-00f067aa0ba902b7-${flags}`,
+        });
+        const body = JSON.parse(answer.body);
+        assert.equal(answer.headers['x-tracking-id'], caller);
+        assert.equal(body.downstream, caller);
+        assert.equal(body.header, caller);
+      }
+      const sampled = await tracing.serverSpans(CALLER_TRACE);
+      assert.equal(sampled.length, 2, 'both services exported a server span in the caller trace');
+      for (const span of sampled) assert.equal(span.attributes['tracking.id'], CALLER_TRACE);
+    } finally {
+      await root.close();
+      await leaf.close();
+    }
+  });
+
+  it('keeps each of 1,000 concurrent requests on its own id across awaits', async function () {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/slow/:n', async (req, res) => {
+      const before = getTrackingId();
+      await new Promise((r) => setTimeout(r, Number(req.params.n) % 7));
+      await Promise.resolve();
+      const after = getTrackingId();
+      res.json({ before, after, own: req.trackingId });
+    });
+    const server = await listen(a);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 100 });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, (_, n) => {
+          const trace = n.toString(16).padStart(32, 'e');
+          return new Promise<{ sent: string; got: Record<string, string>; header: string }>(
+            (resolve, reject) => {
+              http
+                .get(
+                  `${server.url}/slow/${n}`,
+                  { agent, headers: { traceparent: `00-${trace}-00f067aa0ba902b7-01` } },
+                  (res) => {
+                    let body = '';
+                    res.on('data', (c) => (body += c));
+                    res.on('end', () =>
+                      resolve({
+                        sent: trace,
+                        got: JSON.parse(body),
+                        header: String(res.headers['x-tracking-id']),
+                      }),
+                    );
+                  },
+                )
+                .on('error', reject);
+            },
+          );
+        }),
+      );
+      for (const { sent, got, header } of results) {
+        assert.deepEqual(got, { before: sent, after: sent, own: sent });
+        assert.equal(header, sent);
+      }
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+  });
+});

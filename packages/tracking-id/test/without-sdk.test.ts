@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import request from 'supertest';
+import { describeExpress, disableTestTracing } from '@ai-teams/test-utils';
+import { getTrackingId, isTrackingId, trackingId } from '../src';
+
+const VALID = '0af7651916cd43dd8448eb211c80319c';
+
+describeExpress('trackingId() without an SDK', (createApp, version) => {
+  before(() => disableTestTracing());
+
+  function app(options?: Parameters<typeof trackingId>[0]) {
+    const a = createApp();
+    a.use(trackingId(options));
+    a.get('/', (req, res) => {
+      res.json({ id: req.trackingId, ctx: getTrackingId() });
+    });
+    return a;
+  }
+
+  it('generates a W3C-valid random id per request', async () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const res = await request(app()).get('/').expect(200);
+      const id = res.headers['x-tracking-id'];
+      assert.ok(isTrackingId(id), id);
+      assert.equal(res.body.id, id);
+      assert.equal(res.body.ctx, id);
+      ids.add(id);
+    }
+    assert.equal(ids.size, 20);
+  });
+
+  it('uses the trace id of a valid incoming traceparent, sampled or not', async () => {
+    for (const flags of ['00', '01']) {
+      const res = await request(app())
+        .get('/')
+        .set('traceparent', `00-${VALID}-b7ad6b7169203331-${flags}`);
+      assert.equal(res.headers['x-tracking-id'], VALID);
+    }
+  });
+
+  const malformed: Record<string, string> = {
+    'wrong length': `00-${VALID.slice(1)}-b7ad6b7169203331-01`,
+    'upper case': `00-${VALID.toUpperCase()}-b7ad6b7169203331-01`,
+    'version ff': `ff-${VALID}-b7ad6b7169203331-01`,
+    'all-zero trace id': `00-${'0'.repeat(32)}-b7ad6b7169203331-01`,
+    'all-zero span id': `00-${VALID}-0000000000000000-01`,
+    'extra fields on version 00': `00-${VALID}-b7ad6b7169203331-01-extra`,
+    garbage: '\u00ff\u0000not a header at all',
+    'very long': `00-${VALID}-b7ad6b7169203331-01${'-x'.repeat(5000)}`,
+  };
+  for (const [name, header] of Object.entries(malformed)) {
+    it(`ignores a malformed traceparent (${name}) and still answers with a valid id`, async () => {
+      const res = await request(app())
+        .get('/')
+        .set('traceparent', header.replace(/[^\x20-\x7e]/g, '?'))
+        .expect(200);
+      const id = res.headers['x-tracking-id'];
+      assert.ok(isTrackingId(id), `invalid id ${id}`);
+      assert.notEqual(id, VALID);
+    });
+  }
+
+  it('does not reflect a client X-Tracking-ID by default', async () => {
+    const res = await request(app()).get('/').set('X-Tracking-ID', VALID);
+    assert.notEqual(res.headers['x-tracking-id'], VALID);
+  });
+
+  it('accepts a valid client id with trustIncoming, lower-cased', async () => {
+    const res = await request(app({ trustIncoming: true }))
+      .get('/')
+      .set('X-Tracking-ID', VALID.toUpperCase());
+    assert.equal(res.headers['x-tracking-id'], VALID);
+  });
+
+  for (const forged of [
+    '0'.repeat(32),
+    'g'.repeat(32),
+    `${VALID}0`,
+    `${VALID}\r\nSet-Cookie: a=b`,
+    'x'.repeat(10_000),
+    '<script>',
+  ]) {
+    it(`replaces a forged or oversized client id with trustIncoming (${forged.slice(0, 20)}…)`, async () => {
+      const res = await request(app({ trustIncoming: true }))
+        .get('/')
+        .set('X-Tracking-ID', forged.replace(/[\r\n]/g, ' '));
+      const id = res.headers['x-tracking-id'];
+      assert.ok(isTrackingId(id));
+      assert.ok(!forged.toLowerCase().includes(id));
+      assert.equal(res.headers['set-cookie'], undefined);
+    });
+  }
+
+  it('uses a custom header name and generator, validating the generated value', async () => {
+    let calls = 0;
+    const custom = app({
+      header: 'X-Request-Ref',
+      generateId: () => (++calls === 1 ? 'f'.repeat(32) : 'nope'),
+    });
+    const first = await request(custom).get('/');
+    assert.equal(first.headers['x-request-ref'], 'f'.repeat(32));
+    assert.equal(first.headers['x-tracking-id'], undefined);
+    const second = await request(custom).get('/');
+    assert.ok(isTrackingId(second.headers['x-request-ref']));
+    assert.notEqual(second.headers['x-request-ref'], 'nope');
+  });
+
+  it('rejects an invalid header name at start-up with a message naming the option', () => {
+    assert.throws(() => trackingId({ header: 'X Bad\n' }), /option "header"/);
+  });
+
+  it('adds the header to Access-Control-Expose-Headers, merging existing values once', async () => {
+    const a = createApp();
+    a.use((_req, res, next) => {
+      res.setHeader('Access-Control-Expose-Headers', 'ETag, X-Total-Count');
+      next();
+    });
+    a.use(trackingId());
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      res.end();
+    });
+    const res = await request(a).get('/');
+    assert.equal(
+      res.headers['access-control-expose-headers'],
+      'ETag, X-Total-Count, X-Tracking-ID',
+    );
+    const plain = await request(app()).get('/');
+    assert.equal(plain.headers['access-control-expose-headers'], 'X-Tracking-ID');
+    const off = await request(app({ exposeHeader: false })).get('/');
+    assert.equal(off.headers['access-control-expose-headers'], undefined);
+  });
+
+  it('keeps the id after a body parser, timers, promise chains and event emitters', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.use(version.load().json());
+    a.post('/work', (req, res) => {
+      const seen: Record<string, string | undefined> = { handler: getTrackingId() };
+      const emitter = new EventEmitter();
+      setTimeout(() => {
+        seen.timer = getTrackingId();
+        Promise.resolve()
+          .then(() => {
+            seen.promise = getTrackingId();
+            emitter.emit('done');
+          })
+          .catch(() => undefined);
+      }, 1);
+      emitter.on('done', () => {
+        seen.emitter = getTrackingId();
+        res.json({ id: req.trackingId, body: req.body, seen });
+      });
+    });
+    const res = await request(a).post('/work').send({ hello: 'world' }).expect(200);
+    const id = res.headers['x-tracking-id'];
+    assert.deepEqual(res.body, {
+      id,
+      body: { hello: 'world' },
+      seen: { handler: id, timer: id, promise: id, emitter: id },
+    });
+  });
+
+  it('keeps the id in a finish listener added in the chain, and removeListener still works', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    const finished: (string | undefined)[] = [];
+    let done!: () => void;
+    const finishedOnce = new Promise<void>((resolve) => (done = resolve));
+    a.get('/', (_req, res) => {
+      const removed = () => finished.push('removed listener ran');
+      res.on('finish', removed);
+      res.removeListener('finish', removed);
+      res.once('finish', () => {
+        finished.push(getTrackingId());
+        done();
+      });
+      res.end();
+    });
+    const res = await request(a).get('/');
+    await finishedOnce;
+    assert.deepEqual(finished, [res.headers['x-tracking-id']]);
+  });
+
+  it('returns undefined outside a request', () => {
+    assert.equal(getTrackingId(), undefined);
+  });
+});
