@@ -1,5 +1,8 @@
 import type { Express, RequestHandler } from 'express';
 import { setupTracing } from './otel';
+import { errorVariants } from './variants/errors';
+import { loggerVariants } from './variants/logger';
+import { metricsVariants } from './variants/metrics';
 
 export interface Variant {
   name: string;
@@ -9,8 +12,11 @@ export interface Variant {
   create(): Express;
 }
 
-// express is required inside create(), after any instrumentation the variant registers.
-function app(middleware: RequestHandler[] = []): Express {
+/**
+ * The benchmark app: one JSON route. express is required inside, after any instrumentation
+ * the variant registered, so the instrumentation can patch it.
+ */
+export function app(middleware: RequestHandler[] = []): Express {
   const express = require('express') as typeof import('express');
   const a = express();
   for (const m of middleware) a.use(m);
@@ -59,4 +65,7 @@ export const variants: Variant[] = [
       return app([trackingId()]);
     },
   },
+  ...loggerVariants,
+  ...metricsVariants,
+  ...errorVariants,
 ];

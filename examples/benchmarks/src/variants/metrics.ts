@@ -1,0 +1,3 @@
+import type { Variant } from '../variants';
+
+export const metricsVariants: Variant[] = [];
