@@ -1,3 +1,3 @@
-import type { Variant } from '../variants';
+import type { Variant } from '../app';
 
 export const errorVariants: Variant[] = [];
