@@ -1,0 +1,104 @@
+import path from 'node:path';
+
+/** What is kept of a thrown or logged value: bounded strings only. */
+export interface DescribedError {
+  /** `error.type`: the name of the Error (or its class), `UnknownError` for anything else. */
+  type: string;
+  message: string;
+  stack: string | undefined;
+  /** Where the dedup of `recordException` keys: the thrown object, or this description. */
+  key: object;
+  /** The value as thrown, for `errorHandler()` (status, expose, code). */
+  original: unknown;
+}
+
+export interface Limits {
+  maxMessageLength: number;
+  maxStackLength: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxMessageLength: 1024, maxStackLength: 8192 };
+
+export const UNKNOWN_ERROR = 'UnknownError';
+
+export function truncate(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, Math.max(0, max - 1))}…` : value;
+}
+
+export function isError(value: unknown): value is Error {
+  return value instanceof Error;
+}
+
+function errorType(err: Error): string {
+  if (typeof err.name === 'string' && err.name && err.name !== 'Error') return err.name;
+  // A subclass that forgot to set `name` still says what it is through its constructor.
+  const ctor = (err.constructor as { name?: unknown } | undefined)?.name;
+  return typeof ctor === 'string' && ctor && ctor !== 'Object' ? ctor : 'Error';
+}
+
+function messageOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const message = (value as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    try {
+      return JSON.stringify(value) ?? String(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return String(value);
+}
+
+/** Any thrown value — Error, string, plain object, null — as bounded strings. */
+export function describeError(value: unknown, limits: Limits): DescribedError {
+  const stack = isError(value) && typeof value.stack === 'string' ? value.stack : undefined;
+  const described: DescribedError = {
+    type: isError(value) ? errorType(value) : UNKNOWN_ERROR,
+    message: truncate(messageOf(value), limits.maxMessageLength),
+    stack: stack === undefined ? undefined : truncate(stack, limits.maxStackLength),
+    key: {},
+    original: value,
+  };
+  described.key = value !== null && typeof value === 'object' ? value : described;
+  return described;
+}
+
+/** A record that went through `format.errors()` keeps only the stack: its first line names the type. */
+export function describeStack(stack: string, message: string, limits: Limits): DescribedError {
+  const head = /^([A-Za-z_$][\w$]*)(?::|$)/.exec(stack);
+  const described: DescribedError = {
+    type: head?.[1] ?? UNKNOWN_ERROR,
+    message: truncate(message, limits.maxMessageLength),
+    stack: truncate(stack, limits.maxStackLength),
+    key: {},
+    original: undefined,
+  };
+  described.key = described;
+  return described;
+}
+
+export interface Frame {
+  module: string;
+  function?: string;
+  line?: number;
+}
+
+// V8 frames: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (file:…)".
+const FRAME = /^\s*at (?:async )?(?:(.+?) \()?(.+?):(\d+):\d+\)?$/;
+const cwd = process.cwd() + path.sep;
+
+/** The top frame of a V8 stack, file relative to the working directory when under it. */
+export function topFrame(stack: string | undefined): Frame | undefined {
+  if (!stack) return undefined;
+  for (const line of stack.split('\n')) {
+    const m = FRAME.exec(line);
+    if (!m) continue;
+    let file = m[2]!.replace(/^file:\/\//, '');
+    if (file.startsWith(cwd)) file = file.slice(cwd.length);
+    const frame: Frame = { module: file, line: Number(m[3]) };
+    if (m[1]) frame.function = m[1];
+    return frame;
+  }
+  return undefined;
+}

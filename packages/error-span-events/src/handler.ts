@@ -1,0 +1,117 @@
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { DEFAULT_LIMITS, describeError, type DescribedError } from './describe';
+import { DESCRIBED } from './format';
+import { markFailed, recordException, targetSpan, traceIdOf } from './spans';
+import type { ErrorHandlerOptions } from './types';
+
+const DEV_ENVIRONMENTS = new Set(['dev', 'development', 'local']);
+
+/** http-errors' fields, read from whatever was thrown. */
+interface HttpErrorFields {
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  code?: unknown;
+  type?: unknown;
+}
+
+function fieldsOf(value: unknown): HttpErrorFields {
+  return value !== null && typeof value === 'object' ? (value as HttpErrorFields) : {};
+}
+
+/** `err.status` / `err.statusCode` when it is an error status (400–599), else 500. */
+function statusOf(fields: HttpErrorFields): number {
+  const status = Number(fields.status ?? fields.statusCode);
+  return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+}
+
+function trackingIdOf(req: Request, res: Response): string | null {
+  const fromRequest = (req as { trackingId?: unknown }).trackingId ?? res.locals?.trackingId;
+  if (typeof fromRequest === 'string' && fromRequest) return fromRequest;
+  return traceIdOf(targetSpan()) ?? null;
+}
+
+function statusText(status: number): string {
+  return STATUS_CODES[status] ?? 'Error';
+}
+
+function body(
+  error: DescribedError,
+  fields: HttpErrorFields,
+  status: number,
+  trackingId: string | null,
+  dev: boolean,
+) {
+  // http-errors semantics: 4xx messages are for the client, 5xx ones are not (unless expose).
+  const expose = dev || (typeof fields.expose === 'boolean' ? fields.expose : status < 500);
+  const code = fields.code;
+  return {
+    error: {
+      type: expose
+        ? typeof fields.type === 'string'
+          ? fields.type
+          : error.type
+        : statusText(status).replace(/[^A-Za-z]/g, ''),
+      code: expose && (typeof code === 'string' || typeof code === 'number') ? String(code) : null,
+      message: expose ? error.message : statusText(status),
+      ...(dev && error.stack ? { stack: error.stack } : {}),
+    },
+    tracking_id: trackingId,
+  };
+}
+
+/**
+ * Express error-handling middleware: records the error on the active span (exception, and
+ * status ERROR for a 5xx), logs it (5xx at error, 4xx at warn) and answers
+ * `{ error: { type, code, message }, tracking_id }` with `err.status` / `err.statusCode` or 500.
+ */
+export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  const environment =
+    options.environment ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV ?? 'prod';
+  const dev = DEV_ENVIRONMENTS.has(environment.toLowerCase());
+  const logger = options.logger;
+  if (logger && (typeof logger.error !== 'function' || typeof logger.warn !== 'function')) {
+    throw new TypeError(
+      'errorHandler(): option "logger" must have error(message, meta) and warn(message, meta) methods, e.g. a winston logger',
+    );
+  }
+  const limits = {
+    maxMessageLength: options.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
+    maxStackLength: options.maxStackLength ?? DEFAULT_LIMITS.maxStackLength,
+  };
+
+  return function errorHandlerMiddleware(err, req, res, next) {
+    // Too late for our answer: Express's default handler closes the connection.
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const error = describeError(err, limits);
+    const fields = fieldsOf(err);
+    const status = statusOf(fields);
+    const span = targetSpan();
+    if (span) {
+      recordException(span, error);
+      // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
+      if (status >= 500) markFailed(span, error.type, error.message);
+    }
+    const trackingId = trackingIdOf(req, res);
+    if (logger) {
+      const meta = {
+        tracking_id: trackingId,
+        request: { method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
+        response: { status },
+        error: { type: error.type, code: fields.code ?? null, message: error.message, stack: error.stack },
+        [DESCRIBED]: error,
+      };
+      try {
+        if (status >= 500) logger.error(error.message, meta);
+        else logger.warn(error.message, meta);
+      } catch {
+        // A failing logger must not cost the client its answer.
+      }
+    }
+    res.status(status).json(body(error, fields, status, trackingId, dev));
+  };
+}

@@ -1,0 +1,35 @@
+import { captureLines, type LineCapture, type TestTracing } from '@ai-teams/test-utils';
+import { readFileSync } from 'node:fs';
+import winston from 'winston';
+import type { Format } from 'logform';
+
+export type ReadableSpan = Awaited<ReturnType<TestTracing['spans']>>[number];
+
+export interface TestLogger {
+  logger: winston.Logger;
+  capture: LineCapture;
+}
+
+/** A real winston logger writing JSON lines to a capture; `extra` goes before `json()`. */
+export function testLogger(extra?: Format, options: winston.LoggerOptions = {}): TestLogger {
+  const capture = captureLines();
+  const { combine, json } = winston.format;
+  const logger = winston.createLogger({
+    level: 'silly',
+    defaultMeta: { service: 'checkout' },
+    format: extra ? combine(extra, json()) : json(),
+    transports: [new winston.transports.Stream({ stream: capture.stream })],
+    ...options,
+  });
+  return { logger, capture };
+}
+
+/** Events of one name across spans. */
+export function eventsNamed(spans: ReadableSpan[], name: string) {
+  return spans.flatMap((s) => s.events.filter((e) => e.name === name).map((e) => ({ span: s, e })));
+}
+
+/** 1-based line of the first line of `file` that contains `marker`. */
+export function lineOf(file: string, marker: string): number {
+  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+}
