@@ -1,0 +1,150 @@
+import { metrics } from '@opentelemetry/api';
+import { apiVersionOf } from './endpoint';
+import { defaultServiceName } from './labels';
+import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
+import type { BusinessMetricsOptions } from './types';
+import { amount, flag, text } from './validate';
+
+/** One use of an API key: `api_key_usage_total`. */
+export interface ApiKeyUsage {
+  /** The key's id (never the key itself). */
+  apiKeyId: string;
+  clientName: string;
+  /** Route template, e.g. `/api/v1/sessions/:id`. */
+  endpoint: string;
+  success: boolean;
+}
+
+/** One call of an endpoint by a user segment: `endpoint_usage_total`. */
+export interface EndpointUsage {
+  endpoint: string;
+  /** @default taken from the endpoint (`v1`, `v2`, …), else 'none' */
+  apiVersion?: string;
+  /** A small set such as `free`, `pro`, `enterprise`. */
+  userSegment: string;
+}
+
+/** One user action: `user_activity_total`. */
+export interface UserActivity {
+  activityType: string;
+}
+
+/** One workflow run's success rate (0..1): `workflow_success_rate`. */
+export interface WorkflowSuccessRate {
+  workflowType: string;
+  complexityLevel: string;
+  /** Fraction of the workflow's steps that succeeded, 0..1. */
+  rate: number;
+}
+
+/** One AI model call: `ai_requests_total`, `ai_tokens_total`, `ai_cost_total`. */
+export interface AiRequest {
+  model: string;
+  provider: string;
+  /** Token counts by type (`input`, `output` by default); each >= 0. */
+  tokens?: Record<string, number>;
+  /** Cost in US dollars, >= 0. */
+  cost?: number;
+}
+
+/** The recorders `businessMetrics()` returns. Each validates first and records all or nothing. */
+export interface BusinessMetrics {
+  recordApiKeyUsage(usage: ApiKeyUsage): void;
+  recordEndpointUsage(usage: EndpointUsage): void;
+  recordUserActivity(activity: UserActivity): void;
+  recordWorkflowSuccessRate(run: WorkflowSuccessRate): void;
+  recordAiRequest(call: AiRequest): void;
+}
+
+/** Typed recorders for the plan's business and AI metrics. */
+export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessMetrics {
+  const serviceName = options.serviceName ?? defaultServiceName();
+  const tokenTypes = new Set(options.tokenTypes ?? ['input', 'output']);
+  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
+    METER_NAME,
+    METER_VERSION,
+  );
+  const apiKeyUsage = meter.createCounter(METRIC.apiKeyUsage, {
+    description: 'API key uses, by key id, client, endpoint and success.',
+  });
+  const endpointUsage = meter.createCounter(METRIC.endpointUsage, {
+    description: 'Endpoint calls by user segment.',
+  });
+  const userActivity = meter.createCounter(METRIC.userActivity, {
+    description: 'User actions by activity type.',
+  });
+  const workflowSuccessRate = meter.createHistogram(METRIC.workflowSuccessRate, {
+    description: 'Success rate (0..1) of each workflow run.',
+    advice: { explicitBucketBoundaries: SUCCESS_RATE_BUCKETS },
+  });
+  const aiRequests = meter.createCounter(METRIC.aiRequests, {
+    description: 'AI model requests, by model and provider.',
+  });
+  const aiTokens = meter.createCounter(METRIC.aiTokens, {
+    description: 'AI tokens used, by model and token type.',
+  });
+  const aiCost = meter.createCounter(METRIC.aiCost, {
+    description: 'AI cost in US dollars, by model.',
+  });
+
+  return {
+    recordApiKeyUsage(usage) {
+      const fn = 'recordApiKeyUsage()';
+      apiKeyUsage.add(1, {
+        api_key_id: text(fn, 'apiKeyId', usage?.apiKeyId),
+        client_name: text(fn, 'clientName', usage.clientName),
+        service_name: serviceName,
+        endpoint: text(fn, 'endpoint', usage.endpoint),
+        success: String(flag(fn, 'success', usage.success)),
+      });
+    },
+    recordEndpointUsage(usage) {
+      const fn = 'recordEndpointUsage()';
+      const endpoint = text(fn, 'endpoint', usage?.endpoint);
+      const apiVersion =
+        usage.apiVersion === undefined
+          ? apiVersionOf(endpoint)
+          : text(fn, 'apiVersion', usage.apiVersion);
+      endpointUsage.add(1, {
+        service_name: serviceName,
+        endpoint,
+        api_version: apiVersion,
+        user_segment: text(fn, 'userSegment', usage.userSegment),
+      });
+    },
+    recordUserActivity(activity) {
+      userActivity.add(1, {
+        activity_type: text('recordUserActivity()', 'activityType', activity?.activityType),
+        service_name: serviceName,
+      });
+    },
+    recordWorkflowSuccessRate(run) {
+      const fn = 'recordWorkflowSuccessRate()';
+      const attributes = {
+        workflow_type: text(fn, 'workflowType', run?.workflowType),
+        complexity_level: text(fn, 'complexityLevel', run.complexityLevel),
+      };
+      workflowSuccessRate.record(amount(fn, 'rate', run.rate, 1), attributes);
+    },
+    recordAiRequest(call) {
+      const fn = 'recordAiRequest()';
+      const model = text(fn, 'model', call?.model);
+      const provider = text(fn, 'provider', call.provider);
+      if (call.tokens !== undefined && (typeof call.tokens !== 'object' || call.tokens === null)) {
+        throw new TypeError(`${fn}: "tokens" must be an object such as { input: 10, output: 20 }`);
+      }
+      const tokens = Object.entries(call.tokens ?? {}).map(([type, count]) => {
+        if (!tokenTypes.has(type)) {
+          throw new TypeError(
+            `${fn}: unknown token type "tokens.${type}"; accepted: ${[...tokenTypes].join(', ')} (option "tokenTypes")`,
+          );
+        }
+        return [type, amount(fn, `tokens.${type}`, count)] as const;
+      });
+      const cost = call.cost === undefined ? undefined : amount(fn, 'cost', call.cost);
+      aiRequests.add(1, { model, provider });
+      for (const [type, count] of tokens) aiTokens.add(count, { model, token_type: type });
+      if (cost !== undefined) aiCost.add(cost, { model });
+    },
+  };
+}

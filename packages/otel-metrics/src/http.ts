@@ -1,0 +1,163 @@
+import { metrics, type Attributes, type UpDownCounter } from '@opentelemetry/api';
+import type { Request, RequestHandler, Response } from 'express';
+import { apiVersionOf, endpointOf, methodOf } from './endpoint';
+import { defaultServiceName } from './labels';
+import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
+import type { HttpMetricsOptions } from './types';
+
+const DEFAULT_OPTIONS = {
+  ignore: [] as (string | RegExp)[],
+  trackingIdLabel: false,
+  now: () => performance.now(),
+};
+
+// Attribute objects of active_requests, one per endpoint; bounded like the endpoints are.
+const MAX_CACHED = 1000;
+
+/** Status of a response whose connection closed before it finished: nginx's "client closed". */
+export const CLIENT_CLOSED = 499;
+
+interface RouteState {
+  route: unknown;
+  endpoint: string;
+  active: Attributes;
+}
+
+function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | undefined {
+  if (ignore.length === 0) return undefined;
+  const exact = new Set(ignore.filter((i): i is string => typeof i === 'string'));
+  const patterns = ignore.filter((i): i is RegExp => i instanceof RegExp);
+  return (req) => {
+    const path = req.path;
+    return exact.has(path) || patterns.some((p) => p.test(path));
+  };
+}
+
+/**
+ * Express middleware recording the RED metrics of every request: `request_count`,
+ * `request_duration_seconds`, `request_errors_total` and `active_requests`, labelled by the
+ * route template (never the raw path). Mount it before the routes.
+ */
+export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
+  const o = { ...DEFAULT_OPTIONS, ...options };
+  for (const i of o.ignore) {
+    if (typeof i !== 'string' && !(i instanceof RegExp)) {
+      throw new TypeError('httpMetrics(): option "ignore" must hold path strings or RegExps');
+    }
+  }
+  const serviceName = o.serviceName ?? defaultServiceName();
+  const meter = (o.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME, METER_VERSION);
+  const requests = meter.createCounter(METRIC.requestCount, {
+    description: 'HTTP requests handled, by route template and status code.',
+  });
+  const duration = meter.createHistogram(METRIC.requestDuration, {
+    description: 'HTTP request duration, from the middleware to the end of the response.',
+    unit: 's',
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+  });
+  const errors = meter.createCounter(METRIC.requestErrors, {
+    description: 'HTTP requests answered with a 5xx status (thrown errors included).',
+  });
+  const active: UpDownCounter = meter.createUpDownCounter(METRIC.activeRequests, {
+    description: 'HTTP requests in progress; endpoint "unmatched" until a route matches.',
+  });
+
+  const isIgnored = ignorer(o.ignore);
+  const now = o.now;
+  const userId = o.userIdLabel;
+  const trackingIdLabel = o.trackingIdLabel;
+  const activeAttributes = new Map<string, Attributes>();
+  const activeOf = (endpoint: string): Attributes => {
+    let attributes = activeAttributes.get(endpoint);
+    if (!attributes) {
+      attributes = { service_name: serviceName, endpoint };
+      if (activeAttributes.size < MAX_CACHED) activeAttributes.set(endpoint, attributes);
+    }
+    return attributes;
+  };
+
+  // Express assigns req.route when a route matches, while req.baseUrl is still that router's
+  // mount (it is restored on the way out, e.g. before an error reaches the final handler).
+  // An accessor sees the assignment: the endpoint is right even for errors, and the request
+  // moves from the "unmatched" active series to its route's at that moment.
+  function trackRoute(req: Request, state: RouteState): void {
+    Object.defineProperty(req, 'route', {
+      configurable: true,
+      enumerable: true,
+      get: () => state.route,
+      set(route: { path?: string }) {
+        state.route = route;
+        const endpoint = endpointOf(req.baseUrl, route);
+        if (endpoint === state.endpoint) return;
+        const next = activeOf(endpoint);
+        active.add(-1, state.active);
+        active.add(1, next);
+        state.endpoint = endpoint;
+        state.active = next;
+      },
+    });
+  }
+
+  function record(req: Request, res: Response, state: RouteState, start: number): void {
+    active.add(-1, state.active);
+    const finished = res.writableFinished;
+    const status = finished || res.headersSent ? res.statusCode : CLIENT_CLOSED;
+    const endpoint = state.endpoint;
+    const method = methodOf(req.method);
+    const statusCode = String(status);
+    duration.record((now() - start) / 1000, { service_name: serviceName, endpoint, method });
+    const attributes: Attributes = {
+      service_name: serviceName,
+      endpoint,
+      method,
+      status_code: statusCode,
+      api_version: apiVersionOf(endpoint),
+    };
+    if (trackingIdLabel) attributes.tracking_id = req.trackingId ?? 'none';
+    if (userId) attributes.user_id = userId(req) ?? 'none';
+    requests.add(1, attributes);
+    if (status >= 500) {
+      const errorAttributes: Attributes = {
+        service_name: serviceName,
+        endpoint,
+        method,
+        error_type: statusCode,
+        status_code: statusCode,
+      };
+      if (trackingIdLabel) errorAttributes.tracking_id = attributes.tracking_id;
+      if (userId) errorAttributes.user_id = attributes.user_id;
+      errors.add(1, errorAttributes);
+    }
+  }
+
+  return function httpMetricsMiddleware(req, res, next) {
+    if (isIgnored?.(req)) {
+      next();
+      return;
+    }
+    const start = now();
+    // Mounted on a route itself (`app.get(path, httpMetrics(), handler)`): already matched.
+    const endpoint = req.route ? endpointOf(req.baseUrl, req.route) : UNMATCHED;
+    const state: RouteState = { route: req.route, endpoint, active: activeOf(endpoint) };
+    active.add(1, state.active);
+    trackRoute(req, state);
+    const done = () => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      record(req, res, state, start);
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    next();
+  };
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by @ai-teams/tracking-id; read by `httpMetrics({ trackingIdLabel: true })`. */
+      trackingId?: string;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { RequiredLabelsOptions } from './types';
+
+/** The plan's default project label. */
+export const DEFAULT_PROJECT = 'starmates-ai-team';
+
+export interface RequiredLabels {
+  environment: string;
+  project: string;
+  service: string;
+}
+
+const env = (name: string) => {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+};
+
+/** `OTEL_SERVICE_NAME`, else `unknown_service` (the OpenTelemetry fallback). */
+export function defaultServiceName(): string {
+  return env('OTEL_SERVICE_NAME') ?? 'unknown_service';
+}
+
+/** Resolves the required labels from options, then the environment, then defaults. */
+export function requiredLabels(options: RequiredLabelsOptions = {}): RequiredLabels {
+  return {
+    environment:
+      options.environment ?? env('DEPLOYMENT_ENVIRONMENT') ?? env('ENVIRONMENT') ?? 'development',
+    project: options.project ?? env('PROJECT') ?? DEFAULT_PROJECT,
+    service: options.serviceName ?? defaultServiceName(),
+  };
+}
+
+/**
+ * Resource attributes that make every exported series carry `environment`, `project` and
+ * `service`: the literal names (for Prometheus constant labels) plus the standard
+ * `service.name` and `deployment.environment.name`. @ai-teams/telemetry puts the same
+ * attributes on its OTLP metrics resource.
+ */
+export function metricsResourceAttributes(
+  options: RequiredLabelsOptions = {},
+): Record<string, string> {
+  const labels = requiredLabels(options);
+  return {
+    'service.name': labels.service,
+    'deployment.environment.name': labels.environment,
+    environment: labels.environment,
+    project: labels.project,
+    service: labels.service,
+  };
+}

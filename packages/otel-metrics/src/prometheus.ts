@@ -1,0 +1,79 @@
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { RequestHandler } from 'express';
+import { metricsResourceAttributes } from './labels';
+import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
+
+/** Default series per metric: 11 metrics x 500 stays far below a 10k free-tier budget. */
+export const DEFAULT_CARDINALITY_LIMIT = 500;
+
+/** The resource attributes that become labels on every series. */
+const CONSTANT_LABELS = /^(environment|project|service)$/;
+
+function checkLimit(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2) {
+    throw new RangeError(
+      `prometheusMetrics(): option "${name}" must be an integer >= 2 (series per metric, overflow included), got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A Prometheus reader whose default cardinality limit is ours, not the SDK's 2000. */
+class BoundedPrometheusExporter extends PrometheusExporter {
+  constructor(private readonly limit: number) {
+    // Scope labels (otel_scope_version) would change every series on each release of this package.
+    super({
+      preventServerStart: true,
+      withResourceConstantLabels: CONSTANT_LABELS,
+      withoutScopeInfo: true,
+    });
+  }
+
+  override selectCardinalityLimit(): number {
+    return this.limit;
+  }
+}
+
+/**
+ * A MeterProvider read by the Prometheus exporter, and an Express handler serving its text
+ * format: `app.get('/metrics', handler)`. No second port. Every series carries `environment`,
+ * `project` and `service`; every metric keeps at most `cardinalityLimit` series.
+ */
+export function prometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
+  const limit = checkLimit(
+    'cardinalityLimit',
+    options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
+  );
+  // A view matching an instrument replaces the reader's default, so overrides are views.
+  const views: ViewOptions[] = Object.entries(options.cardinalityLimits ?? {}).map(
+    ([instrumentName, value]) => ({
+      instrumentName,
+      aggregationCardinalityLimit: checkLimit(`cardinalityLimits.${instrumentName}`, value),
+    }),
+  );
+  const exporter = new BoundedPrometheusExporter(limit);
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      ...options.resourceAttributes,
+      ...metricsResourceAttributes(options),
+    }),
+  );
+  const meterProvider = new MeterProvider({ resource, views, readers: [exporter] });
+  if (options.global) metrics.setGlobalMeterProvider(meterProvider);
+
+  const handler: RequestHandler = function prometheusMetricsHandler(req, res) {
+    exporter.getMetricsRequestHandler(req, res);
+  };
+  return {
+    meterProvider,
+    handler,
+    exporter,
+    async shutdown() {
+      if (options.global && metrics.getMeterProvider() === meterProvider) metrics.disable();
+      await meterProvider.shutdown();
+    },
+  };
+}

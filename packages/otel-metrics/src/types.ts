@@ -1,0 +1,118 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { MeterProvider as SdkMeterProvider } from '@opentelemetry/sdk-metrics';
+import type { Request, RequestHandler } from 'express';
+
+/** The plan's required labels, carried by every exported series. */
+export interface RequiredLabelsOptions {
+  /**
+   * Service name: the `service` label (and `service.name`).
+   * @default process.env.OTEL_SERVICE_NAME, else 'unknown_service'
+   */
+  serviceName?: string;
+  /**
+   * Deployment environment: the `environment` label.
+   * @default process.env.DEPLOYMENT_ENVIRONMENT, else process.env.ENVIRONMENT, else 'development'
+   */
+  environment?: string;
+  /**
+   * Project: the `project` label.
+   * @default process.env.PROJECT, else 'starmates-ai-team'
+   */
+  project?: string;
+}
+
+/** Options of `httpMetrics()`. */
+export interface HttpMetricsOptions {
+  /**
+   * Where the instruments come from (e.g. `prometheusMetrics().meterProvider`).
+   * @default the global provider (`metrics.getMeterProvider()` of `@opentelemetry/api`)
+   */
+  meterProvider?: MeterProvider;
+  /**
+   * The `service_name` label.
+   * @default process.env.OTEL_SERVICE_NAME, else 'unknown_service'
+   */
+  serviceName?: string;
+  /**
+   * Requests not measured: exact paths (`'/health'`) or patterns, tested against `req.path`.
+   * @default []
+   */
+  ignore?: (string | RegExp)[];
+  /**
+   * Opt-in: add a `tracking_id` label (from `req.trackingId`, set by @ai-teams/tracking-id)
+   * to `request_count` and `request_errors_total`. One series per request: read the README
+   * on cardinality first.
+   * @default false
+   */
+  trackingIdLabel?: boolean;
+  /**
+   * Opt-in: add a `user_id` label from this function to `request_count` and
+   * `request_errors_total`. One series per user: read the README on cardinality first.
+   * @default undefined (no user_id label)
+   */
+  userIdLabel?: (req: Request) => string | undefined;
+  /**
+   * Monotonic clock in milliseconds.
+   * @default performance.now
+   */
+  now?: () => number;
+}
+
+/** Options of `businessMetrics()`. */
+export interface BusinessMetricsOptions {
+  /**
+   * Where the instruments come from.
+   * @default the global provider (`metrics.getMeterProvider()` of `@opentelemetry/api`)
+   */
+  meterProvider?: MeterProvider;
+  /**
+   * The `service_name` label of `api_key_usage_total`, `endpoint_usage_total` and
+   * `user_activity_total`.
+   * @default process.env.OTEL_SERVICE_NAME, else 'unknown_service'
+   */
+  serviceName?: string;
+  /**
+   * Accepted `token_type` values of `ai_tokens_total` (keys of `recordAiRequest`'s `tokens`).
+   * @default ['input', 'output']
+   */
+  tokenTypes?: string[];
+}
+
+/** Options of `prometheusMetrics()`. */
+export interface PrometheusMetricsOptions extends RequiredLabelsOptions {
+  /**
+   * Most series (attribute sets) one metric keeps; further ones are added up in a single
+   * `otel_metric_overflow="true"` series. Applies to every instrument of the provider.
+   * @default 500
+   */
+  cardinalityLimit?: number;
+  /**
+   * Per-metric overrides of `cardinalityLimit`, by instrument name (`{ request_count: 1000 }`).
+   * @default {}
+   */
+  cardinalityLimits?: Record<string, number>;
+  /**
+   * Also register the provider as the global MeterProvider, so `httpMetrics()` and
+   * `businessMetrics()` without a `meterProvider` option use it.
+   * @default false
+   */
+  global?: boolean;
+  /**
+   * More resource attributes (shown on `target_info`, not as labels).
+   * @default {}
+   */
+  resourceAttributes?: Record<string, string>;
+}
+
+/** What `prometheusMetrics()` returns. */
+export interface PrometheusMetrics {
+  /** Pass it to `httpMetrics({ meterProvider })` and `businessMetrics({ meterProvider })`. */
+  meterProvider: SdkMeterProvider;
+  /** Express handler answering the Prometheus text format: `app.get('/metrics', handler)`. */
+  handler: RequestHandler;
+  /** The underlying reader (no server of its own). */
+  exporter: PrometheusExporter;
+  /** Shuts the provider down (and unregisters it globally when `global` registered it). */
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+/** Input checks of the business recorders: they throw before anything is recorded. */
+
+export function text(fn: string, field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${fn}: "${field}" must be a non-empty string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function flag(fn: string, field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`${fn}: "${field}" must be a boolean, got ${describe(value)}`);
+  }
+  return value;
+}
+
+export function amount(fn: string, field: string, value: unknown, max = Infinity): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new TypeError(`${fn}: "${field}" must be a number, got ${describe(value)}`);
+  }
+  if (value < 0 || value > max || !Number.isFinite(value)) {
+    const range = max === Infinity ? 'a finite number >= 0' : `between 0 and ${max}`;
+    throw new RangeError(`${fn}: "${field}" must be ${range}, got ${value}`);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
+}

@@ -1,0 +1,42 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { parsePrometheus, type PromText } from '@ai-teams/test-utils';
+import { httpMetrics, prometheusMetrics, type HttpMetricsOptions } from '../src';
+import type { PrometheusMetrics, PrometheusMetricsOptions } from '../src';
+
+export const LABELS = { environment: 'test', project: 'proj', serviceName: 'svc' };
+
+export interface MetricsApp {
+  app: Express;
+  prom: PrometheusMetrics;
+  /** GET /metrics through the real handler, parsed. */
+  scrape(): Promise<PromText>;
+}
+
+/** An app with httpMetrics() first and the real Prometheus handler at /metrics (ignored). */
+export function metricsApp(
+  createApp: () => Express,
+  options: HttpMetricsOptions = {},
+  promOptions: PrometheusMetricsOptions = {},
+): MetricsApp {
+  const prom = prometheusMetrics({ ...LABELS, ...promOptions });
+  const app = createApp();
+  app.set('env', 'test'); // finalhandler stays quiet about the errors the tests throw
+  app.use(
+    httpMetrics({
+      meterProvider: prom.meterProvider,
+      serviceName: 'svc',
+      ignore: ['/metrics'],
+      ...options,
+    }),
+  );
+  app.get('/metrics', prom.handler);
+  return {
+    app,
+    prom,
+    scrape: async () => {
+      const res = await request(app).get('/metrics').expect(200);
+      return parsePrometheus(res.text);
+    },
+  };
+}

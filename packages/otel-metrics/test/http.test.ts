@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import request from 'supertest';
+import { describeExpress, listen } from '@ai-teams/test-utils';
+import { DURATION_BUCKETS } from '../src';
+import { metricsApp } from './helpers';
+
+const SVC = { service_name: 'svc' };
+
+describeExpress('httpMetrics()', (createApp, version) => {
+  const express = () => version.load();
+
+  it('exposes request_count_total, request_duration_seconds and active_requests with their labels', async () => {
+    const m = metricsApp(createApp);
+    m.app.get('/api/v1/sessions/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    await request(m.app).get('/api/v1/sessions/1').expect(200);
+    await request(m.app).get('/api/v1/sessions/2').expect(200);
+    const text = await m.scrape();
+
+    assert.equal(text.types.request_count_total, 'counter');
+    assert.deepEqual(text.find('request_count_total')[0]!.labels, {
+      service_name: 'svc',
+      endpoint: '/api/v1/sessions/:id',
+      method: 'GET',
+      status_code: '200',
+      api_version: 'v1',
+      environment: 'test',
+      project: 'proj',
+      service: 'svc',
+    });
+    assert.equal(text.value('request_count_total', { endpoint: '/api/v1/sessions/:id' }), 2);
+
+    assert.equal(text.types.request_duration_seconds, 'histogram');
+    assert.equal(text.units.request_duration_seconds, 's');
+    const buckets = text.find('request_duration_seconds_bucket');
+    assert.deepEqual(
+      buckets.map((b) => b.labels.le),
+      [...DURATION_BUCKETS.map(String), '+Inf'],
+    );
+    assert.deepEqual(Object.keys(buckets[0]!.labels).sort(), [
+      'endpoint',
+      'environment',
+      'le',
+      'method',
+      'project',
+      'service',
+      'service_name',
+    ]);
+    assert.equal(text.value('request_duration_seconds_count', SVC), 2);
+    assert.equal(buckets.at(-1)!.value, 2);
+    assert.ok(text.value('request_duration_seconds_sum', SVC) > 0);
+
+    assert.equal(text.types.active_requests, 'gauge');
+    assert.deepEqual(
+      text.find('active_requests').map((s) => [s.labels.endpoint, s.value]),
+      [
+        ['unmatched', 0],
+        ['/api/v1/sessions/:id', 0],
+      ],
+    );
+    assert.deepEqual(text.find('request_errors_total'), [], 'no error series without errors');
+    await m.prom.shutdown();
+  });
+
+  it('builds the endpoint from nested router mounts and route params', async () => {
+    const m = metricsApp(createApp);
+    const api = express().Router();
+    const sessions = express().Router();
+    sessions.get('/:id/steps/:step', (_req, res) => {
+      res.send('ok');
+    });
+    sessions.get('/', (_req, res) => {
+      res.send('list');
+    });
+    api.use('/sessions', sessions);
+    m.app.use('/api/v2', api);
+    await request(m.app).get('/api/v2/sessions/abc/steps/7').expect(200);
+    await request(m.app).get('/api/v2/sessions/').expect(200);
+    const text = await m.scrape();
+    assert.deepEqual(
+      text.find('request_count_total').map((s) => [s.labels.endpoint, s.labels.api_version]),
+      [
+        ['/api/v2/sessions/:id/steps/:step', 'v2'],
+        ['/api/v2/sessions', 'v2'],
+      ],
+    );
+    await m.prom.shutdown();
+  });
+
+  it('reports a regex route by its pattern and an unversioned route as api_version none', async () => {
+    const m = metricsApp(createApp);
+    m.app.get(/^\/files\/(\d+)$/, (_req, res) => {
+      res.send('file');
+    });
+    await request(m.app).get('/files/123').expect(200);
+    await request(m.app).get('/files/456').expect(200);
+    const text = await m.scrape();
+    const [sample, ...rest] = text.find('request_count_total');
+    assert.equal(rest.length, 0);
+    assert.equal(sample!.labels.endpoint, 'regex(^\\/files\\/(\\d+)$)');
+    assert.equal(sample!.labels.api_version, 'none');
+    assert.equal(sample!.value, 2);
+    await m.prom.shutdown();
+  });
+
+  it('records 404s under endpoint "unmatched", never the raw path', async () => {
+    const m = metricsApp(createApp);
+    await request(m.app).get('/no/such/path/1').expect(404);
+    await request(m.app).post('/other/2').expect(404);
+    const text = await m.scrape();
+    assert.deepEqual(
+      text.find('request_count_total').map((s) => [s.labels.endpoint, s.labels.method, s.value]),
+      [
+        ['unmatched', 'GET', 1],
+        ['unmatched', 'POST', 1],
+      ],
+    );
+    assert.ok(!text.samples.some((s) => /no\/such|other/.test(JSON.stringify(s.labels))));
+    await m.prom.shutdown();
+  });
+
+  it('labels HEAD with the GET route and answers OPTIONS as unmatched', async () => {
+    const m = metricsApp(createApp);
+    m.app.get('/items/:id', (_req, res) => {
+      res.send('item');
+    });
+    await request(m.app).head('/items/1').expect(200);
+    await request(m.app).options('/items/1').expect(200);
+    const text = await m.scrape();
+    assert.equal(text.value('request_count_total', { method: 'HEAD', endpoint: '/items/:id' }), 1);
+    assert.equal(
+      text.value('request_count_total', { method: 'OPTIONS', endpoint: 'unmatched' }),
+      1,
+    );
+    await m.prom.shutdown();
+  });
+
+  it('counts a throwing handler and next(err) as errors under their route', async () => {
+    const m = metricsApp(createApp);
+    const router = express().Router();
+    router.get('/boom/:id', () => {
+      throw new Error('boom');
+    });
+    router.get('/next/:id', (_req, _res, next) => next(new Error('passed')));
+    router.get('/unavailable', (_req, res) => {
+      res.status(503).send('later');
+    });
+    router.get('/bad', (_req, res) => {
+      res.status(400).send('bad');
+    });
+    m.app.use('/api/v1', router);
+    await request(m.app).get('/api/v1/boom/1').expect(500);
+    await request(m.app).get('/api/v1/next/2').expect(500);
+    await request(m.app).get('/api/v1/unavailable').expect(503);
+    await request(m.app).get('/api/v1/bad').expect(400);
+    const text = await m.scrape();
+    assert.equal(text.types.request_errors_total, 'counter');
+    for (const endpoint of ['/api/v1/boom/:id', '/api/v1/next/:id']) {
+      const [sample, ...more] = text.find('request_errors_total', { endpoint });
+      assert.equal(more.length, 0);
+      assert.equal(sample!.value, 1);
+      assert.deepEqual(sample!.labels, {
+        service_name: 'svc',
+        endpoint,
+        method: 'GET',
+        error_type: '500',
+        status_code: '500',
+        environment: 'test',
+        project: 'proj',
+        service: 'svc',
+      });
+    }
+    assert.equal(
+      text.value('request_errors_total', { endpoint: '/api/v1/unavailable', error_type: '503' }),
+      1,
+    );
+    assert.equal(text.find('request_errors_total', { endpoint: '/api/v1/bad' }).length, 0);
+    assert.equal(
+      text.value('request_count_total', { endpoint: '/api/v1/bad', status_code: '400' }),
+      1,
+    );
+    for (const s of text.find('active_requests')) assert.equal(s.value, 0, s.labels.endpoint);
+    await m.prom.shutdown();
+  });
+
+  it('counts an aborted request once, as status 499, and active_requests returns to 0', async () => {
+    const m = metricsApp(createApp);
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    let closed!: () => void;
+    const closing = new Promise<void>((resolve) => (closed = resolve));
+    let removed = -1;
+    m.app.get('/slow/:id', (_req, res) => {
+      const before = res.listenerCount('finish');
+      res.on('close', () => {
+        removed = before - res.listenerCount('finish');
+        closed();
+      });
+      arrived();
+    });
+    const server = await listen(m.app);
+    const req = http.get(`${server.url}/slow/1`);
+    req.on('error', () => undefined);
+    await arrival;
+    const during = await m.scrape();
+    assert.equal(during.value('active_requests', { endpoint: '/slow/:id' }), 1);
+    req.destroy();
+    await closing;
+    const after = await m.scrape();
+    assert.equal(after.value('active_requests', { endpoint: '/slow/:id' }), 0);
+    assert.equal(after.value('active_requests', { endpoint: 'unmatched' }), 0);
+    assert.equal(
+      after.value('request_count_total', { endpoint: '/slow/:id', status_code: '499' }),
+      1,
+    );
+    assert.equal(after.find('request_count_total', { endpoint: '/slow/:id' }).length, 1);
+    assert.equal(after.find('request_errors_total').length, 0);
+    assert.equal(removed, 1, 'the finish listener was removed');
+    await server.close();
+    await m.prom.shutdown();
+  });
+
+  it('skips ignored paths and strings or patterns', async () => {
+    const m = metricsApp(createApp, { ignore: ['/metrics', '/health', /^\/internal\//] });
+    m.app.get('/health', (_req, res) => {
+      res.send('ok');
+    });
+    m.app.get('/internal/:x', (_req, res) => {
+      res.send('ok');
+    });
+    m.app.get('/work', (_req, res) => {
+      res.send('ok');
+    });
+    await request(m.app).get('/health').expect(200);
+    await request(m.app).get('/internal/a').expect(200);
+    await request(m.app).get('/work').expect(200);
+    const text = await m.scrape();
+    assert.deepEqual(
+      text.find('request_count_total').map((s) => s.labels.endpoint),
+      ['/work'],
+    );
+    await m.prom.shutdown();
+  });
+
+  it('knows its endpoint when mounted on the route itself', async () => {
+    const prom = (await import('../src')).prometheusMetrics({ serviceName: 'svc' });
+    const { httpMetrics } = await import('../src');
+    const app = createApp();
+    app.get('/only/:id', httpMetrics({ meterProvider: prom.meterProvider }), (_req, res) => {
+      res.send('ok');
+    });
+    app.get('/metrics', prom.handler);
+    await request(app).get('/only/3').expect(200);
+    const text = (await import('@ai-teams/test-utils')).parsePrometheus(
+      (await request(app).get('/metrics')).text,
+    );
+    assert.equal(text.value('request_count_total', { endpoint: '/only/:id' }), 1);
+    assert.equal(text.find('active_requests', { endpoint: 'unmatched' }).length, 0);
+    await prom.shutdown();
+  });
+
+  it('adds tracking_id and user_id labels only when asked to', async () => {
+    const m = metricsApp(createApp, {
+      trackingIdLabel: true,
+      userIdLabel: (req) => req.get('x-user'),
+    });
+    m.app.use((req, _res, next) => {
+      req.trackingId = 'a'.repeat(32);
+      next();
+    });
+    m.app.get('/me', (_req, res) => {
+      res.send('me');
+    });
+    await request(m.app).get('/me').set('x-user', 'u-1').expect(200);
+    const text = await m.scrape();
+    const [sample] = text.find('request_count_total');
+    assert.equal(sample!.labels.tracking_id, 'a'.repeat(32));
+    assert.equal(sample!.labels.user_id, 'u-1');
+    assert.equal(text.find('request_duration_seconds_count')[0]!.labels.user_id, undefined);
+    await m.prom.shutdown();
+  });
+});
