@@ -7,3 +7,5 @@ export {
   type Listening,
 } from './express';
 export { captureLines, tick, type LineCapture } from './logs';
+export { startOtlpReceiver, attributesOf, type OtlpReceiver, type OtlpRequest } from './otlp';
+export { parsePrometheus, type PromText, type PromSample } from './metrics';

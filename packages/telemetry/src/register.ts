@@ -1,0 +1,7 @@
+// `node --require @ai-teams/telemetry/register app.js`: set up from the environment alone,
+// before the application loads express, so the instrumentation can patch it.
+import { setupTelemetry } from './setup';
+
+setupTelemetry({
+  shutdownOnSigterm: process.env.AI_TEAMS_TELEMETRY_SIGTERM !== 'false',
+});

@@ -1,0 +1,101 @@
+import { logs, metrics, trace } from '@opentelemetry/api';
+import { logs as legacyLogs } from '@opentelemetry/api-logs';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { installDiag } from './diag';
+import { createInstrumentations } from './instrumentations';
+import { warnIfLoadedTooEarly } from './late-load';
+import { createMetrics } from './metrics';
+import { resolveOptions } from './options';
+import type { Telemetry, TelemetryOptions } from './types';
+
+// Bounded memory when the collector is down or slow: the queue drops the oldest work past
+// these sizes instead of growing, and an export never waits longer than the timeout.
+const EXPORT_TIMEOUT_MS = 10_000;
+const LOG_QUEUE_SIZE = 2048;
+
+let current: Telemetry | undefined;
+
+function signalUrl(
+  base: string | undefined,
+  path: string,
+): { url?: string; timeoutMillis: number } {
+  return base
+    ? { url: `${base}${path}`, timeoutMillis: EXPORT_TIMEOUT_MS }
+    : { timeoutMillis: EXPORT_TIMEOUT_MS };
+}
+
+/**
+ * Sets up OpenTelemetry for one service in one call: traces (OTLP/HTTP, batched), metrics
+ * (Prometheus or OTLP), logs (OTLP through winston), http/express/fetch instrumentation and
+ * W3C propagation. Idempotent: a second call returns the first set-up.
+ */
+export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
+  if (current) {
+    process.emitWarning('setupTelemetry() was called again: the first set-up stays in force.', {
+      code: 'AI_TEAMS_TELEMETRY_TWICE',
+    });
+    return current;
+  }
+  const config = resolveOptions(options);
+  installDiag(config.diagIntervalMs);
+  warnIfLoadedTooEarly();
+
+  const resource = resourceFromAttributes({
+    'service.name': config.serviceName,
+    'service.version': config.serviceVersion,
+    'deployment.environment.name': config.environment,
+    'deployment.environment': config.environment,
+    project: config.project,
+  });
+  const sdk = new NodeSDK({
+    resource,
+    instrumentations: createInstrumentations(config),
+    // Reads OTEL_BSP_* for the batch processor; OTEL_TRACES_SAMPLER(_ARG) for the sampler.
+    ...(config.traces
+      ? { traceExporter: new OTLPTraceExporter(signalUrl(config.otlpEndpoint, '/v1/traces')) }
+      : { spanProcessors: [] }),
+    logRecordProcessors: config.logs
+      ? [
+          new BatchLogRecordProcessor({
+            exporter: new OTLPLogExporter(signalUrl(config.otlpEndpoint, '/v1/logs')),
+            maxQueueSize: LOG_QUEUE_SIZE,
+            exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+          }),
+        ]
+      : [],
+    // Metrics are set up below, with the cardinality limits of @ai-teams/otel-metrics.
+    metricReaders: [],
+  });
+  sdk.start();
+  // @opentelemetry/winston-transport still emits through the pre-3.x logs API package, whose
+  // global is separate from @opentelemetry/api's: point it at the same provider.
+  if (config.logs) legacyLogs.setGlobalLoggerProvider(logs.getLoggerProvider());
+  const meters = createMetrics(config, signalUrl(config.otlpEndpoint, '/v1/metrics'));
+
+  let stopped: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopped ??= Promise.allSettled([sdk.shutdown(), meters.shutdown()]).then(() => undefined));
+  if (config.shutdownOnSigterm) {
+    process.once('SIGTERM', () => {
+      void shutdown().finally(() => process.kill(process.pid, 'SIGTERM'));
+    });
+  }
+  current = {
+    tracerProvider: trace.getTracerProvider(),
+    meterProvider: metrics.getMeterProvider(),
+    loggerProvider: logs.getLoggerProvider(),
+    metricsHandler: meters.handler,
+    config,
+    shutdown,
+  };
+  return current;
+}
+
+/** The set-up made by `setupTelemetry()` or the register entry, if any. */
+export function getTelemetry(): Telemetry | undefined {
+  return current;
+}

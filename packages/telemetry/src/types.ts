@@ -1,0 +1,81 @@
+import type { RequestHandler } from 'express';
+import type { LoggerProvider, MeterProvider, TracerProvider } from '@opentelemetry/api';
+
+/** Where metrics go. */
+export type MetricsMode = 'prometheus' | 'otlp' | 'none';
+
+/** Options of `setupTelemetry()`. Every field has an environment fallback. */
+export interface TelemetryOptions {
+  /**
+   * `service.name` of every span, metric and log record.
+   * @default process.env.OTEL_SERVICE_NAME, else the error names the option
+   */
+  serviceName?: string;
+  /**
+   * `service.version`.
+   * @default process.env.SERVICE_VERSION ?? process.env.npm_package_version
+   */
+  serviceVersion?: string;
+  /**
+   * `deployment.environment.name` (and the older `deployment.environment`, `environment`).
+   * @default DEPLOYMENT_ENVIRONMENT ?? ENVIRONMENT ?? 'dev'
+   */
+  environment?: string;
+  /**
+   * `project` resource attribute and metric label.
+   * @default process.env.PROJECT ?? 'starmates-ai-team'
+   */
+  project?: string;
+  /**
+   * OTLP/HTTP base URL (signal paths `/v1/traces`, `/v1/logs`, `/v1/metrics` are appended).
+   * @default the standard OTEL_EXPORTER_OTLP_* variables, else 'http://localhost:4318'
+   */
+  otlpEndpoint?: string;
+  /**
+   * Export spans over OTLP.
+   * @default OTEL_TRACES_EXPORTER !== 'none'
+   */
+  traces?: boolean;
+  /**
+   * Send log records over OTLP (winston loggers get the OpenTelemetry transport).
+   * @default OTEL_LOGS_EXPORTER !== 'none'
+   */
+  logs?: boolean;
+  /**
+   * `prometheus`: served by your app (`metricsHandler()`); `otlp`: pushed to the collector.
+   * @default OTEL_METRICS_EXPORTER if 'prometheus' | 'otlp' | 'none', else 'prometheus'
+   */
+  metrics?: MetricsMode;
+  /**
+   * Incoming request paths that open no trace (health checks and scrapes).
+   * @default ['/health', '/metrics']
+   */
+  ignorePaths?: string[];
+  /**
+   * Flush and shut down on SIGTERM, then let the process exit.
+   * @default false
+   */
+  shutdownOnSigterm?: boolean;
+  /**
+   * Minimum interval between two diagnostic lines about failed exports.
+   * @default 60000
+   */
+  diagIntervalMs?: number;
+}
+
+/** What `setupTelemetry()` returns. */
+export interface Telemetry {
+  tracerProvider: TracerProvider;
+  meterProvider: MeterProvider;
+  loggerProvider: LoggerProvider;
+  /** Serves `/metrics` in Prometheus text format (404 unless metrics mode is `prometheus`). */
+  metricsHandler: RequestHandler;
+  /** The options in force after env defaults were applied. */
+  config: Readonly<ResolvedTelemetryOptions>;
+  /** Flushes spans, metrics and logs, then stops exporting. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+export type ResolvedTelemetryOptions = Required<Omit<TelemetryOptions, 'otlpEndpoint'>> & {
+  otlpEndpoint: string | undefined;
+};

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { attributesOf, startOtlpReceiver, type OtlpReceiver } from '@ai-teams/test-utils';
+import { startService, type Service } from './process';
+
+const SERVER = 2; // OTLP JSON SpanKind
+const CLIENT = 3;
+
+describe('setupTelemetry() through the register entry', () => {
+  let receiver: OtlpReceiver;
+  const running: Service[] = [];
+  const env = () => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    ENVIRONMENT: 'test',
+    PROJECT: 'proj-x',
+    OTEL_METRICS_EXPORTER: 'prometheus',
+  });
+  async function service(
+    fixture = 'service.cjs',
+    extra: Record<string, string> = {},
+    execArgv?: string[],
+  ) {
+    const s = await startService(fixture, { ...env(), ...extra }, execArgv);
+    running.push(s);
+    return s;
+  }
+
+  beforeEach(async () => {
+    receiver = await startOtlpReceiver();
+  });
+  afterEach(async () => {
+    for (const s of running.splice(0)) s.stop();
+    await receiver.close();
+  });
+
+  it('exports the server span with the route and the resource attributes (CommonJS, --require)', async () => {
+    const s = await service();
+    const res = await fetch(`${s.url}/hello/ann`);
+    assert.equal(res.status, 200);
+    assert.equal((await fetch(`${s.url}/health`)).status, 200);
+    await s.shutdown();
+    const spans = receiver.spans();
+    const server = spans.filter(({ span }) => span.kind === SERVER);
+    assert.equal(server.length, 1, 'one server span: /health is not traced');
+    const [{ resource, span }] = server as [(typeof server)[number]];
+    assert.equal(span.name, 'GET /hello/:name');
+    assert.deepEqual(
+      {
+        service: resource['service.name'],
+        env: resource['deployment.environment.name'],
+        legacyEnv: resource['deployment.environment'],
+        project: resource.project,
+      },
+      { service: 'fixture-service', env: 'test', legacyEnv: 'test', project: 'proj-x' },
+    );
+    const handler = spans.find(({ span: sp }) => sp.name === 'request handler');
+    assert.ok(handler, 'the express instrumentation made the route handler span');
+    assert.equal(attributesOf(handler.span.attributes)['http.route'], '/hello/:name');
+    assert.equal(handler.span.parentSpanId, span.spanId);
+  });
+
+  it('propagates the trace through fetch to the next service automatically', async () => {
+    const downstream = await service();
+    const upstream = await service('service.cjs', { DOWNSTREAM_URL: downstream.url });
+    const res = await fetch(`${upstream.url}/call`);
+    assert.deepEqual(await res.json(), { status: 200, body: { hello: 'downstream' } });
+    await upstream.shutdown();
+    await downstream.shutdown();
+    const spans = receiver.spans().map(({ span }) => span);
+    const servers = spans.filter((sp) => sp.kind === SERVER);
+    assert.equal(servers.length, 2);
+    assert.equal(servers[0]!.traceId, servers[1]!.traceId, 'one trace across both services');
+    const client = spans.find((sp) => sp.kind === CLIENT);
+    assert.ok(client, 'fetch made a client span');
+    const leaf = servers.find((sp) => sp.name === 'GET /hello/:name')!;
+    assert.equal(
+      leaf.parentSpanId,
+      client.spanId,
+      'the downstream server span is a child of the fetch span',
+    );
+  });
+
+  it('sends winston records over OTLP with the trace context of the request', async () => {
+    const s = await service();
+    await fetch(`${s.url}/hello/bo`);
+    await s.shutdown();
+    const records = receiver.logRecords();
+    const line = records.find(({ record }) => record.body?.stringValue === 'said hello');
+    assert.ok(line, `log record received (got ${records.length})`);
+    const server = receiver.spans().find(({ span }) => span.kind === SERVER)!;
+    assert.equal(line.record.traceId, server.span.traceId);
+    assert.equal(line.resource['service.name'], 'fixture-service');
+  });
+
+  it('instruments an ES module app with --import', async () => {
+    const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
+    await fetch(`${s.url}/hello/esm`);
+    await s.shutdown();
+    const names = receiver.spans().map(({ span }) => span.name);
+    assert.ok(names.includes('GET /hello/:name'), names.join(', '));
+    assert.ok(names.includes('request handler'), 'express was patched under ESM');
+  });
+
+  it('warns with the fix when express was loaded before set-up', async () => {
+    const s = await service('service.cjs', { LOAD_EXPRESS_FIRST: '1', SETUP_IN_CODE: '1' }, []);
+    await fetch(`${s.url}/hello/late`);
+    assert.match(s.stderr(), /AI_TEAMS_TELEMETRY_LATE/);
+    assert.match(s.stderr(), /--require @ai-teams\/telemetry\/register/);
+  });
+
+  it('keeps the first set-up when called twice: one server span per request', async () => {
+    const s = await service('service.cjs', { SETUP_IN_CODE: '1' });
+    await fetch(`${s.url}/hello/twice`);
+    await s.shutdown();
+    assert.match(s.stderr(), /AI_TEAMS_TELEMETRY_TWICE/);
+    assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 1);
+  });
+
+  it('keeps answering with the collector down, with one rate-limited diagnostic line', async () => {
+    const s = await service('service.cjs', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on the discard port
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_BSP_MAX_QUEUE_SIZE: '64',
+    });
+    const statuses: number[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => fetch(`${s.url}/hello/${batch}-${i}`)),
+      );
+      statuses.push(...answers.map((a) => a.status));
+    }
+    await s.shutdown();
+    assert.equal(statuses.length, 300);
+    assert.ok(statuses.every((st) => st === 200));
+    const diagLines = s
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('[telemetry]'));
+    assert.ok(
+      diagLines.length >= 1 && diagLines.length <= 2,
+      `diagnostic lines: ${diagLines.length}\n${s.stderr()}`,
+    );
+  });
+});
