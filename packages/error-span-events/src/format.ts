@@ -49,7 +49,8 @@ function findError(info: TransformableInfo, limits: Limits): DescribedError | un
     }
   }
   // After `format.errors()` only the strings are left: the stack still names the type.
-  if (typeof info.stack === 'string') return describeStack(info.stack, String(info.message), limits);
+  if (typeof info.stack === 'string')
+    return describeStack(info.stack, String(info.message), limits);
   return undefined;
 }
 

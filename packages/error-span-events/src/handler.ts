@@ -102,7 +102,12 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
         tracking_id: trackingId,
         request: { method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
         response: { status },
-        error: { type: error.type, code: fields.code ?? null, message: error.message, stack: error.stack },
+        error: {
+          type: error.type,
+          code: fields.code ?? null,
+          message: error.message,
+          stack: error.stack,
+        },
         [DESCRIBED]: error,
       };
       try {

@@ -19,7 +19,13 @@ export function recordOnSpan(
 ): void {
   if (record.error) recordException(span, record.error);
   markFailed(span, record.error?.type ?? 'UnknownError', record.message);
-  const attributes = eventAttributes(span, record.level, record.message, record.error, record.source);
+  const attributes = eventAttributes(
+    span,
+    record.level,
+    record.message,
+    record.error,
+    record.source,
+  );
   for (const [key, value] of Object.entries(record.extra ?? {})) {
     if (value !== undefined) attributes[key] = value;
   }

@@ -123,7 +123,10 @@ describe('errorSpanEvents() on a span', () => {
   it('sets tracking.id to the trace id and reports a record without Error as UnknownError', async () => {
     const { logger } = testLogger(errorSpanEvents({ loggerName: 'billing' }));
     const span = await inSpan(() => logger.error('quota exceeded'));
-    assert.deepEqual(span.events.map((e) => e.name), ['error_log']);
+    assert.deepEqual(
+      span.events.map((e) => e.name),
+      ['error_log'],
+    );
     assert.deepEqual(span.events[0]!.attributes, {
       'log.level': 'error',
       'log.message': 'quota exceeded',
@@ -145,12 +148,18 @@ describe('errorSpanEvents() on a span', () => {
       tracing.reset();
       const { logger } = testLogger(errorSpanEvents());
       const span = await inSpan(() => call(logger));
-      assert.deepEqual(span.events.map((e) => e.name), ['exception', 'error_log'], name);
+      assert.deepEqual(
+        span.events.map((e) => e.name),
+        ['exception', 'error_log'],
+        name,
+      );
       assert.equal(span.events[1]!.attributes!['error.type'], 'TypeError', name);
       assert.equal(span.events[1]!.attributes!['log.function'], 'chargeCard', name);
     }
     tracing.reset();
-    const { logger } = testLogger(winston.format.combine(winston.format.errors({ stack: true }), errorSpanEvents()));
+    const { logger } = testLogger(
+      winston.format.combine(winston.format.errors({ stack: true }), errorSpanEvents()),
+    );
     const span = await inSpan(() => logger.error(chargeCard()));
     assert.equal(span.events[0]!.attributes!['exception.type'], 'TypeError');
     assert.equal(span.events[1]!.attributes!['error.type'], 'TypeError');

@@ -31,5 +31,9 @@ export function eventsNamed(spans: ReadableSpan[], name: string) {
 
 /** 1-based line of the first line of `file` that contains `marker`. */
 export function lineOf(file: string, marker: string): number {
-  return readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(marker)) + 1
+  );
 }

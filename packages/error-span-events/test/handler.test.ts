@@ -1,0 +1,294 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import createError from 'http-errors';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ErrorRequestHandler, Express } from 'express';
+import {
+  describeExpress,
+  disableTestTracing,
+  enableTestTracing,
+  type TestTracing,
+} from '@ai-teams/test-utils';
+import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
+import { eventsNamed, testLogger } from './helpers';
+
+const GENERIC_500 = { type: 'InternalServerError', code: null, message: 'Internal Server Error' };
+
+describeExpress('errorHandler()', (createApp, version) => {
+  let tracing: TestTracing;
+  before(() => (tracing = enableTestTracing()));
+  beforeEach(() => tracing.reset());
+
+  /** An app whose routes come from `routes`, ending with errorHandler() and a winston logger. */
+  function setup(routes: (app: Express) => void, options: ErrorHandlerOptions = {}) {
+    const log = testLogger(errorSpanEvents());
+    const app = createApp();
+    routes(app);
+    app.use(errorHandler({ logger: log.logger, environment: 'prod', ...options }));
+    return { app, capture: log.capture };
+  }
+
+  it('answers a thrown error with a generic 500, the tracking id and no stack; ERROR on the server span', async () => {
+    const { app, capture } = setup((a) =>
+      a.get('/orders/:id', () => {
+        throw new RangeError('db pool exhausted at 10.0.0.7');
+      }),
+    );
+    const res = await request(app).get('/orders/7?token=secret').expect(500);
+    const [server] = await tracing.serverSpans();
+    assert.ok(server);
+    const traceId = server.spanContext().traceId;
+    assert.deepEqual(res.body, { error: GENERIC_500, tracking_id: traceId });
+    assert.doesNotMatch(res.text, /pool|RangeError|at /);
+    assert.equal(server.status.code, SpanStatusCode.ERROR);
+    const onServer = server.events.filter((e) => e.name === 'exception');
+    assert.equal(onServer.length, 1);
+    assert.equal(onServer[0]!.attributes!['exception.type'], 'RangeError');
+    // The log line carries everything the client does not see.
+    const [line] = capture.lines();
+    assert.deepEqual(
+      { ...line, error: { ...(line!.error as object), stack: undefined } },
+      {
+        level: 'error',
+        message: 'db pool exhausted at 10.0.0.7',
+        service: 'checkout',
+        tracking_id: traceId,
+        request: { method: 'GET', path: '/orders/7' },
+        response: { status: 500 },
+        error: {
+          type: 'RangeError',
+          code: null,
+          message: 'db pool exhausted at 10.0.0.7',
+          stack: undefined,
+        },
+      },
+    );
+    assert.match(String((line!.error as { stack: string }).stack), /^RangeError: db pool/);
+    // Logged through errorSpanEvents(): one error_log event, the exception not recorded twice.
+    const events = eventsNamed(await tracing.spans(), 'error_log');
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.span, server);
+    assert.equal(events[0]!.e.attributes!['error.type'], 'RangeError');
+    assert.equal(capture.lines().length, 1);
+  });
+
+  it('handles a rejected async handler (Express 5) or next(err) from async code (Express 4)', async () => {
+    const { app } = setup((a) =>
+      a.get('/async', async (_req, _res, next) => {
+        await Promise.resolve();
+        const err = createError(503, 'provider down', { code: 'UPSTREAM' });
+        if (version.major === 5) throw err;
+        next(err);
+      }),
+    );
+    const res = await request(app).get('/async').expect(503);
+    const [server] = await tracing.serverSpans();
+    assert.deepEqual(res.body, {
+      error: { type: 'ServiceUnavailable', code: null, message: 'Service Unavailable' },
+      tracking_id: server!.spanContext().traceId,
+    });
+    assert.equal(server!.status.code, SpanStatusCode.ERROR);
+  });
+
+  it('answers http-errors 404 and 422 with their message and code, logs at warn, leaves span status unset', async () => {
+    const { app, capture } = setup((a) => {
+      a.get('/missing', () => {
+        throw createError(404, 'No order 7');
+      });
+      a.post('/orders', () => {
+        throw createError(422, 'quantity must be positive', { code: 'INVALID_QUANTITY' });
+      });
+    });
+    const missing = await request(app).get('/missing').expect(404);
+    assert.deepEqual(missing.body.error, {
+      type: 'NotFoundError',
+      code: null,
+      message: 'No order 7',
+    });
+    const invalid = await request(app).post('/orders').expect(422);
+    assert.deepEqual(invalid.body.error, {
+      type: 'UnprocessableEntityError',
+      code: 'INVALID_QUANTITY',
+      message: 'quantity must be positive',
+    });
+    assert.deepEqual(
+      capture.lines().map((l) => [l.level, l.response]),
+      [
+        ['warn', { status: 404 }],
+        ['warn', { status: 422 }],
+      ],
+    );
+    // The express instrumentation marks its own request handler span ERROR for any throw;
+    // the server span, which the handler owns, stays unset for a 4xx.
+    const servers = await tracing.serverSpans();
+    assert.equal(servers.length, 2);
+    for (const server of servers) {
+      assert.equal(server.status.code, SpanStatusCode.UNSET);
+      assert.equal(server.attributes['error.type'], undefined);
+      assert.deepEqual(
+        server.events.map((e) => e.name),
+        ['exception'],
+        'the 4xx error is still recorded, without an error_log event',
+      );
+    }
+    assert.equal(eventsNamed(await tracing.spans(), 'error_log').length, 0);
+  });
+
+  it("uses body-parser's err.type for a malformed JSON body", async () => {
+    const { app } = setup((a) => a.post('/json', version.load().json(), (_req, res) => res.end()));
+    const res = await request(app)
+      .post('/json')
+      .set('content-type', 'application/json')
+      .send('{"broken"')
+      .expect(400);
+    assert.equal(res.body.error.type, 'entity.parse.failed');
+  });
+
+  it('handles non-Error throws: a string, an object with a status, null', async () => {
+    const handler = errorHandler({ environment: 'prod' });
+    const { app, capture } = setup((a) => {
+      a.get('/string', () => {
+        throw 'plain string';
+      });
+      a.get('/object', () => {
+        throw { status: 409, message: 'name taken', code: 'TAKEN' };
+      });
+      a.get('/null', (req, res, next) => handler(null, req, res, next));
+    });
+    const string = await request(app).get('/string').expect(500);
+    assert.deepEqual(string.body.error, GENERIC_500);
+    const object = await request(app).get('/object').expect(409);
+    assert.deepEqual(object.body.error, {
+      type: 'UnknownError',
+      code: 'TAKEN',
+      message: 'name taken',
+    });
+    const nothing = await request(app).get('/null').expect(500);
+    assert.deepEqual(nothing.body.error, GENERIC_500);
+    assert.deepEqual(
+      capture.lines().map((l) => [l.level, l.message, (l.error as { type: string }).type]),
+      [
+        ['error', 'plain string', 'UnknownError'],
+        ['warn', 'name taken', 'UnknownError'],
+      ],
+    );
+    // Ours only: the express instrumentation records its own, without exception.type.
+    const exceptions = eventsNamed(await tracing.spans(), 'exception').filter(
+      ({ e }) => e.attributes!['exception.type'] !== undefined,
+    );
+    assert.deepEqual(
+      exceptions
+        .map(({ e }) => [e.attributes!['exception.type'], e.attributes!['exception.message']])
+        .sort(),
+      [
+        ['UnknownError', 'name taken'],
+        ['UnknownError', 'null'],
+        ['UnknownError', 'plain string'],
+      ],
+    );
+  });
+
+  it('shows the real message, type and stack of a 5xx in dev', async () => {
+    const { app } = setup(
+      (a) =>
+        a.get('/dev', () => {
+          throw new RangeError('db pool exhausted');
+        }),
+      { environment: 'development' },
+    );
+    const res = await request(app).get('/dev').expect(500);
+    assert.equal(res.body.error.type, 'RangeError');
+    assert.equal(res.body.error.message, 'db pool exhausted');
+    assert.match(res.body.error.stack, /^RangeError: db pool exhausted\n\s+at /);
+  });
+
+  it('shows a 5xx message when the error says expose: true', async () => {
+    const { app } = setup((a) =>
+      a.get('/maintenance', () => {
+        throw createError(503, 'back at 18:00', { expose: true, code: 'MAINTENANCE' });
+      }),
+    );
+    const res = await request(app).get('/maintenance').expect(503);
+    assert.deepEqual(res.body.error, {
+      type: 'ServiceUnavailableError',
+      code: 'MAINTENANCE',
+      message: 'back at 18:00',
+    });
+  });
+
+  it('prefers req.trackingId for tracking_id', async () => {
+    const { app } = setup((a) => {
+      a.use((req, _res, next) => {
+        (req as { trackingId?: string }).trackingId = 'a'.repeat(32);
+        next();
+      });
+      a.get('/t', () => {
+        throw new Error('x');
+      });
+    });
+    const res = await request(app).get('/t').expect(500);
+    assert.equal(res.body.tracking_id, 'a'.repeat(32));
+  });
+
+  it("delegates to Express's default handler when headers are already sent", async () => {
+    let delegated: unknown;
+    const thrown = new Error('mid-stream');
+    const log = testLogger();
+    const app = createApp();
+    app.set('env', 'test'); // keeps Express's default handler from printing the stack
+    app.get('/stream', (_req, res) => {
+      res.write('partial');
+      throw thrown;
+    });
+    app.use(errorHandler({ logger: log.logger }));
+    app.use(((err, _req, _res, next) => {
+      delegated = err;
+      next(err);
+    }) as ErrorRequestHandler);
+    await request(app)
+      .get('/stream')
+      .then(
+        () => undefined,
+        (err: Error) => err,
+      );
+    assert.equal(delegated, thrown);
+    assert.deepEqual(log.capture.raw(), []);
+  });
+
+  it('still answers when the logger throws', async () => {
+    const logger = {
+      error: () => {
+        throw new Error('logger broken');
+      },
+      warn: () => undefined,
+    };
+    const { app } = setup(
+      (a) =>
+        a.get('/x', () => {
+          throw new Error('x');
+        }),
+      { logger },
+    );
+    const res = await request(app).get('/x').expect(500);
+    assert.deepEqual(res.body.error, GENERIC_500);
+  });
+});
+
+describe('errorHandler() options and no SDK', () => {
+  after(() => enableTestTracing());
+
+  it('rejects a logger without error/warn, naming the option', () => {
+    assert.throws(() => errorHandler({ logger: {} as never }), /option "logger" must have error/);
+  });
+
+  it('answers tracking_id null without the SDK or a tracking id', async () => {
+    disableTestTracing();
+    const app = require('express')() as Express;
+    app.get('/x', () => {
+      throw new Error('x');
+    });
+    app.use(errorHandler({ environment: 'prod' }));
+    const res = await request(app).get('/x').expect(500);
+    assert.deepEqual(res.body, { error: GENERIC_500, tracking_id: null });
+  });
+});
