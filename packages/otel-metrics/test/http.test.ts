@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
-import { describeExpress, listen } from '@ai-teams/test-utils';
-import { DURATION_BUCKETS } from '../src';
+import { describeExpress, listen, parsePrometheus } from '@ai-teams/test-utils';
+import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
 import { metricsApp } from './helpers';
 
 const SVC = { service_name: 'svc' };
@@ -245,17 +245,14 @@ describeExpress('httpMetrics()', (createApp, version) => {
   });
 
   it('knows its endpoint when mounted on the route itself', async () => {
-    const prom = (await import('../src')).prometheusMetrics({ serviceName: 'svc' });
-    const { httpMetrics } = await import('../src');
+    const prom = prometheusMetrics({ serviceName: 'svc' });
     const app = createApp();
     app.get('/only/:id', httpMetrics({ meterProvider: prom.meterProvider }), (_req, res) => {
       res.send('ok');
     });
     app.get('/metrics', prom.handler);
     await request(app).get('/only/3').expect(200);
-    const text = (await import('@ai-teams/test-utils')).parsePrometheus(
-      (await request(app).get('/metrics')).text,
-    );
+    const text = parsePrometheus((await request(app).get('/metrics')).text);
     assert.equal(text.value('request_count_total', { endpoint: '/only/:id' }), 1);
     assert.equal(text.find('active_requests', { endpoint: 'unmatched' }).length, 0);
     await prom.shutdown();

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import express from 'express';
+import request from 'supertest';
+import { parsePrometheus } from '@ai-teams/test-utils';
+import { businessMetrics, prometheusMetrics, SUCCESS_RATE_BUCKETS } from '../src';
+
+function setup(options: { tokenTypes?: string[] } = {}) {
+  const p = prometheusMetrics({ serviceName: 'svc', environment: 'test', project: 'proj' });
+  const b = businessMetrics({ meterProvider: p.meterProvider, serviceName: 'svc', ...options });
+  const app = express();
+  app.get('/metrics', p.handler);
+  const scrape = async () => parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+  return { p, b, scrape };
+}
+
+const REQUIRED = { environment: 'test', project: 'proj', service: 'svc' };
+
+describe('businessMetrics()', () => {
+  it('records api_key_usage_total, endpoint_usage_total and user_activity_total with their labels', async () => {
+    const { p, b, scrape } = setup();
+    b.recordApiKeyUsage({
+      apiKeyId: 'k1',
+      clientName: 'acme',
+      endpoint: '/api/v1/x',
+      success: true,
+    });
+    b.recordApiKeyUsage({
+      apiKeyId: 'k1',
+      clientName: 'acme',
+      endpoint: '/api/v1/x',
+      success: true,
+    });
+    b.recordEndpointUsage({ endpoint: '/api/v2/items/:id', userSegment: 'pro' });
+    b.recordEndpointUsage({ endpoint: '/items', apiVersion: 'v9', userSegment: 'free' });
+    b.recordUserActivity({ activityType: 'login' });
+    const text = await scrape();
+    assert.equal(text.types.api_key_usage_total, 'counter');
+    assert.deepEqual(
+      text.find('api_key_usage_total').map((s) => [s.labels, s.value]),
+      [
+        [
+          {
+            api_key_id: 'k1',
+            client_name: 'acme',
+            service_name: 'svc',
+            endpoint: '/api/v1/x',
+            success: 'true',
+            ...REQUIRED,
+          },
+          2,
+        ],
+      ],
+    );
+    assert.deepEqual(
+      text.find('endpoint_usage_total').map((s) => s.labels),
+      [
+        {
+          service_name: 'svc',
+          endpoint: '/api/v2/items/:id',
+          api_version: 'v2',
+          user_segment: 'pro',
+          ...REQUIRED,
+        },
+        {
+          service_name: 'svc',
+          endpoint: '/items',
+          api_version: 'v9',
+          user_segment: 'free',
+          ...REQUIRED,
+        },
+      ],
+    );
+    assert.deepEqual(text.find('user_activity_total')[0]!.labels, {
+      activity_type: 'login',
+      service_name: 'svc',
+      ...REQUIRED,
+    });
+    await p.shutdown();
+  });
+
+  it('records workflow_success_rate as a histogram with the plan buckets', async () => {
+    const { p, b, scrape } = setup();
+    b.recordWorkflowSuccessRate({
+      workflowType: 'onboarding',
+      complexityLevel: 'high',
+      rate: 0.85,
+    });
+    b.recordWorkflowSuccessRate({ workflowType: 'onboarding', complexityLevel: 'high', rate: 1 });
+    const text = await scrape();
+    assert.equal(text.types.workflow_success_rate, 'histogram');
+    const buckets = text.find('workflow_success_rate_bucket');
+    assert.deepEqual(
+      buckets.map((s) => [s.labels.le, s.value]),
+      [...SUCCESS_RATE_BUCKETS.map(String), '+Inf'].map((le) => [
+        le,
+        le === '0.9' || le === '0.95' || le === '0.99' ? 1 : le === '1' || le === '+Inf' ? 2 : 0,
+      ]),
+    );
+    assert.equal(buckets[0]!.labels.workflow_type, 'onboarding');
+    assert.equal(buckets[0]!.labels.complexity_level, 'high');
+    assert.equal(text.value('workflow_success_rate_sum'), 1.85);
+    await p.shutdown();
+  });
+
+  it('records ai_requests_total, ai_tokens_total by token type and ai_cost_total', async () => {
+    const { p, b, scrape } = setup();
+    b.recordAiRequest({
+      model: 'gpt-x',
+      provider: 'openai',
+      tokens: { input: 100, output: 20 },
+      cost: 0.5,
+    });
+    b.recordAiRequest({ model: 'gpt-x', provider: 'openai', tokens: { input: 1 }, cost: 0.25 });
+    b.recordAiRequest({ model: 'claude', provider: 'anthropic' });
+    const text = await scrape();
+    assert.equal(text.value('ai_requests_total', { model: 'gpt-x', provider: 'openai' }), 2);
+    assert.equal(text.value('ai_requests_total', { model: 'claude', provider: 'anthropic' }), 1);
+    assert.equal(text.value('ai_tokens_total', { model: 'gpt-x', token_type: 'input' }), 101);
+    assert.equal(text.value('ai_tokens_total', { model: 'gpt-x', token_type: 'output' }), 20);
+    assert.equal(text.value('ai_cost_total', { model: 'gpt-x' }), 0.75);
+    assert.equal(text.find('ai_cost_total', { model: 'claude' }).length, 0);
+    for (const name of ['ai_requests_total', 'ai_tokens_total', 'ai_cost_total'])
+      assert.equal(text.types[name], 'counter');
+    assert.deepEqual(Object.keys(text.find('ai_cost_total')[0]!.labels).sort(), [
+      'environment',
+      'model',
+      'project',
+      'service',
+    ]);
+    await p.shutdown();
+  });
+
+  it('rejects invalid input with an error naming the field, and records nothing', async () => {
+    const { p, b, scrape } = setup();
+    const bad: [() => void, string, RegExp][] = [
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', tokens: { input: -1 } }),
+        'RangeError',
+        /"tokens.input" must be a finite number >= 0, got -1/,
+      ],
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', tokens: { input: 5, cached: 1 } }),
+        'TypeError',
+        /unknown token type "tokens.cached"; accepted: input, output/,
+      ],
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', cost: -0.1 }),
+        'RangeError',
+        /"cost" must be/,
+      ],
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', cost: Number.NaN }),
+        'TypeError',
+        /"cost" must be a number/,
+      ],
+      [
+        () => b.recordAiRequest({ model: '', provider: 'p' }),
+        'TypeError',
+        /"model" must be a non-empty string, got ""/,
+      ],
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', tokens: 3 as never }),
+        'TypeError',
+        /"tokens" must be an object/,
+      ],
+      [
+        () => b.recordWorkflowSuccessRate({ workflowType: 'w', complexityLevel: 'c', rate: 1.2 }),
+        'RangeError',
+        /"rate" must be between 0 and 1, got 1.2/,
+      ],
+      [
+        () =>
+          b.recordApiKeyUsage({
+            apiKeyId: 'k',
+            clientName: 'c',
+            endpoint: '/e',
+            success: 'yes' as never,
+          }),
+        'TypeError',
+        /recordApiKeyUsage\(\): "success" must be a boolean/,
+      ],
+      [
+        () => b.recordEndpointUsage({ endpoint: '/e' } as never),
+        'TypeError',
+        /"userSegment" must be a non-empty string, got undefined/,
+      ],
+      [() => b.recordUserActivity(undefined as never), 'TypeError', /"activityType"/],
+    ];
+    for (const [call, name, message] of bad) assert.throws(call, { name, message });
+    const text = await scrape();
+    assert.deepEqual(
+      text.samples.filter((s) => s.name !== 'target_info'),
+      [],
+      'a rejected call records nothing, not even ai_requests_total',
+    );
+    await p.shutdown();
+  });
+
+  it('accepts more token types through the tokenTypes option', async () => {
+    const { p, b, scrape } = setup({ tokenTypes: ['input', 'output', 'cached'] });
+    b.recordAiRequest({ model: 'm', provider: 'p', tokens: { cached: 7 } });
+    assert.equal((await scrape()).value('ai_tokens_total', { token_type: 'cached' }), 7);
+    await p.shutdown();
+  });
+});
