@@ -3,5 +3,6 @@
 import { setupTelemetry } from './setup';
 
 setupTelemetry({
-  shutdownOnSigterm: process.env.AI_TEAMS_TELEMETRY_SIGTERM !== 'false',
+  // Opt-in: an app with its own SIGTERM handler calls getTelemetry().shutdown() itself.
+  shutdownOnSigterm: process.env.AI_TEAMS_TELEMETRY_SIGTERM === 'true',
 });

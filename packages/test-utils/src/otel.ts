@@ -8,6 +8,7 @@ import {
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
@@ -47,6 +48,8 @@ export function enableTestTracing(options: { sampler?: Sampler } = {}): TestTrac
       // supertest's own requests have no parent: without this they would start the trace.
       new HttpInstrumentation({ requireParentforOutgoingSpans: true }),
       new ExpressInstrumentation(),
+      // global fetch: client spans and traceparent injection, as in production.
+      new UndiciInstrumentation({ requireParentforSpans: true }),
     ];
     const spans = async () => {
       await provider.forceFlush();
@@ -80,9 +83,10 @@ export function enableTestTracing(options: { sampler?: Sampler } = {}): TestTrac
     i.setTracerProvider(state.tracing.provider);
     i.enable();
   }
-  // http may have been loaded before the hooks existed (supertest, the test file itself):
-  // requiring it again lets require-in-the-middle patch the already-loaded module.
+  // http and express may have been loaded before the hooks existed (supertest, the code under
+  // test): requiring them again lets require-in-the-middle patch the already-loaded modules.
   require('http');
+  require('express');
   state.tracing.reset();
   return state.tracing;
 }

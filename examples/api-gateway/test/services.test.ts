@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { prometheusMetrics } from '@ai-teams/otel-metrics';
+import {
+  captureLines,
+  enableTestTracing,
+  listen,
+  type LineCapture,
+  type Listening,
+  type TestTracing,
+} from '@ai-teams/test-utils';
+import { createApp as createAgent } from '@ai-teams/example-workflow-agent';
+import { createApp as createEngine } from '@ai-teams/example-workflow-engine';
+import type { Express } from 'express';
+import { createApp as createGateway } from '../src/app';
+import { SessionStore } from '../src/sessions';
+
+const SERVER = 1;
+const CLIENT = 2;
+
+interface Running {
+  app: Express;
+  logs: LineCapture;
+  metrics: ReturnType<typeof prometheusMetrics>;
+}
+
+function service(name: string, create: (o: object) => Express, extra: object = {}): Running {
+  const logs = captureLines();
+  const metrics = prometheusMetrics({
+    serviceName: name,
+    environment: 'test',
+    project: 'starmates-ai-team',
+  });
+  const app = create({
+    environment: 'test',
+    logStream: logs.stream,
+    meterProvider: metrics.meterProvider,
+    metricsHandler: metrics.handler,
+    ...extra,
+  });
+  return { app, logs, metrics };
+}
+
+describe('the three example services together', () => {
+  let tracing: TestTracing;
+  let agent: Running;
+  let engine: Running;
+  let gateway: Running;
+  let agentServer: Listening;
+  let engineServer: Listening;
+  let sessions: SessionStore;
+
+  before(async () => {
+    tracing = enableTestTracing();
+    agent = service('workflow-agent', createAgent);
+    engine = service('workflow-engine', createEngine);
+    agentServer = await listen(agent.app);
+    engineServer = await listen(engine.app);
+    sessions = new SessionStore();
+    gateway = service('api-gateway', createGateway, {
+      agentUrl: agentServer.url,
+      engineUrl: engineServer.url,
+      sessions,
+    });
+  });
+  after(async () => {
+    await agentServer.close();
+    await engineServer.close();
+    sessions.close();
+  });
+  beforeEach(() => {
+    tracing.reset();
+    for (const s of [agent, engine, gateway]) s.logs.clear();
+  });
+
+  const allLines = () =>
+    [agent, engine, gateway].flatMap((s, i) =>
+      s.logs
+        .lines()
+        .map((line) => ({
+          service: ['workflow-agent', 'workflow-engine', 'api-gateway'][i]!,
+          line,
+        })),
+    );
+
+  it('shares one trace id across all three services: header, body, DB row, spans and logs', async () => {
+    const res = await request(gateway.app)
+      .post('/api/v1/sessions')
+      .send({ user_id: 'u-42', workflow_type: 'report' })
+      .expect(201);
+    const id = String(res.headers['x-tracking-id']);
+    assert.match(id, /^[0-9a-f]{32}$/);
+    assert.equal(res.body.tracking_id, id);
+
+    const row = sessions.get(res.body.session_id)!;
+    assert.equal(row.tracking_id, id);
+
+    const spans = (await tracing.spans()).filter((s) => s.spanContext().traceId === id);
+    const byRoute = (route: string) =>
+      spans.find((s) => s.kind === SERVER && s.attributes['http.route'] === route);
+    const gw = byRoute('/api/v1/sessions')!;
+    const ag = byRoute('/generate-workflow')!;
+    const en = byRoute('/execute')!;
+    assert.ok(gw && ag && en, 'server spans of all three services are in the trace');
+    assert.equal(gw.parentSpanContext, undefined, 'the gateway span is the root');
+    for (const downstream of [ag, en]) {
+      const parent = spans.find(
+        (s) => s.spanContext().spanId === downstream.parentSpanContext?.spanId,
+      )!;
+      assert.equal(
+        parent.kind,
+        CLIENT,
+        'each downstream server span is a child of a fetch client span',
+      );
+      // The client span sits under the gateway's request (through its handler span).
+      const ancestors = new Set<string>();
+      for (let p = parent; p?.parentSpanContext;) {
+        ancestors.add(p.parentSpanContext.spanId);
+        p = spans.find((s) => s.spanContext().spanId === p!.parentSpanContext!.spanId)!;
+      }
+      assert.ok(ancestors.has(gw.spanContext().spanId));
+    }
+    assert.equal(gw.attributes['tracking.id'], id);
+    assert.equal(gw.attributes['user.id'], 'u-42');
+
+    const lines = allLines();
+    for (const name of ['workflow-agent', 'workflow-engine', 'api-gateway']) {
+      assert.ok(
+        lines.some((l) => l.service === name),
+        `${name} logged`,
+      );
+    }
+    const spanIds = new Set(spans.map((s) => s.spanContext().spanId));
+    for (const { service: name, line } of lines.filter((l) => l.line['@message'] !== undefined)) {
+      assert.equal(line.tracking_id, id, `${name}: ${JSON.stringify(line)}`);
+      const tracing = line.tracing as { trace_id: string; span_id: string };
+      assert.equal(tracing.trace_id, id);
+      assert.ok(spanIds.has(tracing.span_id), `${name} span_id ${tracing.span_id} is a real span`);
+    }
+    const created = lines.find((l) => l.line['@message'] === 'session created')!;
+    assert.deepEqual((created.line.user as { id: string }).id, 'u-42');
+
+    const fetched = await request(gateway.app).get(`/api/v1/sessions/${row.id}`).expect(200);
+    assert.equal(fetched.body.tracking_id, id);
+    assert.equal(fetched.body.user_id, 'u-42');
+  });
+
+  it('answers 502 with the same tracking id when the engine fails, and marks the engine span', async () => {
+    const res = await request(gateway.app)
+      .post('/api/v1/sessions')
+      .send({ user_id: 'u-1', workflow_type: 'research', fail: true })
+      .expect(502);
+    const id = res.headers['x-tracking-id'];
+    assert.equal(res.body.tracking_id, id);
+    assert.equal(res.body.error.type, 'UpstreamError');
+    const spans = (await tracing.spans()).filter((s) => s.spanContext().traceId === id);
+    const withEvent = spans.filter((s) => s.events.some((e) => e.name === 'error_log'));
+    assert.ok(withEvent.length >= 1, 'an error_log event was recorded');
+    const engineEvents = withEvent.flatMap((s) => s.events.filter((e) => e.name === 'error_log'));
+    const stepFailed = engineEvents.find((e) => e.attributes?.['error.type'] === 'StepFailedError');
+    assert.ok(stepFailed, 'the engine ERROR log became a span event');
+    assert.equal(stepFailed.attributes?.['tracking.id'], id);
+    const engineServer = spans.find(
+      (s) => s.kind === SERVER && s.attributes['http.route'] === '/execute',
+    )!;
+    assert.equal(engineServer.status.code, 2, 'engine server span status ERROR');
+    const errorLine = engine.logs.lines().find((l) => l['@level'] === 'ERROR');
+    assert.ok(errorLine);
+    assert.equal(errorLine.tracking_id, id);
+  });
+
+  it('continues a client-supplied traceparent end to end', async () => {
+    const caller = '0af7651916cd43dd8448eb211c80319c';
+    const res = await request(gateway.app)
+      .post('/api/v1/sessions')
+      .set('traceparent', `00-${caller}-b7ad6b7169203331-01`)
+      .send({ user_id: 'u-2', workflow_type: 'report' })
+      .expect(201);
+    assert.equal(res.headers['x-tracking-id'], caller);
+    assert.equal(sessions.get(res.body.session_id)!.tracking_id, caller);
+    const servers = (await tracing.serverSpans(caller)).map((s) => s.attributes['http.route']);
+    assert.deepEqual(
+      new Set(servers),
+      new Set(['/api/v1/sessions', '/generate-workflow', '/execute']),
+    );
+  });
+
+  it('serves request metrics with environment, project, service labels and route templates', async () => {
+    await request(gateway.app)
+      .post('/api/v1/sessions')
+      .send({ user_id: 'u-3', workflow_type: 'report' })
+      .expect(201);
+    for (const [name, s, endpoint] of [
+      ['api-gateway', gateway, '/api/v1/sessions'],
+      ['workflow-agent', agent, '/generate-workflow'],
+      ['workflow-engine', engine, '/execute'],
+    ] as const) {
+      const text = (await request(s.app).get('/metrics').expect(200)).text;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('request_count_total{') && l.includes(`endpoint="${endpoint}"`));
+      assert.ok(line, `${name} exposes request_count_total for ${endpoint}`);
+      assert.match(line, /environment="test"/);
+      assert.match(line, /project="starmates-ai-team"/);
+      assert.match(line, new RegExp(`service="${name}"`));
+    }
+    const agentText = (await request(agent.app).get('/metrics')).text;
+    assert.match(agentText, /ai_requests_total\{[^}]*model="gpt-4o-mini"/);
+    assert.match(agentText, /ai_tokens_total\{[^}]*token_type="input"/);
+  });
+
+  it('rejects a bad body with 400 and the tracking id, and unknown routes with 404', async () => {
+    const bad = await request(gateway.app)
+      .post('/api/v1/sessions')
+      .send({ user_id: 7 })
+      .expect(400);
+    assert.equal(bad.body.tracking_id, bad.headers['x-tracking-id']);
+    assert.equal(bad.body.error.code, 'invalid_body');
+    const missing = await request(gateway.app).get('/nope').expect(404);
+    assert.equal(missing.body.tracking_id, missing.headers['x-tracking-id']);
+    const noSession = await request(gateway.app).get('/api/v1/sessions/none').expect(404);
+    assert.equal(noSession.body.error.code, 'session_not_found');
+  });
+});

@@ -1,0 +1,89 @@
+import type { Writable } from 'node:stream';
+import express, { type Express, type RequestHandler } from 'express';
+import type { MeterProvider } from '@opentelemetry/api';
+import { createLogger, requestLogger } from '@ai-teams/cloudwatch-logger';
+import { errorHandler, errorSpanEvents } from '@ai-teams/error-span-events';
+import { businessMetrics, httpMetrics, type BusinessMetrics } from '@ai-teams/otel-metrics';
+import { getTelemetry } from '@ai-teams/telemetry';
+import { trackingId } from '@ai-teams/tracking-id';
+
+export interface ServiceOptions {
+  /** `service` in logs and metric labels. */
+  serviceName: string;
+  /** dev, staging or prod. @default ENVIRONMENT ?? 'dev' */
+  environment?: string;
+  /** Where JSON log lines go. @default process.stdout */
+  logStream?: Writable;
+  /** Meter provider for HTTP and business metrics. @default the global one (setupTelemetry) */
+  meterProvider?: MeterProvider;
+  /** Serves /metrics. @default the handler of setupTelemetry(), if any */
+  metricsHandler?: RequestHandler;
+}
+
+export type Logger = ReturnType<typeof createLogger>;
+
+export interface Service {
+  app: Express;
+  logger: Logger;
+  business: BusinessMetrics;
+  /** Mounts the 404 and error handlers: call after the routes. */
+  finish(): Express;
+}
+
+/** An Express app with every package in place, in the order a real service would use. */
+export function createService(options: ServiceOptions): Service {
+  const environment = options.environment ?? process.env.ENVIRONMENT ?? 'dev';
+  const { serviceName } = options;
+  const logger = createLogger({
+    service: serviceName,
+    environment,
+    formats: [errorSpanEvents({ loggerName: serviceName })],
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  });
+  // Access lines at ERROR (5xx) are not error reports: they go through a logger without the
+  // errorSpanEvents format, so a failed request gets one error_log event, not two.
+  const accessLogger = createLogger({
+    service: serviceName,
+    environment,
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  });
+  const meterProvider = options.meterProvider;
+  const business = businessMetrics({ serviceName, ...(meterProvider ? { meterProvider } : {}) });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(trackingId());
+  app.use(requestLogger({ logger: accessLogger, skip: ['/health', '/metrics'] }));
+  app.use(
+    httpMetrics({
+      serviceName,
+      ignore: ['/health', '/metrics'],
+      ...(meterProvider ? { meterProvider } : {}),
+    }),
+  );
+  app.use(express.json({ limit: '100kb' }));
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: serviceName });
+  });
+  const metricsHandler = options.metricsHandler ?? getTelemetry()?.metricsHandler;
+  app.get('/metrics', (req, res, next) => {
+    if (metricsHandler) return metricsHandler(req, res, next);
+    res.status(404).type('text/plain').send('no metrics exporter configured\n');
+  });
+
+  const finish = () => {
+    app.use((req, res) => {
+      res.status(404).json({
+        error: {
+          type: 'NotFound',
+          code: 'route_not_found',
+          message: `no route for ${req.method} ${req.path}`,
+        },
+        tracking_id: req.trackingId,
+      });
+    });
+    app.use(errorHandler({ logger, environment }));
+    return app;
+  };
+  return { app, logger, business, finish };
+}

@@ -1,0 +1,4 @@
+import { serve } from '@ai-teams/example-service-kit';
+import { createApp, SERVICE_NAME } from './app';
+
+serve(createApp(), 3001, SERVICE_NAME);
