@@ -1,0 +1,195 @@
+import { strict as assert } from 'node:assert';
+import { readdirSync } from 'node:fs';
+import { applicationSeries } from './metrics';
+import { at, text, yamlFile } from './paths';
+import { checkPromql, promqlRefs } from './promql';
+
+interface Target {
+  expr?: string;
+  query?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  datasource?: { type?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: {
+    list: { name: string; type: string; query: unknown; datasource?: { type?: string } }[];
+  };
+}
+
+const DIR = at('grafana', 'dashboards');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+const load = (f: string): Dashboard => JSON.parse(text('grafana', 'dashboards', f)) as Dashboard;
+const panelsOf = (d: Dashboard): Panel[] => d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+const catalogue = applicationSeries();
+
+/** Every PromQL expression of a dashboard: Prometheus targets and query variables. */
+function promqlOf(d: Dashboard): { where: string; expr: string }[] {
+  const out: { where: string; expr: string }[] = [];
+  for (const p of panelsOf(d)) {
+    for (const t of p.targets ?? []) {
+      const type = t.datasource?.type ?? p.datasource?.type;
+      if (type === 'prometheus' && t.expr) out.push({ where: `panel "${p.title}"`, expr: t.expr });
+    }
+  }
+  for (const v of d.templating.list) {
+    if (v.type !== 'query' || v.datasource?.type !== 'prometheus') continue;
+    const q = (v.query as { query: string }).query;
+    // label_values(<selector>, <label>): the selector is PromQL, the label must be on it.
+    const m = /^label_values\((.+),\s*([a-zA-Z_][a-zA-Z0-9_]*)\)$/.exec(q);
+    assert.ok(m, `variable ${v.name}: unexpected query ${q}`);
+    out.push({ where: `variable ${v.name}`, expr: m[1]! });
+    out.push({ where: `variable ${v.name} label`, expr: `sum by (${m[2]}) (${m[1]})` });
+  }
+  return out;
+}
+
+describe('grafana dashboards', () => {
+  it('are the three expected dashboards, valid JSON with unique uids and panel ids', () => {
+    assert.deepEqual(files.sort(), [
+      'ai-usage-cost.json',
+      'logs-and-traces.json',
+      'service-overview.json',
+    ]);
+    const uids = files.map((f) => load(f).uid);
+    assert.equal(new Set(uids).size, uids.length);
+    for (const f of files) {
+      const ids = panelsOf(load(f)).map((p) => p.id);
+      assert.equal(new Set(ids).size, ids.length, `${f}: duplicate panel id`);
+    }
+  });
+
+  it('the PromQL checker catches unknown metrics, foreign labels and syntax errors', () => {
+    assert.deepEqual(
+      checkPromql('sum by (service_name) (rate(request_count_total[5m]))', catalogue),
+      [],
+    );
+    assert.deepEqual(checkPromql('rate(request_count[5m])', catalogue), [
+      'unknown metric "request_count"',
+    ]);
+    assert.deepEqual(checkPromql('ai_cost_total{tracking_id="x"}', catalogue), [
+      'ai_cost_total has no label tracking_id',
+    ]);
+    assert.deepEqual(checkPromql('sum by (endpoint) (ai_tokens_total)', catalogue), [
+      'grouping by endpoint, which ai_tokens_total lacks',
+    ]);
+    assert.equal(
+      checkPromql('sum(rate(ai_cost_total[5m])', catalogue)[0]?.startsWith('syntax'),
+      true,
+    );
+    // Grafana's interval variables are accepted.
+    assert.deepEqual(checkPromql('rate(ai_cost_total[$__rate_interval])', catalogue), []);
+  });
+
+  for (const f of files) {
+    it(`${f}: every PromQL expression uses existing metrics and their labels`, () => {
+      const d = load(f);
+      const problems = promqlOf(d).flatMap(({ where, expr }) =>
+        checkPromql(expr, catalogue).map((p) => `${where}: ${p}\n    ${expr}`),
+      );
+      assert.deepEqual(problems, []);
+    });
+  }
+
+  it('service overview shows RED per service and per endpoint, selectable by environment', () => {
+    const d = load('service-overview.json');
+    const exprs = promqlOf(d).map((e) => e.expr);
+    const metrics = new Set(exprs.flatMap((e) => promqlRefs(e).selectors.map((s) => s.metric)));
+    for (const m of [
+      'request_count_total',
+      'request_errors_total',
+      'request_duration_seconds_bucket',
+      'active_requests',
+    ]) {
+      assert.ok(metrics.has(m), `no panel uses ${m}`);
+    }
+    const groupedBy = new Set(
+      exprs.flatMap((e) => promqlRefs(e).groupings.flatMap((g) => g.labels)),
+    );
+    assert.ok(groupedBy.has('service_name') && groupedBy.has('endpoint'));
+    const env = d.templating.list.find((v) => v.name === 'environment');
+    assert.ok(env, 'no environment variable');
+    const panelExprs = panelsOf(d).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+    for (const e of panelExprs.filter((x) => x.includes('{'))) {
+      assert.match(e, /environment=~"\$environment"/, `not filtered by environment: ${e}`);
+    }
+  });
+
+  it('AI usage and cost shows requests, tokens and cost', () => {
+    const exprs = promqlOf(load('ai-usage-cost.json')).map((e) => e.expr);
+    const metrics = new Set(exprs.flatMap((e) => promqlRefs(e).selectors.map((s) => s.metric)));
+    assert.deepEqual(
+      ['ai_cost_total', 'ai_requests_total', 'ai_tokens_total'].filter((m) => !metrics.has(m)),
+      [],
+    );
+  });
+
+  it('logs and traces: Loki panels filter by tracking id, the trace panel opens it in Jaeger', () => {
+    const d = load('logs-and-traces.json');
+    const panels = panelsOf(d);
+    const logs = panels.filter((p) => p.type === 'logs');
+    assert.ok(logs.length > 0);
+    assert.ok(logs.some((p) => p.targets?.some((t) => t.expr?.includes('|= "$tracking_id"'))));
+    const trace = panels.find((p) => p.type === 'traces');
+    assert.equal(trace?.targets?.[0]?.datasource?.uid, 'jaeger');
+    assert.equal(trace?.targets?.[0]?.query, '$tracking_id');
+  });
+});
+
+describe('grafana provisioning', () => {
+  const datasources: any[] = yamlFile(
+    'grafana',
+    'provisioning',
+    'datasources',
+    'datasources.yml',
+  ).datasources;
+
+  it('provisions Prometheus, Jaeger and Loki with the uids the dashboards use', () => {
+    assert.deepEqual(
+      datasources.map((d) => [d.uid, d.type]),
+      [
+        ['prometheus', 'prometheus'],
+        ['jaeger', 'jaeger'],
+        ['loki', 'loki'],
+      ],
+    );
+  });
+
+  it('a log line links to its trace: the tracking_id derived field points at Jaeger', () => {
+    const loki = datasources.find((d) => d.uid === 'loki');
+    const field = loki.jsonData.derivedFields.find(
+      (f: { name: string }) => f.name === 'tracking_id',
+    );
+    assert.equal(field.datasourceUid, 'jaeger');
+    // `$$` is Grafana's escape for a literal `$` in provisioning files.
+    assert.equal(field.url, '$${__value.raw}');
+    const id = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const line = JSON.stringify({
+      '@timestamp': '2026-11-25T15:00:00.000Z',
+      '@level': 'info',
+      '@message': 'GET /api/v1/workflows - 200',
+      service: 'api-gateway',
+      tracking_id: id,
+    });
+    assert.equal(new RegExp(field.matcherRegex).exec(line)?.[1], id);
+    assert.equal(new RegExp(field.matcherRegex).exec(line.replace(id, 'not-an-id')), null);
+  });
+
+  it('the dashboard provider loads the directory compose mounts the dashboards into', () => {
+    const provider = yamlFile('grafana', 'provisioning', 'dashboards', 'dashboards.yml')
+      .providers[0];
+    const compose = yamlFile('docker-compose.monitoring.yml');
+    assert.ok(
+      compose.services.grafana.volumes.includes(`./grafana/dashboards:${provider.options.path}:ro`),
+    );
+  });
+});
