@@ -1,0 +1,44 @@
+import { defaultStackMode, environmentOf } from './levels';
+import { DEFAULT_REDACT, redactor } from './redact';
+import type { RenderConfig } from './render';
+import type { CloudwatchFormatOptions } from './types';
+
+export const DEFAULTS = {
+  maxFields: 900,
+  maxEventBytes: 262_144,
+  stackFrames: 10,
+  source: false,
+};
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new TypeError(`cloudwatch-logger: \`${name}\` must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Validates and resolves the line options once, at creation. */
+export function renderConfig(
+  options: CloudwatchFormatOptions | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): RenderConfig & { environment: string } {
+  if (!options || typeof options.service !== 'string' || options.service.trim() === '')
+    throw new TypeError(
+      "cloudwatch-logger: the `service` option is required (e.g. { service: 'api-gateway' }); it is written as `service` on every line",
+    );
+  const o = { ...DEFAULTS, ...options };
+  const environment = environmentOf(options.environment, env);
+  const maxEventBytes = positiveInteger(o.maxEventBytes, 'maxEventBytes');
+  if (maxEventBytes < 1024)
+    throw new TypeError('cloudwatch-logger: `maxEventBytes` must be at least 1024');
+  return {
+    environment,
+    service: o.service,
+    maxFields: Math.max(positiveInteger(o.maxFields, 'maxFields'), 32),
+    maxEventBytes,
+    redact: redactor(o.redact ?? DEFAULT_REDACT),
+    stackTrace: o.stackTrace ?? defaultStackMode(environment),
+    stackFrames: positiveInteger(o.stackFrames, 'stackFrames'),
+    source: o.source,
+    clock: o.clock ?? Date.now,
+  };
+}

@@ -1,0 +1,59 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { getRequestContext, getTrackingId, type RequestContext } from '@ai-teams/tracking-id';
+
+/** What a line takes from the request it is written in, captured where the call is made. */
+export interface LineContext {
+  trackingId: string | undefined;
+  traceId: string | undefined;
+  spanId: string | undefined;
+  request: Readonly<RequestContext> | undefined;
+}
+
+/** Set on the record by the logger-level format, read by the JSON line (invisible to JSON). */
+export const CONTEXT = Symbol.for('@ai-teams/cloudwatch-logger/context');
+
+export function captureContext(): LineContext {
+  const sc = trace.getActiveSpan()?.spanContext();
+  const valid = sc !== undefined && isSpanContextValid(sc);
+  return {
+    trackingId: getTrackingId(),
+    traceId: valid ? sc.traceId : undefined,
+    spanId: valid ? sc.spanId : undefined,
+    request: getRequestContext(),
+  };
+}
+
+const REQUEST_SECTIONS = ['user', 'session', 'workflow', 'operation'] as const;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const HEX32 = /^[0-9a-f]{32}$/;
+
+/**
+ * Adds `tracking_id` and the request context sections to the record itself, so every
+ * transport (stdout, OTLP) carries them. Meta given in the call wins over the request context.
+ */
+export function enrich(info: Record<string | symbol, unknown>): LineContext {
+  const ctx = captureContext();
+  info[CONTEXT] = ctx;
+  if (typeof info.tracking_id !== 'string' || info.tracking_id === '') {
+    const injected = info.trace_id;
+    info.tracking_id =
+      ctx.trackingId ??
+      ctx.traceId ??
+      (typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown');
+  }
+  const request = ctx.request;
+  if (request) {
+    for (const section of REQUEST_SECTIONS) {
+      const fromRequest = request[section];
+      if (!fromRequest) continue;
+      const own = info[section];
+      if (own === undefined) info[section] = fromRequest;
+      else if (isPlainObject(own)) info[section] = { ...fromRequest, ...own };
+    }
+  }
+  return ctx;
+}

@@ -1,0 +1,113 @@
+import { types } from 'node:util';
+import type { StackTraceMode } from './types';
+
+const SPLAT = Symbol.for('splat');
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export function isError(v: unknown): v is Error {
+  return v instanceof Error || types.isNativeError(v);
+}
+
+/** The record's error: the record itself (logger.error(err)), meta `error`/`err`, or a splat arg. */
+export function findError(info: Record<string | symbol, unknown>): Error | undefined {
+  if (isError(info)) return info;
+  if (isError(info.error)) return info.error;
+  if (isError(info.err)) return info.err;
+  if (isError(info.message)) return info.message;
+  const splat = info[SPLAT];
+  if (Array.isArray(splat)) for (const s of splat) if (isError(s)) return s;
+  return undefined;
+}
+
+function read(err: Error, key: string): unknown {
+  try {
+    return (err as unknown as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function statusOf(err: Error): number | undefined {
+  const s = read(err, 'status') ?? read(err, 'statusCode');
+  return typeof s === 'number' ? s : undefined;
+}
+
+function categoryOf(err: Error, code: unknown): string {
+  const own = read(err, 'category');
+  if (typeof own === 'string') return own;
+  const status = statusOf(err);
+  if (typeof code === 'string') {
+    if (TIMEOUT_CODES.has(code)) return 'timeout';
+    if (NETWORK_CODES.has(code)) return 'network';
+  }
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timeout';
+  if (status !== undefined && status >= 400 && status < 500) return 'client';
+  return 'server';
+}
+
+function safeString(v: unknown): string {
+  try {
+    return typeof v === 'string' ? v : String(v);
+  } catch {
+    return '[Unprintable]';
+  }
+}
+
+const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
+
+function trimStack(stack: string, mode: StackTraceMode, frames: number): string | undefined {
+  if (mode === 'none') return undefined;
+  if (mode === 'full') return stack;
+  const lines = stack.split('\n');
+  const head = lines.findIndex((l) => l.trimStart().startsWith('at '));
+  if (head === -1 || lines.length - head <= frames) return stack;
+  return [
+    ...lines.slice(0, head + frames),
+    `    … ${lines.length - head - frames} more frames`,
+  ].join('\n');
+}
+
+export interface ErrorFields {
+  error: Record<string, unknown>;
+  exception: Record<string, unknown>;
+}
+
+/** `error{type, code, message, category}` and `exception{class, stack_trace, file, line}`. */
+export function errorFields(err: Error, mode: StackTraceMode, frames: number): ErrorFields {
+  const code = read(err, 'code') ?? statusOf(err);
+  const name = safeString(read(err, 'name') ?? 'Error');
+  const error: Record<string, unknown> = { type: name };
+  if (typeof code === 'string' || typeof code === 'number') error.code = code;
+  error.message = safeString(read(err, 'message') ?? '');
+  error.category = categoryOf(err, code);
+  let cls = name;
+  try {
+    cls = err.constructor?.name || name;
+  } catch {
+    // a hostile constructor getter: keep the name
+  }
+  const exception: Record<string, unknown> = { class: cls };
+  const stack = read(err, 'stack');
+  if (typeof stack === 'string') {
+    const trimmed = trimStack(stack, mode, frames);
+    if (trimmed !== undefined) exception.stack_trace = trimmed;
+    const first = stack.split('\n', 12).find((l) => l.trimStart().startsWith('at '));
+    const m = first ? FRAME.exec(first.trim()) : null;
+    if (m) {
+      exception.file = m[1];
+      exception.line = Number(m[2]);
+    }
+  }
+  return { error, exception };
+}

@@ -1,0 +1,35 @@
+import * as winston from 'winston';
+import { renderConfig } from './config';
+import { requestContextFormat } from './format';
+import { LEVELS, resolveLevel } from './levels';
+import { createRenderer } from './render';
+import { guardMeta } from './safe-log';
+import { JsonLineTransport } from './transport';
+import type { LoggerOptions } from './types';
+
+/**
+ * A winston logger writing one CloudWatch JSON object per line to stdout (or `stream`).
+ * Level: `LOG_LEVEL`, else `level`, else by environment (prod warn, staging info, dev debug).
+ */
+export function createLogger(options: LoggerOptions): winston.Logger {
+  const env = options?.env ?? process.env;
+  const cfg = renderConfig(options, env);
+  const level = resolveLevel(options.level, cfg.environment, env);
+  const formats = options.formats ?? [];
+  const logger = winston.createLogger({
+    level,
+    levels: LEVELS,
+    format: winston.format.combine(...formats, requestContextFormat(cfg.source)),
+    ...(options.defaultMeta ? { defaultMeta: options.defaultMeta } : {}),
+    transports: [
+      new JsonLineTransport(
+        options.stream ?? process.stdout,
+        createRenderer(cfg),
+        options.sync ?? false,
+      ),
+      ...(options.transports ?? []),
+    ],
+  });
+  guardMeta(logger);
+  return logger;
+}

@@ -1,0 +1,226 @@
+import { CONTEXT, enrich, type LineContext } from './context';
+import { errorFields, findError, isError } from './errors';
+import { LEVEL_LABEL } from './levels';
+import { OMIT, sanitize, truncate, type Walk } from './sanitize';
+import { SOURCE, captureSource, type SourceFields } from './source';
+import type { StackTraceMode } from './types';
+
+/** Options of one line, resolved once when the format or logger is created. */
+export interface RenderConfig {
+  service: string;
+  maxFields: number;
+  maxEventBytes: number;
+  redact: ((key: string) => boolean) | undefined;
+  stackTrace: StackTraceMode;
+  stackFrames: number;
+  source: boolean;
+  clock: () => number;
+}
+
+type Info = Record<string | symbol, unknown>;
+
+const SECTIONS = ['request', 'response', 'user', 'session', 'workflow', 'operation'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** The plan's flat `extra` keys and where they go. */
+const FLAT: Record<string, [Section, string]> = {};
+for (const [section, keys] of [
+  ['request', ['method', 'path', 'route', 'duration', 'size', 'user_agent', 'ip']],
+  ['response', ['status', 'size', 'content_type']],
+  ['user', ['id', 'segment']],
+  ['session', ['id', 'duration']],
+  ['workflow', ['id', 'type', 'status']],
+  ['operation', ['name', 'type', 'result', 'duration']],
+] as const) {
+  for (const key of keys) FLAT[`${section}_${key}`] = [section, key];
+}
+
+/** Record keys the core of the line consumes; never copied as extras. */
+const RESERVED = new Set<string>([
+  ...SECTIONS,
+  'level',
+  'message',
+  'stack',
+  'tracking_id',
+  'trace_id',
+  'span_id',
+  'trace_flags',
+  'tracing',
+  'error',
+  'err',
+  'exception',
+  'source',
+  'service',
+  '@timestamp',
+  '@level',
+  '@message',
+]);
+/** Own properties of the line's Error (winston copies them onto the record): in `error{}`. */
+const ERROR_KEYS = new Set(['name', 'code', 'status', 'statusCode', 'category', 'cause']);
+
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isError(v);
+}
+
+function unbounded(maxString: number): Walk {
+  return { remaining: Infinity, dropped: 0, maxString, redact: undefined };
+}
+
+function messageOf(m: unknown, maxString: number): string {
+  try {
+    if (typeof m === 'string') return truncate(m, maxString);
+    if (m === undefined || m === null) return '';
+    if (isError(m)) return truncate(String(m.message), maxString);
+    if (typeof m === 'object')
+      return truncate(JSON.stringify(sanitize(m, unbounded(256))), maxString);
+    return truncate(String(m), maxString);
+  } catch {
+    return '[Unprintable]';
+  }
+}
+
+function tracingOf(info: Info, ctx: LineContext): Record<string, string> | undefined {
+  if (ctx.traceId) return { trace_id: ctx.traceId, span_id: ctx.spanId! };
+  // No active span here, but the winston instrumentation injected the ids at the call.
+  const t = info.trace_id;
+  const s = info.span_id;
+  if (typeof t === 'string' && HEX32.test(t))
+    return typeof s === 'string' && HEX16.test(s) ? { trace_id: t, span_id: s } : { trace_id: t };
+  return undefined;
+}
+
+function leaves(o: Record<string, unknown> | undefined): number {
+  return o ? Object.keys(o).length : 0;
+}
+
+let lastMs = NaN;
+let lastIso = '';
+function timestamp(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+/** Turns a winston record into its CloudWatch JSON line (without the newline). Never throws. */
+export function createRenderer(cfg: RenderConfig): (info: Info) => string {
+  function build(info: Info, ctx: LineContext, ts: string, maxString: number) {
+    // 5 core fields, and one kept back for log.dropped_fields.
+    const w: Walk = { remaining: cfg.maxFields - 6, dropped: 0, maxString, redact: cfg.redact };
+    const level = typeof info.level === 'string' ? info.level : 'info';
+    const tracking = info.tracking_id;
+    const out: Record<string, unknown> = {
+      '@timestamp': ts,
+      '@level': LEVEL_LABEL[level] ?? level.toUpperCase(),
+      '@message': messageOf(info.message, maxString),
+      service: cfg.service,
+      tracking_id: typeof tracking === 'string' ? truncate(tracking, 64) : 'unknown',
+    };
+    // Core detail: kept whatever the field budget, and small by construction.
+    const tracing = tracingOf(info, ctx);
+    const err = findError(info);
+    const ef = err ? errorFields(err, cfg.stackTrace, cfg.stackFrames) : undefined;
+    const coreWalk = unbounded(maxString);
+    const src: Record<string, unknown> | undefined =
+      (info[SOURCE] as (SourceFields & Record<string, unknown>) | undefined) ??
+      (isPlainObject(info.source)
+        ? (sanitize(info.source, coreWalk) as Record<string, unknown>)
+        : cfg.source
+          ? (captureSource() as (SourceFields & Record<string, unknown>) | undefined)
+          : undefined);
+    const error = ef && (sanitize(ef.error, coreWalk) as Record<string, unknown>);
+    const exception = ef && (sanitize(ef.exception, coreWalk) as Record<string, unknown>);
+    w.remaining -= leaves(tracing) + leaves(error) + leaves(exception) + leaves(src);
+
+    // One pass over the record: flat plan keys into their sections, the rest as extras.
+    let flat: Partial<Record<Section, Record<string, unknown>>> | undefined;
+    const extras: string[] = [];
+    for (const key of Object.keys(info)) {
+      if (RESERVED.has(key)) continue;
+      const target = FLAT[key];
+      if (target) {
+        flat ??= {};
+        (flat[target[0]] ??= {})[target[1]] = info[key];
+      } else if (!(err && ERROR_KEYS.has(key))) extras.push(key);
+    }
+    const sections: [string, unknown][] = [];
+    for (const section of SECTIONS) {
+      let own = info[section];
+      if (typeof own === 'string') own = section === 'operation' ? { name: own } : { id: own };
+      const f = flat?.[section];
+      const merged = f ? (isPlainObject(own) ? { ...own, ...f } : f) : own;
+      if (merged === undefined) continue;
+      const v = sanitize(merged, w);
+      if (v !== OMIT) sections.push([section, v]);
+    }
+    // A plain `error`/`exception` object passed in meta: detail, counted like any other field.
+    if (!ef) {
+      for (const key of ['error', 'exception'] as const) {
+        if (info[key] === undefined) continue;
+        const v = sanitize(info[key], w);
+        if (v !== OMIT) sections.push([key, v]);
+      }
+    } else {
+      sections.push(['error', error], ['exception', exception]);
+    }
+    if (src) sections.push(['source', src]);
+    if (tracing) sections.push(['tracing', tracing]);
+    for (const [k, v] of sections) out[k] = v;
+    for (const key of extras) {
+      let raw: unknown;
+      try {
+        raw = info[key];
+      } catch (e) {
+        raw = `[Throws: ${messageOf(e, 200)}]`;
+      }
+      if (cfg.redact?.(key)) raw = '[REDACTED]';
+      const v = sanitize(raw, w);
+      if (v !== OMIT) out[key] = v;
+    }
+    if (w.dropped > 0) {
+      const log = isPlainObject(out.log) ? out.log : {};
+      out.log = { ...log, dropped_fields: w.dropped };
+    }
+    return out;
+  }
+
+  /** The last resort: the core fields alone, with a note. */
+  function minimal(info: Info, ts: string, bytes: number, note: string): string {
+    return JSON.stringify({
+      '@timestamp': ts,
+      '@level': LEVEL_LABEL[String(info.level)] ?? 'INFO',
+      '@message': messageOf(info.message, 1024),
+      service: cfg.service,
+      tracking_id:
+        typeof info.tracking_id === 'string' ? truncate(info.tracking_id, 64) : 'unknown',
+      log: { truncated: true, original_bytes: bytes, note },
+    });
+  }
+
+  const max = cfg.maxEventBytes;
+  const caps = [max >> 2, max >> 4, max >> 6, 64].filter((c) => c > 0);
+  const fits = (line: string) => line.length * 3 <= max || Buffer.byteLength(line) <= max;
+
+  return function render(info: Info): string {
+    const ts = timestamp(cfg.clock());
+    try {
+      const ctx = (info[CONTEXT] as LineContext | undefined) ?? enrich(info);
+      const line = JSON.stringify(build(info, ctx, ts, max));
+      if (fits(line)) return line;
+      for (const cap of caps) {
+        const out = build(info, ctx, ts, cap);
+        out.log = { ...(isPlainObject(out.log) ? out.log : {}), truncated: true };
+        const smaller = JSON.stringify(out);
+        if (fits(smaller)) return smaller;
+      }
+      return minimal(info, ts, Buffer.byteLength(line), 'event over maxEventBytes');
+    } catch (e) {
+      // Not expected (build guards every user value), but the line must still be written.
+      return minimal(info, ts, -1, `render failed: ${messageOf(e, 200)}`);
+    }
+  };
+}

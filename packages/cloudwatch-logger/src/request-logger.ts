@@ -1,0 +1,113 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'winston';
+import { createLogger } from './logger';
+import type { RequestLoggerOptions } from './types';
+
+const DEFAULT_SKIP = ['/health', '/metrics'];
+
+function defaultLevel(status: number): string {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
+function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: string) => boolean {
+  if (typeof skip === 'function') return (req) => skip(req);
+  const exact = new Set<string>();
+  const patterns: RegExp[] = [];
+  for (const s of skip ?? DEFAULT_SKIP) {
+    if (typeof s === 'string') exact.add(s);
+    else patterns.push(s);
+  }
+  return (_req, path) => exact.has(path) || patterns.some((p) => p.test(path));
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function sizeOf(header: number | string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const n = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function byteLength(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string')
+    return Buffer.byteLength(
+      chunk,
+      typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+    );
+  return chunk instanceof Uint8Array ? chunk.byteLength : 0;
+}
+
+/**
+ * Express middleware: one access line per request when the response finishes or the
+ * connection closes, whichever comes first. Mount it after `trackingId()`.
+ */
+export function requestLogger(options: RequestLoggerOptions): RequestHandler {
+  const logger: Logger =
+    options.logger ?? createLogger(options as Parameters<typeof createLogger>[0]);
+  const skip = skipper(options.skip);
+  const levelFor = options.levelFor ?? defaultLevel;
+  const now = options.now ?? performance.now.bind(performance);
+
+  return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
+    const url = req.originalUrl || req.url || '/';
+    const path = pathOf(url);
+    if (skip(req, path)) return next();
+    const start = now();
+    let written = 0;
+    // Bytes actually written, for responses without content-length (streams, chunked).
+    const write = res.write;
+    const end = res.end;
+    res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
+      written += byteLength(chunk, rest[0]);
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as Response['write'];
+    res.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
+      if (chunk !== undefined && typeof chunk !== 'function') written += byteLength(chunk, rest[0]);
+      return (end as (...a: unknown[]) => Response).call(this, chunk, ...rest);
+    } as Response['end'];
+
+    const done = () => {
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      const aborted = !res.writableFinished;
+      const status = res.statusCode;
+      const request: Record<string, unknown> = {
+        method: req.method,
+        path,
+        duration: Math.round(now() - start) / 1000,
+      };
+      if (req.route?.path !== undefined && typeof req.route.path === 'string')
+        request.route = req.baseUrl + req.route.path;
+      const reqSize = sizeOf(req.headers['content-length']);
+      if (reqSize !== undefined) request.size = reqSize;
+      const ua = req.headers['user-agent'];
+      if (ua !== undefined) request.user_agent = ua;
+      request.ip = req.ip ?? req.socket?.remoteAddress;
+      const response: Record<string, unknown> = {
+        status,
+        size: sizeOf(res.getHeader('content-length')) ?? written,
+      };
+      const type = res.getHeader('content-type');
+      if (type !== undefined) response.content_type = String(type);
+      if (aborted) response.aborted = true;
+      let level = levelFor(status, req, res);
+      if (aborted && level !== 'error') level = 'warn';
+      const meta: Record<string, unknown> = {
+        message: `${req.method} ${path} - ${status}`,
+        request,
+        response,
+      };
+      const trackingId = (req as { trackingId?: unknown }).trackingId;
+      if (typeof trackingId === 'string') meta.tracking_id = trackingId;
+      const error = res.locals?.error;
+      if (error instanceof Error) meta.error = error;
+      logger.log(level, meta as unknown as string);
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    next();
+  };
+}

@@ -1,0 +1,171 @@
+import { REDACTED } from './redact';
+
+/** Returned for values that leave no field (`undefined`, functions, dropped by the budget). */
+export const OMIT = Symbol('omit');
+
+const MAX_DEPTH = 12;
+const COUNT_LIMIT = 100_000;
+
+/** Per-event state of one walk: the leaf budget and what the line lost. */
+export interface Walk {
+  /** Leaf fields still allowed. */
+  remaining: number;
+  /** Leaf fields dropped because the budget ran out. */
+  dropped: number;
+  /** Longest string kept whole. */
+  maxString: number;
+  redact: ((key: string) => boolean) | undefined;
+}
+
+export function truncate(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+}
+
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '[Unprintable]';
+  }
+}
+
+/** Leaves a dropped value would have used, counted without building anything. */
+function countLeaves(value: unknown, seen: Set<object>, limit: { n: number }): number {
+  if (value === null || typeof value !== 'object') return value === undefined ? 0 : 1;
+  if (seen.has(value) || Buffer.isBuffer(value) || value instanceof Date) return 1;
+  seen.add(value);
+  let n = 0;
+  try {
+    for (const k of Object.keys(value)) {
+      if (--limit.n <= 0) break;
+      n += countLeaves((value as Record<string, unknown>)[k], seen, limit);
+    }
+  } catch {
+    n += 1;
+  }
+  seen.delete(value);
+  return n;
+}
+
+function leaf(value: unknown, w: Walk): unknown {
+  if (w.remaining <= 0) {
+    w.dropped++;
+    return OMIT;
+  }
+  w.remaining--;
+  return value;
+}
+
+/**
+ * A JSON-safe copy of `value`: never throws, never returns something JSON.stringify could
+ * throw on or lose a line over. Circular references become '[Circular]', BigInt a string,
+ * Buffers a length note, throwing getters '[Throws: …]', symbols their description.
+ */
+export function sanitize(value: unknown, w: Walk, depth = 0, stack: object[] = []): unknown {
+  switch (typeof value) {
+    case 'string':
+      return leaf(value.length > w.maxString ? truncate(value, w.maxString) : value, w);
+    case 'number':
+    case 'boolean':
+      return leaf(value, w);
+    case 'bigint':
+      return leaf(value.toString(), w);
+    case 'symbol':
+      return leaf(value.toString(), w);
+    case 'undefined':
+    case 'function':
+      return OMIT;
+  }
+  if (value === null) return leaf(null, w);
+  const obj = value as object;
+  if (stack.includes(obj)) return leaf('[Circular]', w);
+  if (Buffer.isBuffer(obj)) return leaf(`[Buffer ${obj.length} bytes]`, w);
+  if (obj instanceof Date)
+    return leaf(Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString(), w);
+  if (depth >= MAX_DEPTH) return leaf('[Depth limit]', w);
+  if (w.remaining <= 0) {
+    w.dropped += countLeaves(obj, new Set(stack), { n: COUNT_LIMIT });
+    return OMIT;
+  }
+  stack.push(obj);
+  try {
+    if (Array.isArray(obj)) return sanitizeArray(obj, w, depth, stack);
+    if (obj instanceof Error) return sanitizeError(obj, w);
+    if (obj instanceof Map) return sanitizeEntries(obj.entries(), w, depth, stack);
+    if (obj instanceof Set) return sanitizeArray([...obj], w, depth, stack);
+    if (ArrayBuffer.isView(obj))
+      return leaf(`[${obj.constructor.name} ${obj.byteLength} bytes]`, w);
+    return sanitizeObject(obj as Record<string, unknown>, w, depth, stack);
+  } catch (err) {
+    return leaf(`[Unserializable: ${describe((err as Error)?.message ?? err)}]`, w);
+  } finally {
+    stack.pop();
+  }
+}
+
+function sanitizeArray(arr: unknown[], w: Walk, depth: number, stack: object[]): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < arr.length; i++) {
+    let item: unknown;
+    try {
+      item = arr[i];
+    } catch (err) {
+      item = `[Throws: ${describe((err as Error)?.message)}]`;
+    }
+    const v = sanitize(item, w, depth + 1, stack);
+    out.push(v === OMIT ? null : v);
+  }
+  return out;
+}
+
+function sanitizeObject(
+  obj: Record<string, unknown>,
+  w: Walk,
+  depth: number,
+  stack: object[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(obj)) {
+    if (w.redact?.(key)) {
+      const v = leaf(REDACTED, w);
+      if (v !== OMIT) out[key] = v;
+      continue;
+    }
+    let raw: unknown;
+    try {
+      raw = obj[key];
+    } catch (err) {
+      raw = `[Throws: ${describe((err as Error)?.message)}]`;
+    }
+    const v = sanitize(raw, w, depth + 1, stack);
+    if (v !== OMIT) out[key] = v;
+  }
+  return out;
+}
+
+function sanitizeEntries(
+  entries: Iterable<[unknown, unknown]>,
+  w: Walk,
+  depth: number,
+  stack: object[],
+): Record<string, unknown> {
+  const obj: Record<string, unknown> = {};
+  for (const [k, v] of entries) obj[describe(k)] = v;
+  return sanitizeObject(obj, w, depth, stack);
+}
+
+/** A nested Error (not the line's own error): name, message and code only. */
+function sanitizeError(err: Error, w: Walk): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of [
+    ['type', err.name],
+    ['message', err.message],
+    ['code', (err as { code?: unknown }).code],
+  ] as const) {
+    if (v === undefined) continue;
+    const s = sanitize(typeof v === 'string' ? v : describe(v), w);
+    if (s !== OMIT) out[k] = s;
+  }
+  return out;
+}

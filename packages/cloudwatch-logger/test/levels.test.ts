@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { captureLines } from '@ai-teams/test-utils';
+import { createLogger } from '../src';
+
+function levelOf(environment: string | undefined, env: NodeJS.ProcessEnv, level?: string) {
+  return createLogger({
+    service: 'svc',
+    stream: captureLines().stream,
+    env,
+    ...(environment ? { environment } : {}),
+    ...(level ? { level } : {}),
+  }).level;
+}
+
+describe('level selection', () => {
+  it('follows the environment: prod warn, staging info, dev debug', () => {
+    assert.equal(levelOf('prod', {}), 'warn');
+    assert.equal(levelOf('production', {}), 'warn');
+    assert.equal(levelOf('staging', {}), 'info');
+    assert.equal(levelOf('dev', {}), 'debug');
+    assert.equal(levelOf('development', {}), 'debug');
+    assert.equal(levelOf('test', {}), 'info', 'an unknown environment gets info');
+  });
+
+  it('reads the environment from ENVIRONMENT, then NODE_ENV', () => {
+    assert.equal(levelOf(undefined, { ENVIRONMENT: 'prod', NODE_ENV: 'development' }), 'warn');
+    assert.equal(levelOf(undefined, { NODE_ENV: 'production' }), 'warn');
+    assert.equal(levelOf(undefined, {}), 'debug', 'development by default');
+  });
+
+  it('lets LOG_LEVEL override the environment and the option, case-insensitively', () => {
+    assert.equal(levelOf('prod', { LOG_LEVEL: 'DEBUG' }), 'debug');
+    assert.equal(levelOf('prod', { LOG_LEVEL: 'info' }, 'error'), 'info');
+    assert.equal(levelOf('prod', {}, 'info'), 'info');
+    assert.equal(levelOf('dev', { LOG_LEVEL: 'warning' }), 'warn');
+  });
+
+  it('rejects an unknown level with a message naming its source', () => {
+    assert.throws(
+      () => levelOf('prod', { LOG_LEVEL: 'loud' }),
+      /LOG_LEVEL is "loud", not a log level; use one of error, warn, info/,
+    );
+    assert.throws(() => levelOf('prod', {}, 'verbosest'), /the `level` option is "verbosest"/);
+  });
+
+  it('filters lines below the level', () => {
+    const out = captureLines();
+    const logger = createLogger({
+      service: 's',
+      environment: 'prod',
+      stream: out.stream,
+      sync: true,
+      env: {},
+    });
+    logger.debug('d');
+    logger.info('i');
+    logger.warn('w');
+    logger.error('e');
+    assert.deepEqual(
+      out.lines().map((l) => l['@level']),
+      ['WARN', 'ERROR'],
+    );
+  });
+
+  it('rejects invalid numeric limits naming the option', () => {
+    assert.throws(
+      () => createLogger({ service: 's', maxFields: 0, env: {} }),
+      /`maxFields` must be a positive integer/,
+    );
+    assert.throws(
+      () => createLogger({ service: 's', maxEventBytes: 10, env: {} }),
+      /`maxEventBytes` must be at least 1024/,
+    );
+  });
+});

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
+import { format } from 'winston';
+import Transport from 'winston-transport';
+import { createLogger } from '../src';
+import type { LoggerOptions } from '../src';
+
+const CLOCK = Date.parse('2026-01-31T10:30:45.123Z');
+
+function setup(options: Partial<LoggerOptions> = {}) {
+  const out: LineCapture = captureLines();
+  const logger = createLogger({
+    service: 'api-gateway',
+    environment: 'development',
+    stream: out.stream,
+    sync: true,
+    clock: () => CLOCK,
+    env: {},
+    ...options,
+  });
+  return { out, logger, line: () => out.lines().at(-1)! };
+}
+
+describe('createLogger() lines', () => {
+  it('writes the core fields on every line', () => {
+    const { logger, out } = setup();
+    logger.info('hello');
+    logger.warn('careful');
+    assert.deepEqual(out.lines(), [
+      {
+        '@timestamp': '2026-01-31T10:30:45.123Z',
+        '@level': 'INFO',
+        '@message': 'hello',
+        service: 'api-gateway',
+        tracking_id: 'unknown',
+      },
+      {
+        '@timestamp': '2026-01-31T10:30:45.123Z',
+        '@level': 'WARN',
+        '@message': 'careful',
+        service: 'api-gateway',
+        tracking_id: 'unknown',
+      },
+    ]);
+  });
+
+  it('takes tracking_id from the call meta', () => {
+    const { logger, line } = setup();
+    logger.info('job', { tracking_id: '4bf92f3577b34da6a3ce929d0e0e4736' });
+    assert.equal(line().tracking_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+  });
+
+  it('maps the plan flat extras into nested objects and keeps other extras', () => {
+    const { logger, line } = setup();
+    logger.info('POST /api/v1/sessions - 201', {
+      request_method: 'POST',
+      request_path: '/api/v1/sessions',
+      request_duration: 0.245,
+      request_size: 1024,
+      response_status: 201,
+      response_size: 2048,
+      user_id: 'user_12345',
+      user_segment: 'premium',
+      session_id: 'session_67890',
+      session_duration: 1200,
+      workflow_id: 'wf_1',
+      workflow_type: 'simple',
+      operation_name: 'create_session',
+      operation_result: 'success',
+      attempt: 2,
+    });
+    const l = line();
+    assert.deepEqual(l.request, {
+      method: 'POST',
+      path: '/api/v1/sessions',
+      duration: 0.245,
+      size: 1024,
+    });
+    assert.deepEqual(l.response, { status: 201, size: 2048 });
+    assert.deepEqual(l.user, { id: 'user_12345', segment: 'premium' });
+    assert.deepEqual(l.session, { id: 'session_67890', duration: 1200 });
+    assert.deepEqual(l.workflow, { id: 'wf_1', type: 'simple' });
+    assert.deepEqual(l.operation, { name: 'create_session', result: 'success' });
+    assert.equal(l.attempt, 2);
+    assert.equal(l.request_method, undefined);
+  });
+
+  it('accepts nested objects directly, merged with flat keys, and a string operation', () => {
+    const { logger, line } = setup();
+    logger.info('created', {
+      user: { id: 'u1', plan: 'pro' },
+      user_segment: 'free',
+      operation: 'create_session',
+    });
+    assert.deepEqual(line().user, { id: 'u1', plan: 'pro', segment: 'free' });
+    assert.deepEqual(line().operation, { name: 'create_session' });
+  });
+
+  it('turns an Error in meta into error{} and exception{}', () => {
+    const { logger, line } = setup();
+    const err = Object.assign(new TypeError('bad input'), { code: 'E001', status: 400 });
+    logger.error('validation failed', { error: err });
+    const l = line();
+    assert.equal(l['@level'], 'ERROR');
+    assert.deepEqual(l.error, {
+      type: 'TypeError',
+      code: 'E001',
+      message: 'bad input',
+      category: 'client',
+    });
+    const ex = l.exception as Record<string, unknown>;
+    assert.equal(ex.class, 'TypeError');
+    assert.match(String(ex.stack_trace), /^TypeError: bad input\n\s+at /);
+    assert.match(String(ex.file), /logger\.test\.ts$/);
+    assert.equal(typeof ex.line, 'number');
+  });
+
+  it('handles an Error as the message and as a splat argument', () => {
+    const { logger, out } = setup();
+    const err = Object.assign(new Error('connect refused'), { code: 'ECONNREFUSED' });
+    logger.error(err);
+    logger.error('db down', err);
+    const [asMessage, asSplat] = out.lines();
+    assert.equal(asMessage!['@message'], 'connect refused');
+    assert.deepEqual(asMessage!.error, {
+      type: 'Error',
+      code: 'ECONNREFUSED',
+      message: 'connect refused',
+      category: 'network',
+    });
+    assert.equal(asSplat!['@message'], 'db down connect refused');
+    assert.equal((asSplat!.error as Record<string, unknown>).category, 'network');
+    assert.equal(asSplat!.code, undefined, 'the error code is not repeated at top level');
+  });
+
+  it('keeps the whole stack in dev and trims it in prod', () => {
+    function deep(n: number): Error {
+      return n === 0 ? new Error('deep') : deep(n - 1);
+    }
+    const err = deep(30);
+    const dev = setup({ environment: 'dev' });
+    dev.logger.error('x', { error: err });
+    const prod = setup({ environment: 'production' });
+    prod.logger.error('x', { error: err });
+    const frames = (l: Record<string, unknown>) =>
+      String((l.exception as Record<string, unknown>).stack_trace)
+        .split('\n')
+        .filter((s) => s.trim().startsWith('at ')).length;
+    assert.equal(frames(dev.line()), err.stack!.split('\n').length - 1);
+    assert.equal(frames(prod.line()), 10);
+    assert.match(
+      String((prod.line().exception as Record<string, unknown>).stack_trace),
+      /… \d+ more frames$/,
+    );
+    const none = setup({ stackTrace: 'none' });
+    none.logger.error('x', { error: err });
+    assert.equal((none.line().exception as Record<string, unknown>).stack_trace, undefined);
+  });
+
+  it('adds source{module, function, line} only when asked', () => {
+    const off = setup();
+    off.logger.info('x');
+    assert.equal(off.line().source, undefined);
+    const on = setup({ source: true });
+    function handler() {
+      on.logger.info('x');
+    }
+    handler();
+    assert.deepEqual(Object.keys(on.line().source as object), ['module', 'function', 'line']);
+    assert.equal((on.line().source as Record<string, unknown>).module, 'logger.test');
+    assert.equal((on.line().source as Record<string, unknown>).function, 'handler');
+  });
+
+  it('absorbs injected trace_id/span_id/trace_flags into tracing{}', () => {
+    const { logger, line } = setup();
+    logger.info('x', {
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      trace_flags: '01',
+    });
+    const l = line();
+    assert.equal(l.tracking_id, '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.deepEqual(l.tracing, {
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+    });
+    assert.equal(l.trace_id, undefined);
+    assert.equal(l.span_id, undefined);
+    assert.equal(l.trace_flags, undefined);
+  });
+
+  it('applies extra formats first and gives extra transports the plain record', () => {
+    const seen: Record<string, unknown>[] = [];
+    class Memory extends Transport {
+      override log(info: Record<string, unknown>, next: () => void) {
+        seen.push({ ...info });
+        next();
+      }
+    }
+    const tag = format((info) => Object.assign(info, { tagged: true }))();
+    const { logger, line } = setup({ formats: [tag], transports: [new Memory()] });
+    logger.info('hello', { user_id: 'u1' });
+    assert.equal(line().tagged, true);
+    assert.equal(seen[0]!.message, 'hello');
+    assert.equal(seen[0]!.tracking_id, 'unknown');
+    assert.equal(seen[0]!.user_id, 'u1');
+    assert.equal(seen[0]!['@message'], undefined);
+  });
+
+  it('by default joins lines and writes them once per event-loop turn', async () => {
+    const { logger, out } = setup({ sync: false });
+    logger.info('a');
+    logger.info('b');
+    assert.equal(out.raw().length, 0);
+    await tick();
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['a', 'b'],
+    );
+  });
+});

@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { captureLines } from '@ai-teams/test-utils';
+import { format } from 'winston';
+import { DEFAULT_REDACT, cloudwatchFormat, createLogger } from '../src';
+import type { LoggerOptions } from '../src';
+
+function setup(options: Partial<LoggerOptions> = {}) {
+  const out = captureLines();
+  const logger = createLogger({
+    service: 'svc',
+    environment: 'dev',
+    stream: out.stream,
+    sync: true,
+    env: {},
+    ...options,
+  });
+  return { out, logger, line: () => out.lines().at(-1)! };
+}
+
+function leafCount(v: unknown): number {
+  if (v === null || typeof v !== 'object') return 1;
+  return Object.values(v).reduce((n: number, x) => n + leafCount(x), 0);
+}
+
+describe('limits', () => {
+  it('keeps at most maxFields leaf fields, core kept, the rest dropped in order and counted', () => {
+    const { logger, line, out } = setup();
+    const wide = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i]));
+    logger.info('wide', { user_id: 'u1', wide });
+    const l = line();
+    assert.equal(l['@message'], 'wide');
+    assert.equal(l.service, 'svc');
+    assert.equal(l.tracking_id, 'unknown');
+    assert.deepEqual(l.user, { id: 'u1' });
+    const kept = Object.keys(l.wide as object);
+    assert.equal(kept[0], 'f0');
+    assert.equal(kept.at(-1), `f${kept.length - 1}`, 'the first fields are kept, in order');
+    const dropped = (l.log as Record<string, number>).dropped_fields!;
+    assert.equal(kept.length + dropped, 5000);
+    assert.equal(leafCount(l), 900 + 0, 'exactly maxFields leaves, including log.dropped_fields');
+    logger.info('wide', { user_id: 'u1', wide });
+    assert.equal(out.raw()[0]!.length, out.raw()[1]!.length, 'deterministic');
+  });
+
+  it('cuts a 5 MB string with a marker and stays under maxEventBytes', () => {
+    const { logger, out, line } = setup();
+    logger.info('big', { body: 'x'.repeat(5_000_000), note: 'kept' });
+    const raw = out.raw()[0]!;
+    assert.ok(Buffer.byteLength(raw) <= 262_144, `${Buffer.byteLength(raw)} bytes`);
+    assert.match(String(line().body), /…\[truncated \d+ chars\]$/);
+    assert.equal(line().note, 'kept');
+    assert.equal((line().log as Record<string, unknown>).truncated, true);
+  });
+
+  it('counts bytes, not characters, for multi-byte text', () => {
+    const { logger, out } = setup({ maxEventBytes: 4096 });
+    logger.info('emoji', { text: '😀'.repeat(3000) });
+    assert.ok(Buffer.byteLength(out.raw()[0]!) <= 4096);
+    assert.equal(out.lines()[0]!['@message'], 'emoji');
+  });
+
+  it('falls back to a core-only line with a note when nothing else fits', () => {
+    const { logger, line } = setup({ maxEventBytes: 1024, maxFields: 900 });
+    const many = Object.fromEntries(
+      Array.from({ length: 800 }, (_, i) => [`k${i}`, 'v'.repeat(60)]),
+    );
+    logger.warn('too much', many);
+    const l = line();
+    assert.equal(l['@message'], 'too much');
+    assert.equal(l['@level'], 'WARN');
+    assert.equal((l.log as Record<string, unknown>).truncated, true);
+    assert.equal(l.k0, undefined);
+  });
+});
+
+describe('hostile values', () => {
+  it('never throws and never loses the line', () => {
+    const { logger, out } = setup();
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const hostile = {
+      circular,
+      big: 2n ** 70n,
+      buf: Buffer.from('secret bytes'),
+      nested: {
+        get boom(): string {
+          throw new Error('getter exploded');
+        },
+      },
+      nothing: undefined,
+      sym: Symbol('tag'),
+      fn: () => 1,
+      date: new Date(0),
+      map: new Map([['a', 1]]),
+      set: new Set([1, 2]),
+      deep: JSON.parse('['.repeat(40) + ']'.repeat(40)),
+    };
+    logger.info('hostile', hostile);
+    const topGetter = {
+      get boom(): string {
+        throw new Error('top getter');
+      },
+      ok: 1,
+    };
+    logger.info('top getter', topGetter);
+    const lines = out.lines();
+    assert.equal(lines.length, 2);
+    const l = lines[0]!;
+    assert.deepEqual(l.circular, { name: 'loop', self: '[Circular]' });
+    assert.equal(l.big, (2n ** 70n).toString());
+    assert.equal(l.buf, '[Buffer 12 bytes]');
+    assert.deepEqual(l.nested, { boom: '[Throws: getter exploded]' });
+    assert.equal('nothing' in l, false);
+    assert.equal(l.sym, 'Symbol(tag)');
+    assert.equal('fn' in l, false);
+    assert.equal(l.date, '1970-01-01T00:00:00.000Z');
+    assert.deepEqual(l.map, { a: 1 });
+    assert.deepEqual(l.set, [1, 2]);
+    assert.match(JSON.stringify(l.deep), /\[Depth limit\]/);
+    assert.equal(lines[1]!.boom, '[Throws: top getter]');
+    assert.equal(lines[1]!.ok, 1);
+  });
+
+  it('keeps newlines and control characters inside one line', () => {
+    const { logger, out } = setup();
+    logger.info('line one\nline two\r\n\u0000\u001b[31m\u2028', { 'key\nwith newline': 'a\nb' });
+    assert.equal(out.raw().length, 1);
+    assert.equal(out.lines()[0]!['@message'], 'line one\nline two\r\n\u0000\u001b[31m\u2028');
+    assert.equal(out.lines()[0]!['key\nwith newline'], 'a\nb');
+  });
+});
+
+describe('redaction', () => {
+  it('redacts credential keys at any depth, case-insensitively', () => {
+    const { logger, line } = setup();
+    logger.info('req', {
+      headers: { Authorization: 'Bearer x', COOKIE: 'a=b', 'Set-Cookie': ['c'], 'X-Api-Key': 'k' },
+      body: { user: { password: 'p', accessToken: 't', client_secret: 's', apiKey: 'k' } },
+      usage: { tokens: 120, max_tokens: 1000 },
+      password: 'top',
+    });
+    const l = line();
+    assert.deepEqual(l.headers, {
+      Authorization: '[REDACTED]',
+      COOKIE: '[REDACTED]',
+      'Set-Cookie': '[REDACTED]',
+      'X-Api-Key': '[REDACTED]',
+    });
+    assert.deepEqual((l.body as Record<string, unknown>).user, {
+      password: '[REDACTED]',
+      accessToken: '[REDACTED]',
+      client_secret: '[REDACTED]',
+      apiKey: '[REDACTED]',
+    });
+    assert.deepEqual(l.usage, { tokens: 120, max_tokens: 1000 }, 'token counts are not secrets');
+    assert.equal(l.password, '[REDACTED]');
+  });
+
+  it('takes a custom list, and false turns redaction off', () => {
+    const custom = setup({ redact: [...DEFAULT_REDACT, 'ssn', /^card_/] });
+    custom.logger.info('x', { ssn: '1', card_number: '2', password: '3', name: 'n' });
+    assert.deepEqual(
+      { ...custom.line(), '@timestamp': undefined },
+      {
+        ...custom.line(),
+        '@timestamp': undefined,
+        ssn: '[REDACTED]',
+        card_number: '[REDACTED]',
+        password: '[REDACTED]',
+        name: 'n',
+      },
+    );
+    const off = setup({ redact: false });
+    off.logger.info('x', { password: 'visible' });
+    assert.equal(off.line().password, 'visible');
+  });
+});
+
+describe('cloudwatchFormat()', () => {
+  it('renders the line into the record output for a team’s own winston set-up', () => {
+    const f = format.combine(cloudwatchFormat({ service: 'own', clock: () => 0 }));
+    const info = f.transform({ level: 'info', message: 'hi', user_id: 'u' }) as Record<
+      string | symbol,
+      unknown
+    >;
+    const line = JSON.parse(String(info[Symbol.for('message')]));
+    assert.deepEqual(line, {
+      '@timestamp': '1970-01-01T00:00:00.000Z',
+      '@level': 'INFO',
+      '@message': 'hi',
+      service: 'own',
+      tracking_id: 'unknown',
+      user: { id: 'u' },
+    });
+  });
+
+  it('names the option when service is missing', () => {
+    assert.throws(() => cloudwatchFormat({} as never), /`service` option is required/);
+    assert.throws(() => createLogger({ service: '' }), /`service` option is required/);
+  });
+});
