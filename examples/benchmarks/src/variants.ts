@@ -3,6 +3,7 @@ import { setupTracing } from './otel';
 import { errorVariants } from './variants/errors';
 import { loggerVariants } from './variants/logger';
 import { metricsVariants } from './variants/metrics';
+import { stackVariants } from './variants/stack';
 
 /** The registry: a package adds its variants here, next to the baseline they compare with. */
 export const variants: Variant[] = [
@@ -46,4 +47,5 @@ export const variants: Variant[] = [
   ...loggerVariants,
   ...metricsVariants,
   ...errorVariants,
+  ...stackVariants,
 ];

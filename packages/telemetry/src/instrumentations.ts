@@ -19,6 +19,14 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) =>
         ignored.has((req.url ?? '').split('?')[0]!),
+      // The plan's request.size / response.size, set once the response has ended.
+      applyCustomAttributesOnSpan: (span, request, response) => {
+        if (!('getHeader' in response) || !('headers' in request)) return;
+        const requestSize = Number(request.headers['content-length']);
+        const responseSize = Number(response.getHeader('content-length'));
+        if (Number.isFinite(requestSize)) span.setAttribute('request.size', requestSize);
+        if (Number.isFinite(responseSize)) span.setAttribute('response.size', responseSize);
+      },
     }),
     new ExpressInstrumentation({ ignoreLayers: [QUIET_LAYERS] }),
     new UndiciInstrumentation(),

@@ -56,12 +56,18 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     instrumentations: createInstrumentations(config),
     // Reads OTEL_BSP_* for the batch processor; OTEL_TRACES_SAMPLER(_ARG) for the sampler.
     ...(config.traces
-      ? { traceExporter: new OTLPTraceExporter(signalUrl(config.otlpEndpoint, '/v1/traces')) }
+      ? {
+          traceExporter:
+            options.traceExporter ??
+            new OTLPTraceExporter(signalUrl(config.otlpEndpoint, '/v1/traces')),
+        }
       : { spanProcessors: [] }),
     logRecordProcessors: config.logs
       ? [
           new BatchLogRecordProcessor({
-            exporter: new OTLPLogExporter(signalUrl(config.otlpEndpoint, '/v1/logs')),
+            exporter:
+              options.logExporter ??
+              new OTLPLogExporter(signalUrl(config.otlpEndpoint, '/v1/logs')),
             maxQueueSize: LOG_QUEUE_SIZE,
             exportTimeoutMillis: EXPORT_TIMEOUT_MS,
           }),

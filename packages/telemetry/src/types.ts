@@ -1,5 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { LoggerProvider, MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** Where metrics go. */
 export type MetricsMode = 'prometheus' | 'otlp' | 'none';
@@ -57,6 +59,16 @@ export interface TelemetryOptions {
    */
   shutdownOnSigterm?: boolean;
   /**
+   * Span exporter (batched). For tests and benchmarks; production uses OTLP/HTTP.
+   * @default new OTLPTraceExporter() on `otlpEndpoint`
+   */
+  traceExporter?: SpanExporter;
+  /**
+   * Log record exporter (batched).
+   * @default new OTLPLogExporter() on `otlpEndpoint`
+   */
+  logExporter?: LogRecordExporter;
+  /**
    * Minimum interval between two diagnostic lines about failed exports.
    * @default 60000
    */
@@ -76,6 +88,8 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-export type ResolvedTelemetryOptions = Required<Omit<TelemetryOptions, 'otlpEndpoint'>> & {
+export type ResolvedTelemetryOptions = Required<
+  Omit<TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
+> & {
   otlpEndpoint: string | undefined;
 };

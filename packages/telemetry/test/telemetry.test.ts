@@ -58,6 +58,39 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(handler.span.parentSpanId, span.spanId);
   });
 
+  it('serves Prometheus metrics with environment, project and service labels', async () => {
+    const s = await service();
+    await fetch(`${s.url}/hello/m`);
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('request_count_total{'));
+    assert.ok(line, text.slice(0, 500));
+    assert.match(line, /endpoint="\/hello\/:name"/);
+    assert.match(line, /environment="test"/);
+    assert.match(line, /project="proj-x"/);
+    assert.match(line, /service="fixture-service"/);
+  });
+
+  it('pushes metrics over OTLP when OTEL_METRICS_EXPORTER=otlp, and 404s /metrics', async () => {
+    const s = await service('service.cjs', { OTEL_METRICS_EXPORTER: 'otlp' });
+    await fetch(`${s.url}/hello/m`);
+    assert.equal((await fetch(`${s.url}/metrics`)).status, 404);
+    await s.shutdown();
+    const pushed = receiver.requests.filter((r) => r.path === '/v1/metrics');
+    assert.ok(pushed.length >= 1, 'shutdown flushed the metrics');
+    const names = JSON.stringify(pushed.map((r) => r.body));
+    assert.match(names, /"name":"request_count"/);
+    assert.match(names, /"key":"project","value":\{"stringValue":"proj-x"\}/);
+  });
+
+  it('puts request.size and response.size on the server span', async () => {
+    const s = await service();
+    await fetch(`${s.url}/hello/sizes`);
+    await s.shutdown();
+    const server = receiver.spans().find(({ span }) => span.kind === SERVER)!;
+    const attributes = attributesOf(server.span.attributes);
+    assert.equal(Number(attributes['response.size']), JSON.stringify({ hello: 'sizes' }).length);
+  });
+
   it('propagates the trace through fetch to the next service automatically', async () => {
     const downstream = await service();
     const upstream = await service('service.cjs', { DOWNSTREAM_URL: downstream.url });
