@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { RPCType, setRPCMetadata } from '@opentelemetry/core';
 import winston from 'winston';
 import {
   describeExpress,
@@ -201,6 +202,28 @@ describe('errorSpanEvents() on a span', () => {
     assert.equal(String(exception!.attributes!['exception.stacktrace']).length, 300);
     assert.equal(String(event!.attributes!['log.message']).length, 100);
     assert.equal(span.status.message?.length, 100);
+  });
+
+  it("falls back on the request's server span when the active span has ended", async () => {
+    const { logger } = testLogger(errorSpanEvents());
+    const server = tracer().startSpan('GET /orders', { kind: 1 });
+    const layer = tracer().startSpan('request handler');
+    layer.end();
+    const ctx = setRPCMetadata(trace.setSpan(context.active(), layer), {
+      type: RPCType.HTTP,
+      span: server,
+    });
+    context.with(ctx, () => logger.error('late failure'));
+    server.end();
+    const spans = await tracing.spans();
+    const onServer = spans.find((s) => s.name === 'GET /orders')!;
+    const onLayer = spans.find((s) => s.name === 'request handler')!;
+    assert.deepEqual(onLayer.events, []);
+    assert.deepEqual(
+      onServer.events.map((e) => e.name),
+      ['error_log'],
+    );
+    assert.deepEqual(onServer.status, { code: SpanStatusCode.ERROR, message: 'late failure' });
   });
 
   it('rejects a level that is not in the level map, naming the option', () => {
