@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import request from 'supertest';
+import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
+import { createLogger, requestLogger } from '../src';
+
+function setup() {
+  const out = captureLines();
+  const logger = createLogger({
+    service: 'api-gateway',
+    environment: 'dev',
+    stream: out.stream,
+    sync: true,
+    env: {},
+  });
+  return { out, logger };
+}
+
+/** Waits until the server has handled the response's finish/close. */
+async function settled() {
+  await tick();
+  await tick();
+}
+
+describeExpress('requestLogger()', (createApp, version) => {
+  it('writes one access line with request and response objects', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.post('/api/v1/sessions/:id', version.load().json(), (_req, res) => {
+      res.status(201).json({ created: true });
+    });
+    await request(app)
+      .post('/api/v1/sessions/42?debug=1')
+      .set('User-Agent', 'test-agent/1.0')
+      .send({ hello: 'world' })
+      .expect(201);
+    await settled();
+    const lines = out.lines();
+    assert.equal(lines.length, 1, 'one line although finish and close both fire');
+    const l = lines[0]!;
+    assert.equal(l['@message'], 'POST /api/v1/sessions/42 - 201');
+    assert.equal(l['@level'], 'INFO');
+    assert.equal(l.service, 'api-gateway');
+    const req = l.request as Record<string, unknown>;
+    assert.equal(req.method, 'POST');
+    assert.equal(req.path, '/api/v1/sessions/42');
+    assert.equal(req.route, '/api/v1/sessions/:id');
+    assert.equal(req.size, Buffer.byteLength(JSON.stringify({ hello: 'world' })));
+    assert.equal(req.user_agent, 'test-agent/1.0');
+    assert.match(String(req.ip), /127\.0\.0\.1/);
+    assert.equal(typeof req.duration, 'number');
+    assert.ok((req.duration as number) >= 0 && (req.duration as number) < 5);
+    assert.deepEqual(l.response, {
+      status: 201,
+      size: Buffer.byteLength(JSON.stringify({ created: true })),
+      content_type: 'application/json; charset=utf-8',
+    });
+  });
+
+  it('logs 5xx at error, 4xx at warn, others at info', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/status/:code', (req, res) => {
+      res.status(Number(req.params.code)).send('x');
+    });
+    for (const code of [200, 302, 404, 503]) await request(app).get(`/status/${code}`);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => [l['@message'], l['@level']]),
+      [
+        ['GET /status/200 - 200', 'INFO'],
+        ['GET /status/302 - 302', 'INFO'],
+        ['GET /status/404 - 404', 'WARN'],
+        ['GET /status/503 - 503', 'ERROR'],
+      ],
+    );
+  });
+
+  it('takes a custom level function and skip list', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger, skip: ['/health', /^\/internal\//], levelFor: () => 'debug' }));
+    app.get('/health', (_req, res) => res.send('ok'));
+    app.get('/internal/x', (_req, res) => res.send('ok'));
+    app.get('/metrics', (_req, res) => res.send('ok'));
+    await request(app).get('/health?full=1');
+    await request(app).get('/internal/x');
+    await request(app).get('/metrics');
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => [l['@message'], l['@level']]),
+      [['GET /metrics - 200', 'DEBUG']],
+    );
+  });
+
+  it('skips /health and /metrics by default', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/health', (_req, res) => res.send('ok'));
+    app.get('/metrics', (_req, res) => res.send('ok'));
+    await request(app).get('/health');
+    await request(app).get('/metrics');
+    await settled();
+    assert.equal(out.raw().length, 0);
+  });
+
+  it('logs a handler that throws as a 500 at error level', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/boom', () => {
+      throw new Error('handler failed');
+    });
+    app.set('env', 'test'); // Express's default handler prints the stack outside test
+    await request(app).get('/boom').expect(500);
+    await settled();
+    const lines = out.lines();
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!['@message'], 'GET /boom - 500');
+    assert.equal(lines[0]!['@level'], 'ERROR');
+  });
+
+  it('includes the error an error handler leaves in res.locals.error', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/fail', () => {
+      throw Object.assign(new Error('db timeout'), { code: 'ETIMEDOUT' });
+    });
+    app.use((err: Error, _req: unknown, res: import('express').Response, _next: unknown) => {
+      res.locals.error = err;
+      res.status(504).json({ error: 'timeout' });
+    });
+    await request(app).get('/fail').expect(504);
+    await settled();
+    const l = out.lines()[0]!;
+    assert.deepEqual(l.error, {
+      type: 'Error',
+      code: 'ETIMEDOUT',
+      message: 'db timeout',
+      category: 'timeout',
+    });
+  });
+
+  it('writes the line once when the client aborts mid-response', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    let serverClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (serverClosed = resolve));
+    app.use(requestLogger({ logger }));
+    app.get('/stream', (_req, res) => {
+      res.on('close', serverClosed);
+      res.status(200).type('text/plain');
+      res.write('first chunk;');
+      // never ends: the client goes away
+    });
+    const server = await listen(app);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get(`${server.url}/stream`, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', (err) => {
+          if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err);
+        });
+      });
+      await closed;
+      await settled();
+    } finally {
+      await server.close();
+    }
+    await settled();
+    const lines = out.lines();
+    assert.equal(lines.length, 1);
+    const l = lines[0]!;
+    assert.equal(l['@message'], 'GET /stream - 200');
+    assert.equal(l['@level'], 'WARN');
+    assert.deepEqual(l.response, {
+      status: 200,
+      size: Buffer.byteLength('first chunk;'),
+      content_type: 'text/plain; charset=utf-8',
+      aborted: true,
+    });
+  });
+
+  it('removes its listeners once the line is written', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    type Res = import('express').Response;
+    const all = (res: Res) => [...res.listeners('finish'), ...res.listeners('close')];
+    let before = new Set<unknown>();
+    let ours: unknown[] = [];
+    let response!: Res;
+    app.use((_req, res, next) => {
+      before = new Set(all(res));
+      next();
+    });
+    app.use(requestLogger({ logger }));
+    app.use((_req, res, next) => {
+      response = res;
+      ours = all(res).filter((l) => !before.has(l));
+      next();
+    });
+    app.get('/x', (_req, res) => res.send('ok'));
+    await request(app).get('/x');
+    await settled();
+    assert.equal(out.raw().length, 1);
+    assert.equal(ours.length, 2, 'one finish and one close listener while the request runs');
+    assert.deepEqual(
+      all(response).filter((l) => ours.includes(l)),
+      [],
+    );
+  });
+
+  it('names the middleware requestLoggerMiddleware and needs service without a logger', () => {
+    const mw = requestLogger({ service: 'svc', stream: captureLines().stream, env: {} });
+    assert.equal(mw.name, 'requestLoggerMiddleware');
+    assert.throws(() => requestLogger({}), /`service` option is required/);
+  });
+});
