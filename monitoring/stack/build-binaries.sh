@@ -3,6 +3,8 @@
 # between runs:
 #   collector  the OpenTelemetry Collector from monitoring/collector/builder-config.yaml, with
 #              the Collector Builder (ocb) at the manifest's version
+#   standin    a second collector (stack/standin-builder-config.yaml: OTLP in with basicauth,
+#              file exporter out), the stack test's stand-in for Grafana Cloud Loki
 #   jaeger     Jaeger v2 at the version docker-compose.monitoring.yml pins, from its Go module
 #   debian     Prometheus, promtool and Alertmanager from Debian packages (apt-get)
 #   all        all three (default)
@@ -31,16 +33,18 @@ jaeger_v2_version() {
     "$MONITORING/docker-compose.monitoring.yml" | head -n1
 }
 
+# build_collector <manifest> <label>: builds dist.name of the manifest with ocb.
 build_collector() {
-  local version bin manifest dir started
+  local source="$1" label="$2" version name bin manifest dir started
   version="$(collector_version)"
   [ -n "$version" ] || { log "no dist.version in builder-config.yaml"; exit 1; }
-  bin="$CACHE/bin/otelcol-ai-teams-$version"
+  name="$(sed -n 's/^  name: *\([a-z0-9-]*\) *$/\1/p' "$source" | head -n1)"
+  bin="$CACHE/bin/$name-$version"
   # Rebuilt when the manifest's content changes (its hash is kept beside the binary).
   local hash
-  hash="$(sha256sum "$MONITORING/collector/builder-config.yaml" | cut -d' ' -f1)"
+  hash="$(sha256sum "$source" | cut -d' ' -f1)"
   if [ -x "$bin" ] && [ "$(cat "$bin.manifest-sha256" 2>/dev/null)" = "$hash" ]; then
-    echo "collector $bin"
+    echo "$label $bin"
     return
   fi
   started=$(date +%s)
@@ -55,18 +59,18 @@ build_collector() {
     mv "$gobin/builder" "$builder"
     rmdir "$gobin"
   fi
-  dir="$CACHE/build/otelcol-$version"
-  manifest="$CACHE/build/manifest-$version.yaml"
+  dir="$CACHE/build/$name-$version"
+  manifest="$CACHE/build/$name-$version.yaml"
   # The manifest unchanged but for where the sources and the binary go.
-  sed "s#^  output_path:.*#  output_path: $dir#" "$MONITORING/collector/builder-config.yaml" >"$manifest"
-  log "building the collector $version (log: $CACHE/logs/otelcol-$version.log)"
-  nice -n 10 "$builder" --config "$manifest" >"$CACHE/logs/otelcol-$version.log" 2>&1 ||
-    { log "ocb failed, see $CACHE/logs/otelcol-$version.log"; exit 1; }
-  cp "$dir/otelcol-ai-teams" "$bin.tmp"
+  sed "s#^  output_path:.*#  output_path: $dir#" "$source" >"$manifest"
+  log "building $name $version (log: $CACHE/logs/$name-$version.log)"
+  nice -n 10 "$builder" --config "$manifest" >"$CACHE/logs/$name-$version.log" 2>&1 ||
+    { log "ocb failed, see $CACHE/logs/$name-$version.log"; exit 1; }
+  cp "$dir/$name" "$bin.tmp"
   mv "$bin.tmp" "$bin"
   echo "$hash" >"$bin.manifest-sha256"
-  log "collector built in $(($(date +%s) - started)) s"
-  echo "collector $bin"
+  log "$name built in $(($(date +%s) - started)) s"
+  echo "$label $bin"
 }
 
 # Jaeger tags every release twice, v1.N.x and v2.M.x on the same commit (v1.76.0 = v2.13.0).
@@ -127,17 +131,22 @@ install_debian() {
   echo "alertmanager $(command -v prometheus-alertmanager)"
 }
 
+COLLECTOR_MANIFEST="$MONITORING/collector/builder-config.yaml"
+STANDIN_MANIFEST="$HERE/standin-builder-config.yaml"
+
 case "${1:-all}" in
-  collector) build_collector ;;
+  collector) build_collector "$COLLECTOR_MANIFEST" collector ;;
+  standin) build_collector "$STANDIN_MANIFEST" standin ;;
   jaeger) build_jaeger ;;
   debian) install_debian ;;
   all)
-    build_collector
+    build_collector "$COLLECTOR_MANIFEST" collector
+    build_collector "$STANDIN_MANIFEST" standin
     build_jaeger
     install_debian
     ;;
   *)
-    echo "usage: $0 [collector|jaeger|debian|all]" >&2
+    echo "usage: $0 [collector|standin|jaeger|debian|all]" >&2
     exit 2
     ;;
 esac

@@ -266,3 +266,37 @@ describe('the built collector (monitoring/stack/build-binaries.sh collector)', f
     }
   });
 });
+
+describe('the Loki stand-in of the stack test (stack/standin-builder-config.yaml)', function () {
+  this.timeout(30 * 60 * 1000);
+  const standin: any = yamlFile('stack', 'standin-builder-config.yaml');
+
+  it('is built from the same collector release', () => {
+    assert.equal(standin.dist.version, manifest.dist.version);
+    const modules = KINDS.flatMap((k) => modulesOf(k).map((m) => m.version));
+    const standinModules = KINDS.flatMap((k) =>
+      (standin[k] ?? []).map((m: { gomod: string }) => m.gomod.split(' ')[1]),
+    );
+    assert.deepEqual([...new Set([...modules, ...standinModules])], [`v${manifest.dist.version}`]);
+  });
+
+  it('validates stack/loki-standin-config.yml: OTLP in behind basicauth, file out', () => {
+    const r = spawnSync(at('stack', 'build-binaries.sh'), ['standin'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `building the stand-in failed:\n${r.stdout}${r.stderr}`);
+    const bin = /^standin (.+)$/m.exec(r.stdout)![1]!;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      STANDIN_HEALTH_PORT: '13133',
+      STANDIN_OTLP_HTTP_PORT: '4318',
+      STANDIN_OUTPUT: join(tmpdir(), 'loki-standin.jsonl'),
+    };
+    const v = spawnSync(bin, ['validate', `--config=${at('stack', 'loki-standin-config.yml')}`], {
+      encoding: 'utf8',
+      env,
+    });
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    const config = yamlFile('stack', 'loki-standin-config.yml');
+    assert.equal(config.receivers.otlp.protocols.http.auth.authenticator, 'basicauth/server');
+    assert.deepEqual(config.service.pipelines.logs, { receivers: ['otlp'], exporters: ['file'] });
+  });
+});

@@ -50,7 +50,17 @@ describe('prometheus configuration', () => {
       'otel-collector:8888',
     ]);
     assert.deepEqual(targets('prometheus/targets/alertmanager.json'), ['alertmanager:9093']);
+    assert.deepEqual(targets('prometheus/targets/prometheus.json'), ['localhost:9090']);
     assert.deepEqual(config.rule_files, ['alerts.yml']);
+  });
+
+  it('gives the series that come through the collector their `service` label', () => {
+    const job = yamlFile('prometheus.yml').scrape_configs.find(
+      (s: { job_name: string }) => s.job_name === 'otel-collector',
+    );
+    assert.deepEqual(job.metric_relabel_configs, [
+      { source_labels: ['exported_job'], regex: '(.+)', target_label: 'service' },
+    ]);
   });
 });
 
