@@ -75,12 +75,10 @@ describe('the three example services together', () => {
 
   const allLines = () =>
     [agent, engine, gateway].flatMap((s, i) =>
-      s.logs
-        .lines()
-        .map((line) => ({
-          service: ['workflow-agent', 'workflow-engine', 'api-gateway'][i]!,
-          line,
-        })),
+      s.logs.lines().map((line) => ({
+        service: ['workflow-agent', 'workflow-engine', 'api-gateway'][i]!,
+        line,
+      })),
     );
 
   it('shares one trace id across all three services: header, body, DB row, spans and logs', async () => {
