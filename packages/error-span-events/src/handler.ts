@@ -96,6 +96,9 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
       if (status >= 500) markFailed(span, error.type, error.message);
     }
+    // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
+    if (err instanceof Error && res.locals && res.locals.error === undefined)
+      res.locals.error = err;
     const trackingId = trackingIdOf(req, res);
     if (logger) {
       const meta = {

@@ -216,6 +216,22 @@ describeExpress('errorHandler()', (createApp, version) => {
     });
   });
 
+  it('leaves the error in res.locals.error for an access logger', async () => {
+    const thrown = new Error('x');
+    let seen: unknown;
+    const { app } = setup((a) => {
+      a.use((_req, res, next) => {
+        res.on('finish', () => (seen = res.locals.error));
+        next();
+      });
+      a.get('/x', () => {
+        throw thrown;
+      });
+    });
+    await request(app).get('/x').expect(500);
+    assert.equal(seen, thrown);
+  });
+
   it('prefers req.trackingId for tracking_id', async () => {
     const { app } = setup((a) => {
       a.use((req, _res, next) => {
