@@ -1,8 +1,9 @@
-import { metrics, type Attributes, type UpDownCounter } from '@opentelemetry/api';
+import { metrics, type Attributes } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
 import { defaultServiceName } from './labels';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
+import { onRoute } from './route-hook';
 import type { HttpMetricsOptions } from './types';
 
 const DEFAULT_OPTIONS = {
@@ -11,16 +12,17 @@ const DEFAULT_OPTIONS = {
   now: () => performance.now(),
 };
 
-// Attribute objects of active_requests, one per endpoint; bounded like the endpoints are.
-const MAX_CACHED = 1000;
+// Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
+const MAX_ENDPOINTS = 1000;
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
 export const CLIENT_CLOSED = 499;
 
 interface RouteState {
-  route: unknown;
   endpoint: string;
-  active: Attributes;
+  /** Whether `onRoute` reports route matches (else the route is read at the end). */
+  hooked: boolean;
+  done: boolean;
 }
 
 function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | undefined {
@@ -58,7 +60,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   const errors = meter.createCounter(METRIC.requestErrors, {
     description: 'HTTP requests answered with a 5xx status (thrown errors included).',
   });
-  const active: UpDownCounter = meter.createUpDownCounter(METRIC.activeRequests, {
+  const active = meter.createObservableUpDownCounter(METRIC.activeRequests, {
     description: 'HTTP requests in progress; endpoint "unmatched" until a route matches.',
   });
 
@@ -66,40 +68,49 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   const now = o.now;
   const userId = o.userIdLabel;
   const trackingIdLabel = o.trackingIdLabel;
-  const activeAttributes = new Map<string, Attributes>();
-  const activeOf = (endpoint: string): Attributes => {
-    let attributes = activeAttributes.get(endpoint);
-    if (!attributes) {
-      attributes = { service_name: serviceName, endpoint };
-      if (activeAttributes.size < MAX_CACHED) activeAttributes.set(endpoint, attributes);
+  // In-flight requests per endpoint, counted here and observed at collection time: two map
+  // updates per request instead of SDK records (which hash their attributes every time).
+  const inFlight = new Map<string, number>();
+  const attributesOf = new Map<string, Attributes>();
+  active.addCallback((result) => {
+    for (const [endpoint, count] of inFlight) {
+      let attributes = attributesOf.get(endpoint);
+      if (!attributes) {
+        attributes = { service_name: serviceName, endpoint };
+        attributesOf.set(endpoint, attributes);
+      }
+      result.observe(count, attributes);
     }
-    return attributes;
+  });
+  const enter = (endpoint: string) => {
+    const count = inFlight.get(endpoint);
+    if (count === undefined && inFlight.size >= MAX_ENDPOINTS) forgetIdle();
+    inFlight.set(endpoint, (count ?? 0) + 1);
   };
+  const leave = (endpoint: string) => inFlight.set(endpoint, inFlight.get(endpoint)! - 1);
+  function forgetIdle() {
+    for (const [endpoint, count] of inFlight) {
+      if (count === 0) {
+        inFlight.delete(endpoint);
+        attributesOf.delete(endpoint);
+      }
+    }
+  }
 
-  // Express assigns req.route when a route matches, while req.baseUrl is still that router's
-  // mount (it is restored on the way out, e.g. before an error reaches the final handler).
-  // An accessor sees the assignment: the endpoint is right even for errors, and the request
-  // moves from the "unmatched" active series to its route's at that moment.
-  function trackRoute(req: Request, state: RouteState): void {
-    Object.defineProperty(req, 'route', {
-      configurable: true,
-      enumerable: true,
-      get: () => state.route,
-      set(route: { path?: string }) {
-        state.route = route;
-        const endpoint = endpointOf(req.baseUrl, route);
-        if (endpoint === state.endpoint) return;
-        const next = activeOf(endpoint);
-        active.add(-1, state.active);
-        active.add(1, next);
-        state.endpoint = endpoint;
-        state.active = next;
-      },
-    });
+  function routed(req: Request, state: RouteState, route: unknown): void {
+    if (state.done) return; // a route matched after the response ended: already recorded
+    const endpoint = endpointOf(req.baseUrl, route as { path?: string });
+    if (endpoint === state.endpoint) return;
+    leave(state.endpoint);
+    enter(endpoint);
+    state.endpoint = endpoint;
   }
 
   function record(req: Request, res: Response, state: RouteState, start: number): void {
-    active.add(-1, state.active);
+    // Without the hook (not an Express request prototype): the route as it stands now.
+    if (!state.hooked && req.route) routed(req, state, req.route);
+    state.done = true;
+    leave(state.endpoint);
     const finished = res.writableFinished;
     const status = finished || res.headersSent ? res.statusCode : CLIENT_CLOSED;
     const endpoint = state.endpoint;
@@ -138,9 +149,9 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     const start = now();
     // Mounted on a route itself (`app.get(path, httpMetrics(), handler)`): already matched.
     const endpoint = req.route ? endpointOf(req.baseUrl, req.route) : UNMATCHED;
-    const state: RouteState = { route: req.route, endpoint, active: activeOf(endpoint) };
-    active.add(1, state.active);
-    trackRoute(req, state);
+    const state: RouteState = { endpoint, hooked: false, done: false };
+    enter(endpoint);
+    state.hooked = onRoute(req, (route) => routed(req, state, route));
     const done = () => {
       res.removeListener('finish', done);
       res.removeListener('close', done);

@@ -8,7 +8,11 @@ export {
   type WorkflowSuccessRate,
   type AiRequest,
 } from './business';
-export { prometheusMetrics, DEFAULT_CARDINALITY_LIMIT } from './prometheus';
+export {
+  prometheusMetrics,
+  DEFAULT_CARDINALITY_LIMIT,
+  DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
+} from './prometheus';
 export {
   metricsResourceAttributes,
   requiredLabels,

@@ -1,13 +1,18 @@
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
+import { InstrumentType, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { RequestHandler } from 'express';
 import { metricsResourceAttributes } from './labels';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
 
-/** Default series per metric: 11 metrics x 500 stays far below a 10k free-tier budget. */
+/** Default attribute sets per counter or gauge: 500 series at most. */
 export const DEFAULT_CARDINALITY_LIMIT = 500;
+/**
+ * Default attribute sets per histogram. Each is 14 Prometheus series with the HTTP buckets
+ * (11 bounds, +Inf, _sum, _count), so 50 sets are at most 700 series.
+ */
+export const DEFAULT_HISTOGRAM_CARDINALITY_LIMIT = 50;
 
 /** The resource attributes that become labels on every series. */
 const CONSTANT_LABELS = /^(environment|project|service)$/;
@@ -21,9 +26,12 @@ function checkLimit(name: string, value: unknown): number {
   return value;
 }
 
-/** A Prometheus reader whose default cardinality limit is ours, not the SDK's 2000. */
+/** A Prometheus reader whose default cardinality limits are ours, not the SDK's 2000. */
 class BoundedPrometheusExporter extends PrometheusExporter {
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly histogramLimit: number,
+  ) {
     // Scope labels (otel_scope_version) would change every series on each release of this package.
     super({
       preventServerStart: true,
@@ -32,8 +40,8 @@ class BoundedPrometheusExporter extends PrometheusExporter {
     });
   }
 
-  override selectCardinalityLimit(): number {
-    return this.limit;
+  override selectCardinalityLimit(type: InstrumentType): number {
+    return type === InstrumentType.HISTOGRAM ? this.histogramLimit : this.limit;
   }
 }
 
@@ -54,7 +62,11 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       aggregationCardinalityLimit: checkLimit(`cardinalityLimits.${instrumentName}`, value),
     }),
   );
-  const exporter = new BoundedPrometheusExporter(limit);
+  const histogramLimit = checkLimit(
+    'histogramCardinalityLimit',
+    options.histogramCardinalityLimit ?? DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
+  );
+  const exporter = new BoundedPrometheusExporter(limit, histogramLimit);
   const resource = defaultResource().merge(
     resourceFromAttributes({
       ...options.resourceAttributes,

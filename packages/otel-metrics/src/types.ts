@@ -82,13 +82,20 @@ export interface BusinessMetricsOptions {
 /** Options of `prometheusMetrics()`. */
 export interface PrometheusMetricsOptions extends RequiredLabelsOptions {
   /**
-   * Most series (attribute sets) one metric keeps; further ones are added up in a single
-   * `otel_metric_overflow="true"` series. Applies to every instrument of the provider.
+   * Most attribute sets (series) one counter or gauge keeps, the overflow series included;
+   * further ones are added up in the single `otel_metric_overflow="true"` series. Applies to
+   * every non-histogram instrument of the provider.
    * @default 500
    */
   cardinalityLimit?: number;
   /**
-   * Per-metric overrides of `cardinalityLimit`, by instrument name (`{ request_count: 1000 }`).
+   * The same for histograms, whose every attribute set is one series per bucket plus `_sum`
+   * and `_count` (14 with the HTTP buckets).
+   * @default 50
+   */
+  histogramCardinalityLimit?: number;
+  /**
+   * Per-metric overrides of both limits, by instrument name (`{ request_count: 1000 }`).
    * @default {}
    */
   cardinalityLimits?: Record<string, number>;

@@ -119,6 +119,24 @@ describe('prometheusMetrics()', () => {
     await p.shutdown();
   });
 
+  it('bounds histograms by histogramCardinalityLimit, 50 attribute sets by default', async () => {
+    const p = prometheusMetrics({ serviceName: 's' });
+    const small = prometheusMetrics({ serviceName: 's', histogramCardinalityLimit: 5 });
+    for (const provider of [p, small]) {
+      const h = provider.meterProvider.getMeter('test').createHistogram('latency', {
+        advice: { explicitBucketBoundaries: [1] },
+      });
+      for (let i = 0; i < 200; i++) h.record(0.5, { id: String(i) });
+    }
+    const text = await scrape(p.handler);
+    assert.equal(text.find('latency_count').length, 50);
+    assert.equal(text.value('latency_count', { otel_metric_overflow: 'true' }), 151);
+    assert.equal(text.find('latency_bucket').length, 50 * 2);
+    assert.equal((await scrape(small.handler)).find('latency_count').length, 5);
+    await small.shutdown();
+    await p.shutdown();
+  });
+
   it('rejects a cardinality limit that is not an integer >= 2, naming the option', () => {
     assert.throws(() => prometheusMetrics({ cardinalityLimit: 0 }), {
       name: 'RangeError',

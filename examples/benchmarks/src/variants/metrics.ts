@@ -1,3 +1,45 @@
-import type { Variant } from '../app';
+import type { RequestHandler } from 'express';
+import { app, type Variant } from '../app';
+import { setupTracing } from '../otel';
 
-export const metricsVariants: Variant[] = [];
+type OtelMetrics = typeof import('@ai-teams/otel-metrics');
+
+// httpMetrics() on a real SDK MeterProvider read by the Prometheus exporter (not a no-op
+// meter), so every request pays the SDK's aggregation. Nothing scrapes during the run.
+function withHttpMetrics(): RequestHandler {
+  const { httpMetrics, prometheusMetrics } = require('@ai-teams/otel-metrics') as OtelMetrics;
+  const { meterProvider } = prometheusMetrics({ serviceName: 'bench', environment: 'bench' });
+  return httpMetrics({ meterProvider, serviceName: 'bench', ignore: ['/metrics'] });
+}
+
+export const metricsVariants: Variant[] = [
+  {
+    name: 'express+otel+http-metrics',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      return app([withHttpMetrics()]);
+    },
+  },
+  {
+    name: 'express+http-metrics',
+    baseline: 'express',
+    create: () => app([withHttpMetrics()]),
+  },
+  {
+    // The usual alternative: prom-client histogram + counter by route, on the bare app.
+    name: 'express+prom-bundle',
+    baseline: 'express',
+    create: () => {
+      const promBundle = require('express-prom-bundle') as typeof import('express-prom-bundle');
+      return app([
+        promBundle({
+          includeMethod: true,
+          includePath: true,
+          includeStatusCode: true,
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        }) as unknown as RequestHandler,
+      ]);
+    },
+  },
+];
