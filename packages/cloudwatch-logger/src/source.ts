@@ -9,27 +9,40 @@ export interface SourceFields {
   line: number;
 }
 
-// Frames of the logging machinery itself, skipped to reach the caller.
+// Files of the logging machinery itself, skipped to reach the caller.
 const INTERNAL =
-  /[\\/]node_modules[\\/](?:winston|logform|readable-stream|winston-transport|@opentelemetry|@dabh)[\\/]|[\\/]cloudwatch-logger[\\/](?:dist|src)[\\/]|\(node:|at node:/;
-const FRAME = /^\s*at (?:(.+?) \()?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
+  /^node:|[\\/]node_modules[\\/](?:winston|logform|readable-stream|winston-transport|@opentelemetry|@dabh)[\\/]|[\\/]cloudwatch-logger[\\/](?:dist|src)[\\/]/;
+
+function callSites(): NodeJS.CallSite[] {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  // Structured call sites: no stack string is formatted, which is most of a capture's cost.
+  Error.prepareStackTrace = (_err, sites) => sites;
+  Error.stackTraceLimit = 40;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.captureStackTrace(holder, callSites);
+    return Array.isArray(holder.stack) ? (holder.stack as NodeJS.CallSite[]) : [];
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** The first frame outside winston and this package. One stack capture: not free. */
 export function captureSource(): SourceFields | undefined {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  for (const line of stack.split('\n').slice(1)) {
-    if (INTERNAL.test(line)) continue;
-    const m = FRAME.exec(line);
-    if (!m) continue;
-    const file = m[2]!;
-    return {
-      module: path.basename(file).replace(/\.[cm]?[jt]s$/, ''),
-      function: m[1] ?? '<anonymous>',
-      line: Number(m[3]),
-    };
+  try {
+    for (const site of callSites()) {
+      const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
+      if (file === '' || INTERNAL.test(file)) continue;
+      return {
+        module: path.basename(file).replace(/\.[cm]?[jt]s$/, ''),
+        function: site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>',
+        line: site.getLineNumber() ?? 0,
+      };
+    }
+  } catch {
+    // a stack that cannot be read: no source rather than no line
   }
   return undefined;
 }

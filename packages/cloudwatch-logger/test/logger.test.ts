@@ -207,6 +207,18 @@ describe('createLogger() lines', () => {
     assert.equal(seen[0]!['@message'], undefined);
   });
 
+  it('writes pending lines when the logger is ended', async () => {
+    const { logger, out } = setup({ sync: false });
+    logger.info('last words');
+    const finished = new Promise((resolve) => logger.on('finish', resolve));
+    logger.end();
+    await finished;
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['last words'],
+    );
+  });
+
   it('by default joins lines and writes them once per event-loop turn', async () => {
     const { logger, out } = setup({ sync: false });
     logger.info('a');
