@@ -72,42 +72,60 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const done = () => {
       res.removeListener('finish', done);
       res.removeListener('close', done);
-      const aborted = !res.writableFinished;
-      const status = res.statusCode;
-      const request: Record<string, unknown> = {
-        method: req.method,
-        path,
-        duration: Math.round(now() - start) / 1000,
-      };
-      if (req.route?.path !== undefined && typeof req.route.path === 'string')
-        request.route = req.baseUrl + req.route.path;
-      const reqSize = sizeOf(req.headers['content-length']);
-      if (reqSize !== undefined) request.size = reqSize;
-      const ua = req.headers['user-agent'];
-      if (ua !== undefined) request.user_agent = ua;
-      request.ip = req.ip ?? req.socket?.remoteAddress;
-      const response: Record<string, unknown> = {
-        status,
-        size: sizeOf(res.getHeader('content-length')) ?? written,
-      };
-      const type = res.getHeader('content-type');
-      if (type !== undefined) response.content_type = String(type);
-      if (aborted) response.aborted = true;
-      let level = levelFor(status, req, res);
-      if (aborted && level !== 'error') level = 'warn';
-      const meta: Record<string, unknown> = {
-        message: `${req.method} ${path} - ${status}`,
-        request,
-        response,
-      };
-      const trackingId = (req as { trackingId?: unknown }).trackingId;
-      if (typeof trackingId === 'string') meta.tracking_id = trackingId;
-      const error = res.locals?.error;
-      if (error instanceof Error) meta.error = error;
-      logger.log(level, meta as unknown as string);
+      try {
+        logAccess(req, res, path, now() - start, written);
+      } catch (err) {
+        // A failing user callback (levelFor, a getter) must not become an uncaught exception
+        // in an event listener, nor cost the line.
+        try {
+          logger.log('error', {
+            message: `${req.method} ${path} - ${res.statusCode}`,
+            log: { note: `access line failed: ${(err as Error)?.message}` },
+          } as unknown as string);
+        } catch {
+          // the logger itself is broken: nothing left to write with
+        }
+      }
     };
     res.on('finish', done);
     res.on('close', done);
     next();
   };
+
+  function logAccess(req: Request, res: Response, path: string, ms: number, written: number) {
+    const aborted = !res.writableFinished;
+    const status = res.statusCode;
+    const request: Record<string, unknown> = {
+      method: req.method,
+      path,
+      duration: Math.round(ms * 1000) / 1_000_000,
+    };
+    if (req.route?.path !== undefined && typeof req.route.path === 'string')
+      request.route = req.baseUrl + req.route.path;
+    const reqSize = sizeOf(req.headers['content-length']);
+    if (reqSize !== undefined) request.size = reqSize;
+    const ua = req.headers['user-agent'];
+    if (ua !== undefined) request.user_agent = ua;
+    request.ip = req.ip ?? req.socket?.remoteAddress;
+    const response: Record<string, unknown> = {
+      status,
+      size: sizeOf(res.getHeader('content-length')) ?? written,
+    };
+    const type = res.getHeader('content-type');
+    if (type !== undefined) response.content_type = String(type);
+    if (aborted) response.aborted = true;
+    let level = levelFor(status, req, res);
+    if (logger.levels[level] === undefined) level = defaultLevel(status);
+    if (aborted && level !== 'error') level = 'warn';
+    const meta: Record<string, unknown> = {
+      message: `${req.method} ${path} - ${status}`,
+      request,
+      response,
+    };
+    const trackingId = (req as { trackingId?: unknown }).trackingId;
+    if (typeof trackingId === 'string') meta.tracking_id = trackingId;
+    const error = res.locals?.error;
+    if (error instanceof Error) meta.error = error;
+    logger.log(level, meta as unknown as string);
+  }
 }

@@ -218,6 +218,31 @@ describeExpress('requestLogger()', (createApp, version) => {
     );
   });
 
+  it('still writes a line when levelFor throws, and ignores an unknown level', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(
+      requestLogger({
+        logger,
+        levelFor: (status) => {
+          if (status === 500) throw new Error('bad callback');
+          return 'loud';
+        },
+      }),
+    );
+    app.get('/s/:code', (req, res) => {
+      res.status(Number(req.params.code)).send('x');
+    });
+    await request(app).get('/s/404');
+    await request(app).get('/s/500');
+    await settled();
+    const [unknown, failed] = out.lines();
+    assert.equal(unknown!['@level'], 'WARN');
+    assert.equal(failed!['@message'], 'GET /s/500 - 500');
+    assert.equal(failed!['@level'], 'ERROR');
+    assert.match(String((failed!.log as Record<string, unknown>).note), /bad callback/);
+  });
+
   it('names the middleware requestLoggerMiddleware and needs service without a logger', () => {
     const mw = requestLogger({ service: 'svc', stream: captureLines().stream, env: {} });
     assert.equal(mw.name, 'requestLoggerMiddleware');
