@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync } from 'node:fs';
 import { applicationSeries } from './metrics';
+import { logqlRefs } from './logql';
 import { at, text, yamlFile } from './paths';
 import { checkPromql, promqlRefs } from './promql';
 
@@ -131,6 +132,44 @@ describe('grafana dashboards', () => {
       ['ai_cost_total', 'ai_requests_total', 'ai_tokens_total'].filter((m) => !metrics.has(m)),
       [],
     );
+  });
+
+  it('every LogQL expression parses and uses the labels Loki gives OTLP logs', () => {
+    // Index labels Loki makes from OTLP resource attributes (service.name, deployment.environment)
+    // and the structured metadata it keeps per record (severity, trace and span ids).
+    const STREAM = new Set(['service_name', 'deployment_environment', 'service_namespace']);
+    const METADATA = new Set(['severity_text', 'severity_number', 'trace_id', 'span_id']);
+    let checked = 0;
+    const problems: string[] = [];
+    for (const f of files) {
+      for (const p of panelsOf(load(f))) {
+        for (const t of p.targets ?? []) {
+          if ((t.datasource?.type ?? p.datasource?.type) !== 'loki' || !t.expr) continue;
+          checked += 1;
+          const refs = logqlRefs(t.expr);
+          problems.push(...refs.errors.map((e) => `${p.title}: syntax error ${e}`));
+          problems.push(
+            ...refs.streamLabels
+              .filter((l) => !STREAM.has(l))
+              .map((l) => `${p.title}: stream label ${l}`),
+          );
+          problems.push(
+            ...refs.filterLabels
+              .filter((l) => !METADATA.has(l))
+              .map((l) => `${p.title}: field ${l}`),
+          );
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.equal(checked, 2);
+    // The checker is real.
+    assert.equal(logqlRefs('{a="b" |= "x"').errors.length > 0, true);
+    assert.deepEqual(logqlRefs('{service_name="x"} | trace_id="y"'), {
+      errors: [],
+      streamLabels: ['service_name'],
+      filterLabels: ['trace_id'],
+    });
   });
 
   it('logs and traces: Loki panels filter by tracking id, the trace panel opens it in Jaeger', () => {
