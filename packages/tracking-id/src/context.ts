@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { context, type Span } from '@opentelemetry/api';
-import { getRPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { RequestContext } from './types';
 
 export interface RequestStore {
@@ -13,23 +13,26 @@ export interface RequestStore {
 /** Without the http instrumentation, the request chain carries its store itself. */
 export const requestStorage = new AsyncLocalStorage<RequestStore>();
 
-/**
- * With the http instrumentation, the store hangs off the request's server span: the
- * instrumentation already keeps that span in the context of every callback of the request
- * (it binds req/res emitters), so nothing more has to be propagated per request.
- */
-export const storeBySpan = new WeakMap<Span, RequestStore>();
+const STORE = Symbol('@ai-teams/tracking-id');
 
-/** The request's server span, kept in the context's RPC metadata by the http instrumentation. */
-export function instrumentedServerSpan(): Span | undefined {
-  return getRPCMetadata(context.active())?.span;
+/**
+ * With the http instrumentation, the store rides on the request's RPC metadata: the
+ * per-request object the instrumentation keeps in the context of every callback of the
+ * request (it binds req/res emitters), and on which the express instrumentation records the
+ * route. Nothing more has to be propagated per request.
+ */
+type Metadata = RPCMetadata & { [STORE]?: RequestStore };
+
+export function requestMetadata(): Metadata | undefined {
+  return getRPCMetadata(context.active());
+}
+
+export function attachStore(metadata: Metadata, store: RequestStore): void {
+  metadata[STORE] ??= store;
 }
 
 export function currentStore(): RequestStore | undefined {
-  const fromChain = requestStorage.getStore();
-  if (fromChain) return fromChain;
-  const span = instrumentedServerSpan();
-  return span && storeBySpan.get(span);
+  return requestStorage.getStore() ?? requestMetadata()?.[STORE];
 }
 
 /** The current request's tracking id, anywhere in its async chain; undefined outside one. */

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { bindEmitter } from './bind-emitter';
-import { instrumentedServerSpan, requestStorage, storeBySpan, type RequestStore } from './context';
+import { attachStore, requestMetadata, requestStorage, type RequestStore } from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
 import type { TrackingIdOptions } from './types';
 
@@ -55,7 +55,8 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
 
   return function trackingIdMiddleware(req, res, next) {
     // The server span, not trace.getActiveSpan(): that is whichever express layer span runs.
-    const server = instrumentedServerSpan();
+    const metadata = requestMetadata();
+    const server = metadata?.span;
     const span = server ?? trace.getActiveSpan();
     const spanContext = span?.spanContext();
     const id =
@@ -70,9 +71,8 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
     if (o.exposeHeader) res.setHeader(EXPOSE, mergeExposeHeader(res.getHeader(EXPOSE), o.header));
     if (span?.isRecording()) span.setAttribute(o.attributeName, id);
 
-    if (server) {
-      if (!storeBySpan.has(server))
-        storeBySpan.set(server, { trackingId: id, serverSpan: server, context: {} });
+    if (metadata && server) {
+      attachStore(metadata, { trackingId: id, serverSpan: server, context: {} });
       next();
       return;
     }
