@@ -4,6 +4,7 @@ import { requestContextFormat } from './format';
 import { LEVELS, resolveLevel } from './levels';
 import { createRenderer } from './render';
 import { guardMeta } from './safe-log';
+import { JSON_TRANSPORT } from './direct';
 import { JsonLineTransport } from './transport';
 import type { LoggerOptions } from './types';
 
@@ -16,20 +17,19 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   const cfg = renderConfig(options, env);
   const level = resolveLevel(options.level, cfg.environment, env);
   const formats = options.formats ?? [];
+  const transport = new JsonLineTransport(
+    options.stream ?? process.stdout,
+    createRenderer(cfg),
+    options.sync ?? false,
+  );
   const logger = winston.createLogger({
     level,
     levels: LEVELS,
     format: winston.format.combine(...formats, requestContextFormat(cfg.source)),
     ...(options.defaultMeta ? { defaultMeta: options.defaultMeta } : {}),
-    transports: [
-      new JsonLineTransport(
-        options.stream ?? process.stdout,
-        createRenderer(cfg),
-        options.sync ?? false,
-      ),
-      ...(options.transports ?? []),
-    ],
+    transports: [transport, ...(options.transports ?? [])],
   });
   guardMeta(logger);
+  Object.defineProperty(logger, JSON_TRANSPORT, { value: transport });
   return logger;
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
+import { directWriter } from './direct';
 import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
@@ -50,6 +51,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const skip = skipper(options.skip);
   const levelFor = options.levelFor ?? defaultLevel;
   const now = options.now ?? performance.now.bind(performance);
+  const emit = directWriter(logger);
 
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
     const url = req.originalUrl || req.url || '/';
@@ -126,6 +128,6 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     if (typeof trackingId === 'string') meta.tracking_id = trackingId;
     const error = res.locals?.error;
     if (error instanceof Error) meta.error = error;
-    logger.log(level, meta as unknown as string);
+    emit(level, meta);
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
 import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
+import Transport from 'winston-transport';
 import { createLogger, requestLogger } from '../src';
 
 function setup() {
@@ -75,6 +76,28 @@ describeExpress('requestLogger()', (createApp, version) => {
         ['GET /status/404 - 404', 'WARN'],
         ['GET /status/503 - 503', 'ERROR'],
       ],
+    );
+  });
+
+  it('leaves out access lines below the level (prod: warn)', async () => {
+    const out = captureLines();
+    const logger = createLogger({
+      service: 's',
+      environment: 'prod',
+      stream: out.stream,
+      sync: true,
+      env: {},
+    });
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/status/:code', (req, res) => {
+      res.status(Number(req.params.code)).send('x');
+    });
+    for (const code of [200, 404]) await request(app).get(`/status/${code}`);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['GET /status/404 - 404'],
     );
   });
 
@@ -241,6 +264,46 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.equal(failed!['@message'], 'GET /s/500 - 500');
     assert.equal(failed!['@level'], 'ERROR');
     assert.match(String((failed!.log as Record<string, unknown>).note), /bad callback/);
+  });
+
+  it('hands access lines to a transport added later, and applies defaultMeta', async () => {
+    const out = captureLines();
+    const logger = createLogger({
+      service: 'svc',
+      environment: 'dev',
+      stream: out.stream,
+      sync: true,
+      env: {},
+      defaultMeta: { region: 'eu-west-1' },
+    });
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/x', (_req, res) => res.send('ok'));
+    await request(app).get('/x');
+    const seen: Record<string, unknown>[] = [];
+    class Memory extends Transport {
+      override log(info: Record<string, unknown>, next: () => void) {
+        seen.push(info);
+        next();
+      }
+    }
+    logger.add(new Memory()); // as the OpenTelemetry instrumentation does
+    await request(app).get('/x');
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => [l['@message'], l.region]),
+      [
+        ['GET /x - 200', 'eu-west-1'],
+        ['GET /x - 200', 'eu-west-1'],
+      ],
+    );
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]!.message, 'GET /x - 200');
+    assert.equal((seen[0]!.response as Record<string, unknown>).status, 200);
+    logger.silent = true;
+    await request(app).get('/x');
+    await settled();
+    assert.equal(out.raw().length, 2, 'a silenced logger writes nothing');
   });
 
   it('names the middleware requestLoggerMiddleware and needs service without a logger', () => {
