@@ -1,10 +1,13 @@
+import { EventEmitter } from 'node:events';
 import { metrics, type Attributes } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
 import { defaultServiceName } from './labels';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
-import { onRoute } from './route-hook';
+import { onRoute, type RouteListener } from './route-hook';
 import type { HttpMetricsOptions } from './types';
+
+const { addListener, removeListener } = EventEmitter.prototype;
 
 const DEFAULT_OPTIONS = {
   ignore: [] as (string | RegExp)[],
@@ -17,13 +20,6 @@ const MAX_ENDPOINTS = 1000;
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
 export const CLIENT_CLOSED = 499;
-
-interface RouteState {
-  endpoint: string;
-  /** Whether `onRoute` reports route matches (else the route is read at the end). */
-  hooked: boolean;
-  done: boolean;
-}
 
 function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | undefined {
   if (ignore.length === 0) return undefined;
@@ -97,26 +93,53 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     }
   }
 
-  function routed(req: Request, state: RouteState, route: unknown): void {
-    if (state.done) return; // a route matched after the response ended: already recorded
-    const endpoint = endpointOf(req.baseUrl, route as { path?: string });
-    if (endpoint === state.endpoint) return;
-    leave(state.endpoint);
-    enter(endpoint);
-    state.endpoint = endpoint;
+  // One object per request, no closures: the hook calls routed(), the shared close
+  // listener finds it on the response under this factory's own symbol.
+  const slot = Symbol('httpMetrics');
+  type Measured = Response & { [slot]?: Measurement };
+
+  class Measurement implements RouteListener {
+    hooked = false;
+    done = false;
+    constructor(
+      readonly req: Request,
+      readonly start: number,
+      public endpoint: string,
+    ) {}
+
+    routed(route: unknown): void {
+      if (this.done) return; // a route matched after the response ended: already recorded
+      const endpoint = endpointOf(this.req.baseUrl, route as { path?: string });
+      if (endpoint === this.endpoint) return;
+      leave(this.endpoint);
+      enter(endpoint);
+      this.endpoint = endpoint;
+    }
   }
 
-  function record(req: Request, res: Response, state: RouteState, start: number): void {
+  // Node emits 'close' on every response: after 'finish', or alone when the connection drops
+  // first. One listener, added with EventEmitter's own method: the http instrumentation
+  // makes res.on wrap each listener in the request's context, which this one does not need
+  // (measured: the wrapping cost more than the recording).
+  function onClose(this: Measured): void {
+    removeListener.call(this, 'close', onClose);
+    const m = this[slot];
+    if (!m) return;
+    this[slot] = undefined;
+    record(m, this);
+  }
+
+  function record(m: Measurement, res: Response): void {
+    const req = m.req;
     // Without the hook (not an Express request prototype): the route as it stands now.
-    if (!state.hooked && req.route) routed(req, state, req.route);
-    state.done = true;
-    leave(state.endpoint);
-    const finished = res.writableFinished;
-    const status = finished || res.headersSent ? res.statusCode : CLIENT_CLOSED;
-    const endpoint = state.endpoint;
+    if (!m.hooked && req.route) m.routed(req.route);
+    m.done = true;
+    leave(m.endpoint);
+    const status = res.writableFinished || res.headersSent ? res.statusCode : CLIENT_CLOSED;
+    const endpoint = m.endpoint;
     const method = methodOf(req.method);
     const statusCode = String(status);
-    duration.record((now() - start) / 1000, { service_name: serviceName, endpoint, method });
+    duration.record((now() - m.start) / 1000, { service_name: serviceName, endpoint, method });
     const attributes: Attributes = {
       service_name: serviceName,
       endpoint,
@@ -146,19 +169,13 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       next();
       return;
     }
-    const start = now();
     // Mounted on a route itself (`app.get(path, httpMetrics(), handler)`): already matched.
     const endpoint = req.route ? endpointOf(req.baseUrl, req.route) : UNMATCHED;
-    const state: RouteState = { endpoint, hooked: false, done: false };
+    const m = new Measurement(req, now(), endpoint);
     enter(endpoint);
-    state.hooked = onRoute(req, (route) => routed(req, state, route));
-    const done = () => {
-      res.removeListener('finish', done);
-      res.removeListener('close', done);
-      record(req, res, state, start);
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    m.hooked = onRoute(req, m);
+    (res as Measured)[slot] = m;
+    addListener.call(res, 'close', onClose);
     next();
   };
 }

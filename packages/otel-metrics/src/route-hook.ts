@@ -6,7 +6,11 @@ const ROUTE = Symbol.for('@ai-teams/otel-metrics.route');
 const ON_ROUTE = Symbol.for('@ai-teams/otel-metrics.onRoute');
 const PATCHED = Symbol.for('@ai-teams/otel-metrics.routeAccessor');
 
-type Hook = (route: unknown) => void;
+/** Told each time Express assigns `req.route`. */
+export interface RouteListener {
+  routed(route: unknown): void;
+}
+type Hook = RouteListener;
 type Hooked = Request & { [ROUTE]?: unknown; [ON_ROUTE]?: Hook };
 
 const ready = new WeakSet<object>();
@@ -37,7 +41,7 @@ function install(req: Request): boolean {
       },
       set(this: Hooked, route: unknown) {
         this[ROUTE] = route;
-        this[ON_ROUTE]?.(route);
+        this[ON_ROUTE]?.routed(route);
       },
     });
     Object.defineProperty(base, PATCHED, { value: true });
@@ -46,16 +50,18 @@ function install(req: Request): boolean {
   return true;
 }
 
-/** Calls `hook` each time Express assigns `req.route`; false if it cannot. */
-export function onRoute(req: Request, hook: Hook): boolean {
+/** Tells `listener` each time Express assigns `req.route`; false if it cannot. */
+export function onRoute(req: Request, listener: RouteListener): boolean {
   if (!install(req)) return false;
   const r = req as Hooked;
   const previous = r[ON_ROUTE];
   r[ON_ROUTE] = previous
-    ? (route) => {
-        previous(route);
-        hook(route);
+    ? {
+        routed(route) {
+          previous.routed(route);
+          listener.routed(route);
+        },
       }
-    : hook;
+    : listener;
   return true;
 }
