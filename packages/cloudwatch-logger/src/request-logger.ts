@@ -62,13 +62,16 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // Bytes actually written, for responses without content-length (streams, chunked).
     const write = res.write;
     const end = res.end;
-    res.write = function (this: Response, chunk: unknown, ...rest: unknown[]) {
-      written += byteLength(chunk, rest[0]);
-      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    res.write = function (this: Response, chunk: unknown, encoding?: unknown) {
+      written += byteLength(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
+      return (write as (...a: unknown[]) => boolean).apply(this, arguments as never);
     } as Response['write'];
-    res.end = function (this: Response, chunk?: unknown, ...rest: unknown[]) {
-      if (chunk !== undefined && typeof chunk !== 'function') written += byteLength(chunk, rest[0]);
-      return (end as (...a: unknown[]) => Response).call(this, chunk, ...rest);
+    res.end = function (this: Response, chunk?: unknown, encoding?: unknown) {
+      if (chunk !== undefined && typeof chunk !== 'function')
+        written += byteLength(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
+      return (end as (...a: unknown[]) => Response).apply(this, arguments as never);
     } as Response['end'];
 
     const done = () => {
