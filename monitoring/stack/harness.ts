@@ -142,7 +142,12 @@ export interface Collector {
 /** Alerts Alertmanager delivered to the webhook. */
 export interface WebhookSink {
   url: string;
-  notifications: { status: string; alerts: { status: string; labels: Record<string, string> }[] }[];
+  notifications: {
+    status: string;
+    alerts: { status: string; labels: Record<string, string> }[];
+    /** When the sink received it (ms since the epoch). */
+    receivedAt: number;
+  }[];
 }
 
 export interface Stack {
@@ -156,7 +161,8 @@ export interface Stack {
   webhook: WebhookSink;
   /** Points the `ai-teams-services` scrape job at these base URLs (file_sd reloads by itself). */
   setServiceTargets(urls: { url: string; app: string }[]): void;
-  stop(): Promise<void>;
+  /** Stops every process; keeps the run directory if `keep` (default: options.keep). */
+  stop(keep?: boolean): Promise<void>;
 }
 
 export interface StackOptions {
@@ -192,7 +198,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     // Webhook sink for Alertmanager.
     webhookServer = createServer(async (req, res) => {
-      webhook.notifications.push(JSON.parse(await readBody(req)));
+      const body = JSON.parse(await readBody(req)) as Omit<
+        WebhookSink['notifications'][number],
+        'receivedAt'
+      >;
+      webhook.notifications.push({ ...body, receivedAt: Date.now() });
       res.end();
     });
     await new Promise<void>((r) => webhookServer!.listen(0, '127.0.0.1', () => r()));
@@ -392,7 +402,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           'services.json',
           urls.map((u) => ({ targets: [hostPort(u.url)], labels: { app: u.app } })),
         ),
-      stop: () => stop(options.keep ?? false),
+      stop: (keep) => stop(keep ?? options.keep ?? false),
     };
   } catch (err) {
     await stop(true);
