@@ -43,7 +43,7 @@ function byteLength(chunk: unknown, encoding: unknown): number {
 
 /**
  * Express middleware: one access line per request when the response finishes or the
- * connection closes, whichever comes first. Mount it after `trackingId()`.
+ * connection closes. Mount it after `trackingId()`.
  */
 export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const logger: Logger =
@@ -75,7 +75,6 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     } as Response['end'];
 
     const done = () => {
-      res.removeListener('finish', done);
       res.removeListener('close', done);
       try {
         logAccess(req, res, path, now() - start, written);
@@ -92,7 +91,8 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
         }
       }
     };
-    res.on('finish', done);
+    // Node emits 'close' on every response, right after 'finish' or when the client went away
+    // first (then writableFinished is false): one listener, one line, no double logging.
     res.on('close', done);
     next();
   };
