@@ -125,6 +125,7 @@ describe('the example services on the real stack (issue 8 acceptance)', function
       await stack.stop(true);
       throw new Error(
         `starting the services failed: ${(err as Error).message}; logs: ${stack.dir}`,
+        { cause: err },
       );
     }
     stack.setServiceTargets(
@@ -291,7 +292,7 @@ describe('the example services on the real stack (issue 8 acceptance)', function
       async () => {
         const r = await promQuery(
           stack.mimirUrl,
-          'sum by (environment) (ai_requests_total{service_name="workflow-agent"})',
+          'sum by (environment) (ai_requests_total{job="workflow-agent"})',
           auth,
         );
         const values = r.map((x) => [x.metric.environment, x.value[1]]).sort();
