@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { runNode } from '@ai-teams/test-utils';
 
 // Runs the built package (dist) as a user would load it: require() and import.
 const cwd = path.resolve(__dirname, '..');
 
-function run(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd, encoding: 'utf8' }).trim();
-}
+const run = (args: string[]) => runNode(cwd, args);
 
 describe('package entry points', () => {
   it('loads with require() from CommonJS', () => {
