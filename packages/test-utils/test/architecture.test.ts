@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { runNode } from '../src';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -72,6 +73,22 @@ describe('published tarballs', () => {
         files.some((f) => f.startsWith('dist/')),
         `${m.name} has no build output: run npm run build`,
       );
+    });
+  }
+});
+
+describe('published entry points', () => {
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    it(`${m.name} gives the same named exports to require() and import`, () => {
+      const keys = (loader: string, args: string[] = []) =>
+        JSON.parse(runNode(root, [...args, '-e', loader])) as string[];
+      const cjs = keys(`console.log(JSON.stringify(Object.keys(require('${m.name}')).sort()))`);
+      const esm = keys(
+        `const m = await import('${m.name}'); console.log(JSON.stringify(Object.keys(m).filter((k) => !['default', 'module.exports', '__esModule'].includes(k)).sort()))`,
+        ['--input-type=module'],
+      );
+      assert.ok(cjs.length > 0, `${m.name} exports nothing`);
+      assert.deepEqual(esm, cjs);
     });
   }
 });
