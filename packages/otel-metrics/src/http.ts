@@ -12,11 +12,14 @@ const { addListener, removeListener } = EventEmitter.prototype;
 const DEFAULT_OPTIONS = {
   ignore: [] as (string | RegExp)[],
   trackingIdLabel: false,
+  requestCountLimit: 400,
   now: () => performance.now(),
 };
 
 // Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
 const MAX_ENDPOINTS = 1000;
+const OVERFLOW_KEY = '\0overflow';
+const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
 export const CLIENT_CLOSED = 499;
@@ -45,7 +48,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   }
   const serviceName = o.serviceName ?? defaultServiceName();
   const meter = (o.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME, METER_VERSION);
-  const requests = meter.createCounter(METRIC.requestCount, {
+  const requests = meter.createObservableCounter(METRIC.requestCount, {
     description: 'HTTP requests handled, by route template and status code.',
   });
   const duration = meter.createHistogram(METRIC.requestDuration, {
@@ -64,10 +67,36 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   const now = o.now;
   const userId = o.userIdLabel;
   const trackingIdLabel = o.trackingIdLabel;
+  const countLimit = o.requestCountLimit;
+  if (!Number.isInteger(countLimit) || countLimit < 2) {
+    throw new RangeError(
+      `httpMetrics(): option "requestCountLimit" must be an integer >= 2, got ${String(countLimit)}`,
+    );
+  }
   // In-flight requests per endpoint, counted here and observed at collection time: two map
   // updates per request instead of SDK records (which hash their attributes every time).
   const inFlight = new Map<string, number>();
   const attributesOf = new Map<string, Attributes>();
+  // request_count is counted here too and observed at collection time: an SDK record hashes
+  // its attributes on every call, which measured as most of this middleware's cost.
+  const counts = new Map<string, { attributes: Attributes; value: number }>();
+  requests.addCallback((result) => {
+    for (const c of counts.values()) result.observe(c.value, c.attributes);
+  });
+  function count(key: string, attributes: () => Attributes): void {
+    let c = counts.get(key);
+    if (!c) {
+      // Only opt-in id labels or parameters in mount paths get here. The limit is kept below
+      // the SDK's own, whose overflow for observed values does not preserve totals.
+      if (counts.size >= countLimit - 1) key = OVERFLOW_KEY;
+      c = counts.get(key);
+      if (!c) {
+        c = { attributes: key === OVERFLOW_KEY ? OVERFLOW : attributes(), value: 0 };
+        counts.set(key, c);
+      }
+    }
+    c.value++;
+  }
   active.addCallback((result) => {
     for (const [endpoint, count] of inFlight) {
       let attributes = attributesOf.get(endpoint);
@@ -140,16 +169,22 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     const method = methodOf(req.method);
     const statusCode = String(status);
     duration.record((now() - m.start) / 1000, { service_name: serviceName, endpoint, method });
-    const attributes: Attributes = {
-      service_name: serviceName,
-      endpoint,
-      method,
-      status_code: statusCode,
-      api_version: apiVersionOf(endpoint),
+    const trackingId = trackingIdLabel ? (req.trackingId ?? 'none') : undefined;
+    const user = userId ? (userId(req) ?? 'none') : undefined;
+    const ids = trackingId === undefined && user === undefined ? '' : `\0${trackingId}\0${user}`;
+    const attributes = (): Attributes => {
+      const a: Attributes = {
+        service_name: serviceName,
+        endpoint,
+        method,
+        status_code: statusCode,
+        api_version: apiVersionOf(endpoint),
+      };
+      if (trackingId !== undefined) a.tracking_id = trackingId;
+      if (user !== undefined) a.user_id = user;
+      return a;
     };
-    if (trackingIdLabel) attributes.tracking_id = req.trackingId ?? 'none';
-    if (userId) attributes.user_id = userId(req) ?? 'none';
-    requests.add(1, attributes);
+    count(`${endpoint}\0${method}\0${statusCode}${ids}`, attributes);
     if (status >= 500) {
       const errorAttributes: Attributes = {
         service_name: serviceName,
@@ -158,8 +193,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
         error_type: statusCode,
         status_code: statusCode,
       };
-      if (trackingIdLabel) errorAttributes.tracking_id = attributes.tracking_id;
-      if (userId) errorAttributes.user_id = attributes.user_id;
+      if (trackingId !== undefined) errorAttributes.tracking_id = trackingId;
+      if (user !== undefined) errorAttributes.user_id = user;
       errors.add(1, errorAttributes);
     }
   }

@@ -53,6 +53,13 @@ export interface HttpMetricsOptions {
    */
   userIdLabel?: (req: Request) => string | undefined;
   /**
+   * Most `request_count` label sets, the overflow series (`otel_metric_overflow="true"`)
+   * included. The middleware counts requests itself (cheaper than an SDK record per request)
+   * and the provider observes the totals; keep this below the provider's cardinality limit.
+   * @default 400
+   */
+  requestCountLimit?: number;
+  /**
    * Monotonic clock in milliseconds.
    * @default performance.now
    */

@@ -21,7 +21,11 @@ function get(agent: http.Agent, url: string, headers: Record<string, string>): P
 describeExpress('httpMetrics() cardinality', (createApp) => {
   it(`keeps series bounded over ${REQUESTS} requests to random paths with random ids`, async function () {
     this.timeout(120_000); // real loopback requests on a shared 2-core machine
-    const m = metricsApp(createApp, { trackingIdLabel: true }, { cardinalityLimit: 100 });
+    const m = metricsApp(
+      createApp,
+      { trackingIdLabel: true, requestCountLimit: 100 },
+      { cardinalityLimit: 100 },
+    );
     m.app.use((req, _res, next) => {
       req.trackingId = String(req.headers['x-id']);
       next();
