@@ -52,9 +52,11 @@ async function main() {
   );
   try {
     for (const v of selected) await load(servers.get(v.name)!.url, 2); // warm-up (JIT, pools)
-    // Interleaved rounds: drift in machine load hits every variant alike.
+    // Interleaved rounds, each starting one variant later: drift in machine load and the
+    // position within a round hit every variant alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const v of selected) {
+      const shift = (round - 1) % selected.length;
+      for (const v of [...selected.slice(shift), ...selected.slice(0, shift)]) {
         const r = await load(servers.get(v.name)!.url, DURATION);
         const f = figures.get(v.name)!;
         f.rps.push(r.requests.average);

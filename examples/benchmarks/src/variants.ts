@@ -17,6 +17,15 @@ export const variants: Variant[] = [
     },
   },
   {
+    // Control: the cost of any one middleware layer under the express instrumentation.
+    name: 'express+otel+noop-middleware',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      return app([(_req, _res, next) => next()]);
+    },
+  },
+  {
     name: 'express+otel+tracking-id',
     baseline: 'express+otel',
     create: () => {
