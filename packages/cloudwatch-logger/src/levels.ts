@@ -1,14 +1,8 @@
+import { config } from 'winston';
 import type { LogLevel, StackTraceMode } from './types';
 
-export const LEVELS: Record<LogLevel, number> = {
-  error: 0,
-  warn: 1,
-  info: 2,
-  http: 3,
-  verbose: 4,
-  debug: 5,
-  silly: 6,
-};
+/** winston's npm levels (error 0 … silly 6). */
+export const LEVELS = config.npm.levels as Record<LogLevel, number>;
 
 const ALIASES: Record<string, LogLevel> = { warning: 'warn', trace: 'silly', fatal: 'error' };
 
