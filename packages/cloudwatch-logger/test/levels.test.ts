@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { captureLines } from '@ai-teams/test-utils';
+import { capturedLogger } from './helpers';
 import { createLogger } from '../src';
 
 function levelOf(environment: string | undefined, env: NodeJS.ProcessEnv, level?: string) {
@@ -44,14 +45,7 @@ describe('level selection', () => {
   });
 
   it('filters lines below the level', () => {
-    const out = captureLines();
-    const logger = createLogger({
-      service: 's',
-      environment: 'prod',
-      stream: out.stream,
-      sync: true,
-      env: {},
-    });
+    const { out, logger } = capturedLogger({ service: 's', environment: 'prod' });
     logger.debug('d');
     logger.info('i');
     logger.warn('w');

@@ -3,19 +3,10 @@ import http from 'node:http';
 import request from 'supertest';
 import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
 import Transport from 'winston-transport';
-import { createLogger, requestLogger } from '../src';
+import { capturedLogger } from './helpers';
+import { requestLogger } from '../src';
 
-function setup() {
-  const out = captureLines();
-  const logger = createLogger({
-    service: 'api-gateway',
-    environment: 'dev',
-    stream: out.stream,
-    sync: true,
-    env: {},
-  });
-  return { out, logger };
-}
+const setup = () => capturedLogger();
 
 /** Waits until the server has handled the response's finish/close. */
 async function settled() {
@@ -80,14 +71,7 @@ describeExpress('requestLogger()', (createApp, version) => {
   });
 
   it('leaves out access lines below the level (prod: warn)', async () => {
-    const out = captureLines();
-    const logger = createLogger({
-      service: 's',
-      environment: 'prod',
-      stream: out.stream,
-      sync: true,
-      env: {},
-    });
+    const { out, logger } = capturedLogger({ service: 's', environment: 'prod' });
     const app = createApp();
     app.use(requestLogger({ logger }));
     app.get('/status/:code', (req, res) => {
@@ -267,13 +251,9 @@ describeExpress('requestLogger()', (createApp, version) => {
   });
 
   it('hands access lines to a transport added later, and applies defaultMeta', async () => {
-    const out = captureLines();
-    const logger = createLogger({
+    const { out, logger } = capturedLogger({
       service: 'svc',
       environment: 'dev',
-      stream: out.stream,
-      sync: true,
-      env: {},
       defaultMeta: { region: 'eu-west-1' },
     });
     const app = createApp();

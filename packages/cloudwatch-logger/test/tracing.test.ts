@@ -9,17 +9,11 @@ import {
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { setRequestContext, trackingId } from '@ai-teams/tracking-id';
+import { capturedLogger } from './helpers';
 import { createLogger, requestLogger } from '../src';
 
 function appWithLogging(createApp: () => import('express').Express) {
-  const out = captureLines();
-  const logger = createLogger({
-    service: 'api-gateway',
-    environment: 'dev',
-    stream: out.stream,
-    sync: true,
-    env: {},
-  });
+  const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
   const app = createApp();
   app.use(trackingId());
   app.use(requestLogger({ logger }));
