@@ -26,6 +26,19 @@ export const variants: Variant[] = [
     },
   },
   {
+    // Control: an empty middleware whose layer the instrumentation is told to skip (as ours).
+    name: 'express+otel+quiet-noop-middleware',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      return app([
+        function trackingIdMiddleware(_req, _res, next) {
+          next();
+        },
+      ]);
+    },
+  },
+  {
     name: 'express+otel+tracking-id',
     baseline: 'express+otel',
     create: () => {
