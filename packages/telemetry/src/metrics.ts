@@ -3,7 +3,12 @@ import { metrics } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { metricsResourceAttributes, prometheusMetrics } from '@ai-teams/otel-metrics';
+import {
+  DEFAULT_CARDINALITY_LIMIT,
+  DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
+  metricsResourceAttributes,
+  prometheusMetrics,
+} from '@ai-teams/otel-metrics';
 import type { ResolvedTelemetryOptions } from './types';
 
 export interface MetricsSetup {
@@ -39,6 +44,11 @@ export function createMetrics(
         new PeriodicExportingMetricReader({
           exporter: new OTLPMetricExporter(otlp),
           exportIntervalMillis: 15_000,
+          // The same per-metric series bounds as the Prometheus path.
+          cardinalityLimits: {
+            default: DEFAULT_CARDINALITY_LIMIT,
+            histogram: DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
+          },
         }),
       ],
     });

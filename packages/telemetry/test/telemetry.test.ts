@@ -84,11 +84,17 @@ describe('setupTelemetry() through the register entry', () => {
 
   it('puts request.size and response.size on the server span', async () => {
     const s = await service();
-    await fetch(`${s.url}/hello/sizes`);
+    const body = JSON.stringify({ sizes: 'x'.repeat(40) });
+    await fetch(`${s.url}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     await s.shutdown();
     const server = receiver.spans().find(({ span }) => span.kind === SERVER)!;
     const attributes = attributesOf(server.span.attributes);
-    assert.equal(Number(attributes['response.size']), JSON.stringify({ hello: 'sizes' }).length);
+    assert.equal(Number(attributes['request.size']), body.length);
+    assert.equal(Number(attributes['response.size']), body.length);
   });
 
   it('propagates the trace through fetch to the next service automatically', async () => {
