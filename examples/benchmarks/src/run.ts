@@ -1,87 +1,108 @@
-import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { load, type Load } from './load';
+import { mean, median, spread } from './stats';
 import { variants } from './variants';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const only = process.env.BENCH_ONLY?.split(',');
 
-interface Figures {
-  rps: number[];
-  p50: number[];
-  p99: number[];
+interface Server {
+  variant: string;
+  index: number;
+  child: ChildProcess;
+  url: string;
+  loads: Load[];
 }
 
-function start(name: string): Promise<{ child: ChildProcess; url: string }> {
+function start(variant: string, index: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'server.js'), [name], {
+    const child = fork(path.join(__dirname, 'server.js'), [variant], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     child.once('message', (m: { port: number }) =>
-      resolve({ child, url: `http://127.0.0.1:${m.port}/api/v1/items/42` }),
+      resolve({
+        variant,
+        index,
+        child,
+        url: `http://127.0.0.1:${m.port}/api/v1/items/42`,
+        loads: [],
+      }),
     );
-    child.once('exit', (code) => reject(new Error(`variant ${name} exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`variant ${variant} exited with ${code}`)));
   });
 }
 
-async function load(url: string, duration: number): Promise<autocannon.Result> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result;
+/** One process's figure: the median of its rounds. */
+function figure(s: Server, pick: (l: Load) => number): number {
+  return median(s.loads.map(pick));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 async function main() {
-  const chosen = variants.filter(
-    (v) => !only || only.includes(v.name) || only.some((o) => v.name === o),
-  );
+  const chosen = variants.filter((v) => !only || only.includes(v.name));
+  if (only && chosen.length === 0) throw new Error(`BENCH_ONLY matched no variant: ${only}`);
   // Every baseline a chosen variant names runs too, so each ratio comes from the same run.
   const names = new Set(chosen.flatMap((v) => (v.baseline ? [v.baseline, v.name] : [v.name])));
   const selected = variants.filter((v) => names.has(v.name));
-  const servers = new Map<string, { child: ChildProcess; url: string }>();
-  for (const v of selected) servers.set(v.name, await start(v.name));
-  const figures = new Map<string, Figures>(
-    selected.map((v) => [v.name, { rps: [], p50: [], p99: [] }]),
-  );
   console.log(
-    `node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${DURATION}s per variant, loopback`,
+    `node ${process.version}, ${CONNECTIONS} connections, ${PROCESSES} processes per variant ` +
+      `(${WARMUP}s warm-up each), ${ROUNDS} rounds x ${DURATION}s per process, loopback`,
   );
+  // A process's own speed differs from the next one's by a few per cent (code layout, JIT and
+  // GC decisions), which no number of rounds on one process averages out: several processes
+  // per variant, each warmed up until the JIT and the heap have settled.
+  const servers: Server[] = [];
   try {
-    for (const v of selected) await load(servers.get(v.name)!.url, 2); // warm-up (JIT, pools)
-    // Interleaved rounds, each starting one variant later: drift in machine load and the
+    // Ordered #0 of every variant, then #1 of every variant, …: a slow stretch of the machine
+    // lands on several variants, not on all processes of one.
+    for (let i = 0; i < PROCESSES; i++)
+      for (const v of selected) servers.push(await start(v.name, i));
+    for (const s of servers) await load(s.url, { connections: CONNECTIONS, duration: WARMUP });
+    // Interleaved rounds, each starting one process later: drift in machine load and the
     // position within a round hit every variant alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      const shift = (round - 1) % selected.length;
-      for (const v of [...selected.slice(shift), ...selected.slice(0, shift)]) {
-        const r = await load(servers.get(v.name)!.url, DURATION);
-        const f = figures.get(v.name)!;
-        f.rps.push(r.requests.average);
-        f.p50.push(r.latency.p50);
-        f.p99.push(r.latency.p99);
-        console.log(`  round ${round} ${v.name}: ${Math.round(r.requests.average)} req/s`);
+      const shift = (round - 1) % servers.length;
+      for (const s of [...servers.slice(shift), ...servers.slice(0, shift)]) {
+        const r = await load(s.url, { connections: CONNECTIONS, duration: DURATION });
+        s.loads.push(r);
+        console.log(
+          `  round ${round} ${s.variant} #${s.index}: ${Math.round(r.rps)} req/s, p99 ${r.p99.toFixed(2)} ms`,
+        );
       }
     }
   } finally {
-    for (const { child } of servers.values()) child.kill();
+    for (const s of servers) s.child.kill();
   }
+  const of = (name: string) => servers.filter((s) => s.variant === name);
   const rows = selected.map((v) => {
-    const f = figures.get(v.name)!;
-    const rps = median(f.rps);
-    const baseFigures = v.baseline ? figures.get(v.baseline) : undefined;
-    const base = baseFigures ? median(baseFigures.rps) : undefined;
-    const baseP99 = baseFigures ? median(baseFigures.p99) : undefined;
+    const own = of(v.name);
+    const base = v.baseline && names.has(v.baseline) ? of(v.baseline) : undefined;
+    const rps = mean(own.map((s) => figure(s, (l) => l.rps)));
+    const p99 = mean(own.map((s) => figure(s, (l) => l.p99)));
+    // Ratio of the means; the range pairs process i of the variant with process i of the baseline.
+    const ratio = (pick: (l: Load) => number) =>
+      base && mean(own.map((s) => figure(s, pick))) / mean(base.map((s) => figure(s, pick)));
+    const pairs = (pick: (l: Load) => number) =>
+      base ? own.map((s, i) => figure(s, pick) / figure(base[i]!, pick)) : [];
     return {
       variant: v.name,
       'req/s': Math.round(rps),
-      'p50 ms': median(f.p50),
-      'p99 ms': median(f.p99),
+      'p50 ms': mean(own.map((s) => figure(s, (l) => l.p50))).toFixed(2),
+      'p99 ms': p99.toFixed(2),
       baseline: v.baseline ?? '-',
-      'ratio req/s': base ? (rps / base).toFixed(3) : '-',
-      'ratio p99': baseP99 ? (median(f.p99) / baseP99).toFixed(2) : '-',
+      'ratio req/s': base ? ratio((l) => l.rps)!.toFixed(3) : '-',
+      'req/s range': base ? spread(pairs((l) => l.rps)) : '-',
+      'ratio p99': base ? ratio((l) => l.p99)!.toFixed(2) : '-',
+      'p99 range': base
+        ? spread(
+            pairs((l) => l.p99),
+            2,
+          )
+        : '-',
     };
   });
   console.table(rows);

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { RequestContext } from './types';
 
@@ -16,31 +16,67 @@ export const requestStorage = new AsyncLocalStorage<RequestStore>();
 const STORE = Symbol('@ai-teams/tracking-id');
 
 /**
- * With the http instrumentation, the store rides on the request's RPC metadata: the
- * per-request object the instrumentation keeps in the context of every callback of the
- * request (it binds req/res emitters), and on which the express instrumentation records the
- * route. Nothing more has to be propagated per request.
+ * With the http instrumentation, the request rides on its RPC metadata: the per-request object
+ * the instrumentation keeps in the context of every callback of the request (it binds req/res
+ * emitters), and on which the express instrumentation records the route. Nothing more has to be
+ * propagated per request. `SERVER_TRACE` marks a request whose tracking id is its server span's
+ * trace id (the usual case): no store object is made for it until `setRequestContext()` needs one.
  */
-type Metadata = RPCMetadata & { [STORE]?: RequestStore };
+const SERVER_TRACE = true;
+type Metadata = RPCMetadata & { [STORE]?: RequestStore | typeof SERVER_TRACE };
 
 export function requestMetadata(): Metadata | undefined {
   return getRPCMetadata(context.active());
 }
 
+/** Marks the request as tracked by its server span's trace id. */
+export function markServerTrace(metadata: Metadata): void {
+  metadata[STORE] ??= SERVER_TRACE;
+}
+
 export function attachStore(metadata: Metadata, store: RequestStore): void {
-  metadata[STORE] ??= store;
+  if (metadata[STORE] === undefined) metadata[STORE] = store;
+}
+
+function storeOf(metadata: Metadata): RequestStore | undefined {
+  const store = metadata[STORE];
+  if (store !== SERVER_TRACE) return store;
+  // First setRequestContext() of the request: now it needs a store of its own.
+  const made: RequestStore = {
+    trackingId: metadata.span!.spanContext().traceId,
+    serverSpan: metadata.span,
+    context: {},
+  };
+  metadata[STORE] = made;
+  return made;
 }
 
 export function currentStore(): RequestStore | undefined {
-  return requestStorage.getStore() ?? requestMetadata()?.[STORE];
+  const own = requestStorage.getStore();
+  if (own) return own;
+  const metadata = requestMetadata();
+  return metadata ? storeOf(metadata) : undefined;
 }
 
 /** The current request's tracking id, anywhere in its async chain; undefined outside one. */
 export function getTrackingId(): string | undefined {
-  return currentStore()?.trackingId;
+  const own = requestStorage.getStore();
+  if (own) return own.trackingId;
+  const metadata = requestMetadata();
+  const store = metadata?.[STORE];
+  if (store === undefined) return undefined;
+  if (store !== SERVER_TRACE) return store.trackingId;
+  const spanContext = metadata!.span!.spanContext();
+  return isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
+
+const EMPTY: Readonly<RequestContext> = Object.freeze({});
 
 /** The business context set so far by `setRequestContext()` for the current request. */
 export function getRequestContext(): Readonly<RequestContext> | undefined {
-  return currentStore()?.context;
+  const own = requestStorage.getStore();
+  if (own) return own.context;
+  const store = requestMetadata()?.[STORE];
+  if (store === undefined) return undefined;
+  return store === SERVER_TRACE ? EMPTY : store.context;
 }

@@ -1,7 +1,13 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { bindEmitter } from './bind-emitter';
-import { attachStore, requestMetadata, requestStorage, type RequestStore } from './context';
+import {
+  attachStore,
+  markServerTrace,
+  requestMetadata,
+  requestStorage,
+  type RequestStore,
+} from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
 import type { TrackingIdOptions } from './types';
 
@@ -18,7 +24,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const EXPOSE = 'Access-Control-Expose-Headers';
 
 function mergeExposeHeader(current: unknown, header: string): string {
-  if (current === undefined) return header;
   const list = (Array.isArray(current) ? current.join(',') : String(current))
     .split(',')
     .map((value) => value.trim())
@@ -53,23 +58,34 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
           return isTrackingId(id) ? id : randomTrackingId();
         };
 
+  const header = o.header;
+  const attributeName = o.attributeName;
+  const exposeHeader = o.exposeHeader;
+
   return function trackingIdMiddleware(req, res, next) {
     // The server span, not trace.getActiveSpan(): that is whichever express layer span runs.
     const metadata = requestMetadata();
     const server = metadata?.span;
+    const spanContext = server?.spanContext();
+    if (spanContext && isSpanContextValid(spanContext)) {
+      // The usual case with the SDK: the id is the trace id, and the RPC metadata that already
+      // travels with the request is all getTrackingId() needs. Nothing is allocated.
+      const id = spanContext.traceId;
+      publish(req, res, id);
+      if (server!.isRecording()) server!.setAttribute(attributeName, id);
+      markServerTrace(metadata!);
+      next();
+      return;
+    }
     const span = server ?? trace.getActiveSpan();
-    const spanContext = span?.spanContext();
+    const activeContext = server ? undefined : span?.spanContext();
     const id =
-      (spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined) ??
+      (activeContext && isSpanContextValid(activeContext) ? activeContext.traceId : undefined) ??
       traceIdFromTraceparent(req.headers.traceparent) ??
       (o.trustIncoming ? trustedIncomingId(req.headers[requestHeader]) : undefined) ??
       generate();
-
-    req.trackingId = id;
-    res.locals.trackingId = id;
-    res.setHeader(o.header, id);
-    if (o.exposeHeader) res.setHeader(EXPOSE, mergeExposeHeader(res.getHeader(EXPOSE), o.header));
-    if (span?.isRecording()) span.setAttribute(o.attributeName, id);
+    publish(req, res, id);
+    if (span?.isRecording()) span.setAttribute(attributeName, id);
 
     if (metadata && server) {
       attachStore(metadata, { trackingId: id, serverSpan: server, context: {} });
@@ -83,4 +99,14 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
       next();
     });
   };
+
+  function publish(req: Request, res: Response, id: string): void {
+    req.trackingId = id;
+    res.locals.trackingId = id;
+    res.setHeader(header, id);
+    if (exposeHeader) {
+      const current = res.getHeader(EXPOSE);
+      res.setHeader(EXPOSE, current === undefined ? header : mergeExposeHeader(current, header));
+    }
+  }
 }

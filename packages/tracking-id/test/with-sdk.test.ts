@@ -74,6 +74,31 @@ describeExpress('trackingId() with the OpenTelemetry SDK', (createApp, version) 
     assert.equal(finishedWith, id);
   });
 
+  it('gives an empty context until setRequestContext(), then the span attributes and the context', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/ctx', (_req, res) => {
+      const before = getRequestContext();
+      const set = setRequestContext({ session: { id: 's-1' } });
+      res.json({ before, set, after: getRequestContext(), id: getTrackingId() });
+    });
+    const res = await request(a).get('/ctx').expect(200);
+    const id = String(res.headers['x-tracking-id']);
+    assert.deepEqual(res.body, { before: {}, set: true, after: { session: { id: 's-1' } }, id });
+    const [server] = await tracing.serverSpans(id);
+    assert.equal(server?.attributes['session.id'], 's-1');
+    assert.equal(server?.attributes['tracking.id'], id);
+  });
+
+  it('leaves getTrackingId() and setRequestContext() out of a request without the middleware', async () => {
+    const a = createApp();
+    a.get('/bare', (_req, res) => {
+      res.json({ id: getTrackingId() ?? null, set: setRequestContext({ user: { id: 'u' } }) });
+    });
+    const res = await request(a).get('/bare').expect(200);
+    assert.deepEqual(res.body, { id: null, set: false });
+  });
+
   it('returns the caller trace id when traceparent is valid and sampled', async () => {
     const res = await request(app())
       .get('/users/1')
