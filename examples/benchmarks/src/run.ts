@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { load, type Load } from './load';
-import { mean, median, spread } from './stats';
+import { interquartile, median } from './stats';
 import { variants } from './variants';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
@@ -81,28 +81,22 @@ async function main() {
   const rows = selected.map((v) => {
     const own = of(v.name);
     const base = v.baseline && names.has(v.baseline) ? of(v.baseline) : undefined;
-    const rps = mean(own.map((s) => figure(s, (l) => l.rps)));
-    const p99 = mean(own.map((s) => figure(s, (l) => l.p99)));
-    // Ratio of the means; the range pairs process i of the variant with process i of the baseline.
-    const ratio = (pick: (l: Load) => number) =>
-      base && mean(own.map((s) => figure(s, pick))) / mean(base.map((s) => figure(s, pick)));
-    const pairs = (pick: (l: Load) => number) =>
-      base ? own.map((s, i) => figure(s, pick) / figure(base[i]!, pick)) : [];
+    // Ratios are paired: process i of the variant against process i of the baseline, round by
+    // round. The two are measured seconds apart, so a slow stretch of the machine hits both.
+    const paired = (pick: (l: Load) => number) =>
+      base ? own.flatMap((s, i) => s.loads.map((l, r) => pick(l) / pick(base[i]!.loads[r]!))) : [];
+    const rps = paired((l) => l.rps);
+    const p99 = paired((l) => l.p99);
     return {
       variant: v.name,
-      'req/s': Math.round(rps),
-      'p50 ms': mean(own.map((s) => figure(s, (l) => l.p50))).toFixed(2),
-      'p99 ms': p99.toFixed(2),
-      baseline: v.baseline ?? '-',
-      'ratio req/s': base ? ratio((l) => l.rps)!.toFixed(3) : '-',
-      'req/s range': base ? spread(pairs((l) => l.rps)) : '-',
-      'ratio p99': base ? ratio((l) => l.p99)!.toFixed(2) : '-',
-      'p99 range': base
-        ? spread(
-            pairs((l) => l.p99),
-            2,
-          )
-        : '-',
+      'req/s': Math.round(median(own.map((s) => figure(s, (l) => l.rps)))),
+      'p50 ms': median(own.map((s) => figure(s, (l) => l.p50))).toFixed(2),
+      'p99 ms': median(own.map((s) => figure(s, (l) => l.p99))).toFixed(2),
+      baseline: base ? v.baseline : '-',
+      'ratio req/s': base ? median(rps).toFixed(3) : '-',
+      'req/s IQR': base ? interquartile(rps) : '-',
+      'ratio p99': base ? median(p99).toFixed(2) : '-',
+      'p99 IQR': base ? interquartile(p99, 2) : '-',
     };
   });
   console.table(rows);

@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import type TransportStream from 'winston-transport';
 import type { JsonLineTransport } from './transport';
 
 const LEVEL = Symbol.for('level');
@@ -8,33 +9,47 @@ export const JSON_TRANSPORT = Symbol.for('@ai-teams/cloudwatch-logger/transport'
 type Info = Record<string | symbol, unknown>;
 type Write = (level: string, info: Info) => void;
 
+/**
+ * Transports whose `log()` is a plain synchronous call that needs nothing of the stream they
+ * sit in: ours, and the OpenTelemetry one (`@opentelemetry/winston-transport`, which the winston
+ * instrumentation adds to every logger; it is not a dependency here, so it is known by name).
+ */
+function isDirect(t: TransportStream, ours: JsonLineTransport): boolean {
+  return t === ours || t.constructor?.name === 'OpenTelemetryTransportV3';
+}
+
 function noop(): void {}
 
 /**
- * What winston does with a record when our transport is the only one, minus its stream
- * plumbing (a Transform piped into a Writable: two stream layers and two nextTicks per
- * line): level check, defaultMeta, the logger's formats, the transport. As soon as another
- * transport is attached (the OpenTelemetry one, say) or the logger is silenced, records go
- * through `logger.log()` as usual. Used for the access lines of `requestLogger()`.
+ * What winston does with a record, minus its stream plumbing (the logger is a Transform piped
+ * into each transport: two stream layers and their bookkeeping per transport per line):
+ * defaultMeta, the logger's formats, then for each transport its `silent`, level and format
+ * rules and its `log()`. Used for the access lines of `requestLogger()`, when every transport
+ * is one that takes such a call; any other transport sends the record through `logger.log()`.
  */
 export function directWriter(logger: Logger): Write {
-  const transport = (logger as unknown as Record<symbol, JsonLineTransport | undefined>)[
-    JSON_TRANSPORT
-  ];
+  const ours = (logger as unknown as Record<symbol, JsonLineTransport | undefined>)[JSON_TRANSPORT];
   const viaWinston: Write = (level, info) => logger.log(level, info as unknown as string);
-  if (!transport) return viaWinston;
+  if (!ours) return viaWinston;
   return (level, info) => {
+    if (logger.silent) return;
     const transports = logger.transports;
-    if (transports.length !== 1 || transports[0] !== transport || logger.silent)
-      return viaWinston(level, info);
+    for (const t of transports) if (!isDirect(t, ours)) return viaWinston(level, info);
     const levels = logger.levels;
     const wanted = levels[level];
     if (wanted === undefined) return viaWinston(level, info);
-    if (wanted > levels[transport.level ?? logger.level]!) return;
     info.level = level;
     info[LEVEL] = level;
     if (logger.defaultMeta) Object.assign(info, logger.defaultMeta);
-    const out = logger.format.transform(info as never, logger.format.options);
-    if (out) transport.log(out as Info, noop);
+    const out = logger.format.transform(info as never, logger.format.options) as Info | false;
+    if (!out) return;
+    for (const t of transports) {
+      if (t.silent) continue;
+      const threshold = levels[t.level || logger.level];
+      if (threshold === undefined || threshold < wanted) continue;
+      // As winston-transport does: a transport's own format works on a copy.
+      const record = t.format ? t.format.transform({ ...out } as never, t.format.options) : out;
+      if (record) t.log!(record, noop);
+    }
   };
 }

@@ -16,7 +16,12 @@ const NETWORK_CODES = new Set([
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export function isError(v: unknown): v is Error {
-  return v instanceof Error || types.isNativeError(v);
+  if (typeof v !== 'object' || v === null) return false;
+  if (v instanceof Error) return true;
+  // Errors from another realm (vm, worker) fail instanceof; a plain object is never one, and
+  // most values asked about are plain objects (records, meta), so skip the native call for them.
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto !== Object.prototype && proto !== null && types.isNativeError(v);
 }
 
 /** The record's error: the record itself (logger.error(err)), meta `error`/`err`, or a splat arg. */

@@ -1,3 +1,4 @@
+import { ACCESS, accessLineRenderer } from './access-line';
 import { CONTEXT, enrich, type LineContext } from './context';
 import { errorFields, findError, isError } from './errors';
 import { LEVEL_LABEL } from './levels';
@@ -98,16 +99,28 @@ function leaves(o: Record<string, unknown> | undefined): number {
 
 let lastMs = NaN;
 let lastIso = '';
+let lastSecond = NaN;
+let secondPrefix = '';
+/** ISO-8601 UTC with ms. Date's own formatting goes through snprintf: done once a second. */
 function timestamp(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+  if (ms === lastMs) return lastIso;
+  const second = Math.floor(ms / 1000);
+  const fraction = ms - second * 1000;
+  if (!Number.isInteger(ms) || ms < 0) lastIso = new Date(ms).toISOString();
+  else {
+    if (second !== lastSecond) {
+      lastSecond = second;
+      secondPrefix = new Date(second * 1000).toISOString().slice(0, 20); // …T12:34:56.
+    }
+    lastIso = `${secondPrefix}${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}Z`;
   }
+  lastMs = ms;
   return lastIso;
 }
 
 /** Turns a winston record into its CloudWatch JSON line (without the newline). Never throws. */
 export function createRenderer(cfg: RenderConfig): (info: Info) => string {
+  const accessLine = accessLineRenderer(cfg);
   function build(info: Info, ctx: LineContext, ts: string, maxString: number) {
     // 5 core fields, and one kept back for log.dropped_fields.
     const w: Walk = { remaining: cfg.maxFields - 6, dropped: 0, maxString, redact: cfg.redact };
@@ -209,6 +222,10 @@ export function createRenderer(cfg: RenderConfig): (info: Info) => string {
     const ts = timestamp(cfg.clock());
     try {
       const ctx = (info[CONTEXT] as LineContext | undefined) ?? enrich(info);
+      if (info[ACCESS] === true) {
+        const fast = accessLine(info, ctx, ts);
+        if (fast !== undefined) return fast;
+      }
       const line = JSON.stringify(build(info, ctx, ts, max));
       if (fits(line)) return line;
       for (const cap of caps) {

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
+import { ACCESS } from './access-line';
 import { directWriter } from './direct';
 import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
@@ -111,7 +112,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     if (reqSize !== undefined) request.size = reqSize;
     const ua = req.headers['user-agent'];
     if (ua !== undefined) request.user_agent = ua;
-    request.ip = req.ip ?? req.socket?.remoteAddress;
+    // Without X-Forwarded-For, Express's req.ip is the socket address whatever 'trust proxy'
+    // says; only a forwarded request needs its (costly) proxy-address walk.
+    request.ip =
+      (req.headers['x-forwarded-for'] === undefined ? undefined : req.ip) ??
+      req.socket?.remoteAddress;
     const response: Record<string, unknown> = {
       status,
       size: sizeOf(res.getHeader('content-length')) ?? written,
@@ -122,11 +127,12 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     let level = levelFor(status, req, res);
     if (logger.levels[level] === undefined) level = defaultLevel(status);
     if (aborted && level !== 'error') level = 'warn';
-    const meta: Record<string, unknown> = {
+    const meta: Record<string | symbol, unknown> = {
       message: `${req.method} ${path} - ${status}`,
       request,
       response,
     };
+    meta[ACCESS] = true;
     const trackingId = (req as { trackingId?: unknown }).trackingId;
     if (typeof trackingId === 'string') meta.tracking_id = trackingId;
     const error = res.locals?.error;

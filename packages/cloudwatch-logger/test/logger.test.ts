@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
 import { format } from 'winston';
@@ -113,6 +114,25 @@ describe('createLogger() lines', () => {
     assert.match(String(ex.stack_trace), /^TypeError: bad input\n\s+at /);
     assert.match(String(ex.file), /logger\.test\.ts$/);
     assert.equal(typeof ex.line, 'number');
+  });
+
+  it('recognises an Error made in another realm (vm), and no plain object as one', () => {
+    const { logger, out } = setup();
+    const foreign = vm.runInNewContext("Object.assign(new RangeError('from vm'), { code: 'EVM' })");
+    assert.equal(foreign instanceof Error, false, 'the premise: instanceof fails across realms');
+    logger.error('sandbox failed', { error: foreign });
+    logger.info('looks like one', { error: { name: 'Error', message: 'plain', stack: 'x' } });
+    const [fromVm, plain] = out.lines();
+    assert.deepEqual(
+      [
+        (fromVm!.error as Record<string, unknown>).type,
+        (fromVm!.error as Record<string, unknown>).code,
+      ],
+      ['RangeError', 'EVM'],
+    );
+    assert.equal((fromVm!.exception as Record<string, unknown>).class, 'RangeError');
+    assert.deepEqual(plain!.error, { name: 'Error', message: 'plain', stack: 'x' });
+    assert.equal(plain!.exception, undefined);
   });
 
   it('handles an Error as the message and as a splat argument', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
 import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
+import * as winston from 'winston';
 import Transport from 'winston-transport';
 import { capturedLogger } from './helpers';
 import { requestLogger } from '../src';
@@ -48,6 +49,25 @@ describeExpress('requestLogger()', (createApp, version) => {
       size: Buffer.byteLength(JSON.stringify({ created: true })),
       content_type: 'application/json; charset=utf-8',
     });
+  });
+
+  it('takes request.ip from X-Forwarded-For only when Express trusts the proxy', async () => {
+    const { out, logger } = setup();
+    const trusting = createApp();
+    trusting.set('trust proxy', true);
+    const plain = createApp();
+    for (const app of [trusting, plain]) {
+      app.use(requestLogger({ logger }));
+      app.get('/ip', (_req, res) => res.send('ok'));
+    }
+    await request(trusting).get('/ip').set('X-Forwarded-For', '203.0.113.7');
+    await request(plain).get('/ip').set('X-Forwarded-For', '203.0.113.7');
+    await request(trusting).get('/ip');
+    await settled();
+    const ips = out.lines().map((l) => String((l.request as Record<string, unknown>).ip));
+    assert.equal(ips[0], '203.0.113.7');
+    assert.match(ips[1]!, /127\.0\.0\.1/);
+    assert.match(ips[2]!, /127\.0\.0\.1/);
   });
 
   it('logs 5xx at error, 4xx at warn, others at info', async () => {
@@ -284,6 +304,53 @@ describeExpress('requestLogger()', (createApp, version) => {
     await request(app).get('/x');
     await settled();
     assert.equal(out.raw().length, 2, 'a silenced logger writes nothing');
+  });
+
+  it('keeps every transport level, format and silent flag when it writes without the streams', async () => {
+    const { out, logger } = capturedLogger({ service: 'svc', environment: 'dev' });
+    const seen: Record<string | symbol, unknown>[][] = [[], [], []];
+    // The class name of @opentelemetry/winston-transport's transport, which takes direct calls.
+    const direct = (i: number) =>
+      class OpenTelemetryTransportV3 extends Transport {
+        override log(info: Record<string | symbol, unknown>, next: () => void) {
+          seen[i]!.push(info);
+          next();
+        }
+      };
+    const All = direct(0);
+    const ErrorsOnly = direct(1);
+    const Tagged = direct(2);
+    logger.add(new All());
+    logger.add(new ErrorsOnly({ level: 'error' }));
+    const tag = winston.format((info) => ({ ...info, tagged: true }))();
+    logger.add(new Tagged({ format: tag }));
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/s/:code', (req, res) => res.status(Number(req.params.code)).send('x'));
+    await request(app).get('/s/200');
+    await request(app).get('/s/503');
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['GET /s/200 - 200', 'GET /s/503 - 503'],
+    );
+    assert.deepEqual(
+      seen.map((records) => records.map((r) => r.message)),
+      [
+        ['GET /s/200 - 200', 'GET /s/503 - 503'],
+        ['GET /s/503 - 503'],
+        ['GET /s/200 - 200', 'GET /s/503 - 503'],
+      ],
+    );
+    assert.equal(seen[2]![0]!.tagged, true);
+    assert.equal(seen[0]![0]!.tagged, undefined, 'a transport format works on a copy');
+    assert.equal(seen[0]![0]![Symbol.for('level')], 'info');
+    assert.match(String(seen[0]![0]!.tracking_id), /^unknown$|^[0-9a-f]{32}$/);
+    logger.transports[2]!.silent = true; // ErrorsOnly (0 is the JSON-line transport)
+    await request(app).get('/s/500');
+    await settled();
+    assert.equal(seen[1]!.length, 1, 'a silent transport gets nothing');
+    assert.equal(seen[0]!.length, 3);
   });
 
   it('names the middleware requestLoggerMiddleware and needs service without a logger', () => {

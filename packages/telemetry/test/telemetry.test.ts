@@ -130,6 +130,28 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(line.resource['service.name'], 'fixture-service');
   });
 
+  it('sends the access line of requestLogger() over OTLP once, in the trace of its request', async () => {
+    const s = await service('service.cjs', { ACCESS_LOG: '1' });
+    await fetch(`${s.url}/hello/acc`);
+    await s.shutdown();
+    const server = receiver.spans().find(({ span }) => span.kind === SERVER)!;
+    const access = receiver
+      .logRecords()
+      .filter(({ record }) => record.body?.stringValue === 'GET /hello/acc - 200');
+    assert.equal(access.length, 1, 'one OTLP record for the access line');
+    const [{ record }] = access as [(typeof access)[number]];
+    assert.equal(record.traceId, server.span.traceId);
+    assert.equal(record.severityText, 'info');
+    const attributes = attributesOf(record.attributes);
+    assert.equal(attributes.tracking_id, server.span.traceId);
+    const line = s
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('GET /hello/acc - 200'));
+    assert.ok(line, 'the same access line on stdout');
+    assert.equal(JSON.parse(line).tracking_id, server.span.traceId);
+  });
+
   it('instruments an ES module app with --import', async () => {
     const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
     await fetch(`${s.url}/hello/esm`);
