@@ -4,6 +4,8 @@ export interface Variant {
   name: string;
   /** Variant whose throughput this one is divided by in the report. */
   baseline?: string;
+  /** Further variants to compare with (an extra row each), e.g. a second competitor. */
+  versus?: string[];
   /** Runs in the variant's own process: set up instrumentation first, then build the app. */
   create(): Express;
 }

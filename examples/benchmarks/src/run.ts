@@ -46,7 +46,9 @@ async function main() {
   const chosen = variants.filter((v) => !only || only.includes(v.name));
   if (only && chosen.length === 0) throw new Error(`BENCH_ONLY matched no variant: ${only}`);
   // Every baseline a chosen variant names runs too, so each ratio comes from the same run.
-  const names = new Set(chosen.flatMap((v) => (v.baseline ? [v.baseline, v.name] : [v.name])));
+  const names = new Set(
+    chosen.flatMap((v) => [...(v.baseline ? [v.baseline] : []), ...(v.versus ?? []), v.name]),
+  );
   const selected = variants.filter((v) => names.has(v.name));
   console.log(
     `node ${process.version}, ${CONNECTIONS} connections, ${PROCESSES} processes per variant ` +
@@ -78,9 +80,9 @@ async function main() {
     for (const s of servers) s.child.kill();
   }
   const of = (name: string) => servers.filter((s) => s.variant === name);
-  const rows = selected.map((v) => {
+  const row = (v: (typeof selected)[number], against: string | undefined) => {
     const own = of(v.name);
-    const base = v.baseline && names.has(v.baseline) ? of(v.baseline) : undefined;
+    const base = against && names.has(against) ? of(against) : undefined;
     // Ratios are paired: process i of the variant against process i of the baseline, round by
     // round. The two are measured seconds apart, so a slow stretch of the machine hits both.
     const paired = (pick: (l: Load) => number) =>
@@ -92,13 +94,17 @@ async function main() {
       'req/s': Math.round(median(own.map((s) => figure(s, (l) => l.rps)))),
       'p50 ms': median(own.map((s) => figure(s, (l) => l.p50))).toFixed(2),
       'p99 ms': median(own.map((s) => figure(s, (l) => l.p99))).toFixed(2),
-      baseline: base ? v.baseline : '-',
+      baseline: base ? against : '-',
       'ratio req/s': base ? median(rps).toFixed(3) : '-',
       'req/s IQR': base ? interquartile(rps) : '-',
       'ratio p99': base ? median(p99).toFixed(2) : '-',
       'p99 IQR': base ? interquartile(p99, 2) : '-',
     };
-  });
+  };
+  const rows = selected.flatMap((v) => [
+    row(v, v.baseline),
+    ...(v.versus ?? []).filter((o) => names.has(o)).map((o) => row(v, o)),
+  ]);
   console.table(rows);
 }
 

@@ -3,8 +3,7 @@ import type { RequestHandler } from 'express';
 import { app, type Variant } from '../app';
 
 // Access logging, JSON to /dev/null in all three, on the bare app (no OpenTelemetry), so
-// the logging cost dominates. requestLogger's ratio is against pino-http; its ratio against
-// express-winston is read from the same run (req/s column).
+// the logging cost dominates. requestLogger is compared with pino-http and express-winston.
 const devNull = () => createWriteStream('/dev/null');
 
 export const loggerVariants: Variant[] = [
@@ -33,6 +32,7 @@ export const loggerVariants: Variant[] = [
   {
     name: 'express+request-logger',
     baseline: 'express+pino-http',
+    versus: ['express+express-winston'],
     create: () => {
       const { requestLogger } =
         require('@ai-teams/cloudwatch-logger') as typeof import('@ai-teams/cloudwatch-logger');

@@ -24,6 +24,7 @@ export const metricsVariants: Variant[] = [
   {
     name: 'express+http-metrics',
     baseline: 'express',
+    versus: ['express+prom-bundle'],
     create: () => app([withHttpMetrics()]),
   },
   {
