@@ -1,6 +1,6 @@
 import type { LineContext } from './context';
 import { LEVEL_LABEL } from './levels';
-import type { RenderConfig } from './render';
+import type { RenderConfig } from './config';
 
 /** Marks the records of `requestLogger()`: their request{} and response{} are its own. */
 export const ACCESS = Symbol.for('@ai-teams/cloudwatch-logger/access');

@@ -1,7 +1,18 @@
 import { defaultStackMode, environmentOf } from './levels';
 import { DEFAULT_REDACT, redactor } from './redact';
-import type { RenderConfig } from './render';
-import type { CloudwatchFormatOptions } from './types';
+import type { CloudwatchFormatOptions, StackTraceMode } from './types';
+
+/** Options of one line, resolved once when the format or logger is created. */
+export interface RenderConfig {
+  service: string;
+  maxFields: number;
+  maxEventBytes: number;
+  redact: ((key: string) => boolean) | undefined;
+  stackTrace: StackTraceMode;
+  stackFrames: number;
+  source: boolean;
+  clock: () => number;
+}
 
 export const DEFAULTS = {
   maxFields: 900,

@@ -1,22 +1,10 @@
 import { ACCESS, accessLineRenderer } from './access-line';
+import type { RenderConfig } from './config';
 import { CONTEXT, enrich, type LineContext } from './context';
 import { errorFields, findError, isError } from './errors';
 import { LEVEL_LABEL } from './levels';
 import { OMIT, sanitize, truncate, type Walk } from './sanitize';
 import { SOURCE, captureSource, type SourceFields } from './source';
-import type { StackTraceMode } from './types';
-
-/** Options of one line, resolved once when the format or logger is created. */
-export interface RenderConfig {
-  service: string;
-  maxFields: number;
-  maxEventBytes: number;
-  redact: ((key: string) => boolean) | undefined;
-  stackTrace: StackTraceMode;
-  stackFrames: number;
-  source: boolean;
-  clock: () => number;
-}
 
 type Info = Record<string | symbol, unknown>;
 
