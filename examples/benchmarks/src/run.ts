@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { load, type Load } from './load';
 import { interquartile, median } from './stats';
@@ -11,6 +12,25 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const only = process.env.BENCH_ONLY?.split(',');
 
+/**
+ * Load generator and servers on separate cores when the machine has two or more and `taskset`
+ * exists: otherwise the kernel runs the woken load generator on the server's core in the middle
+ * of its socket write, and a middleware's few microseconds of work show up as many more of
+ * waiting (seen in CPU profiles as time inside writev). Pinned, a server has one core to itself,
+ * as in a container with one CPU, and the ratios measure its own work. BENCH_PIN=0 turns it off.
+ */
+function pinning(): { server: string; client: string } | undefined {
+  if (process.env.BENCH_PIN === '0' || os.availableParallelism() < 2) return undefined;
+  try {
+    // -a: every thread of this process (autocannon's and V8's), not only the main one.
+    execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+    return { client: '0', server: '1' };
+  } catch {
+    return undefined;
+  }
+}
+const PIN = pinning();
+
 interface Server {
   variant: string;
   index: number;
@@ -21,9 +41,12 @@ interface Server {
 
 function start(variant: string, index: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'server.js'), [variant], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    // Started through taskset when pinned, so every thread the server ever has is on its core.
+    const node = [...process.execArgv, path.join(__dirname, 'server.js'), variant];
+    const [command, args] = PIN
+      ? ['taskset', ['-c', PIN.server, process.execPath, ...node]]
+      : [process.execPath, node];
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     child.once('message', (m: { port: number }) =>
       resolve({
         variant,
@@ -52,6 +75,7 @@ async function main() {
   const selected = variants.filter((v) => names.has(v.name));
   console.log(
     `node ${process.version}, ${CONNECTIONS} connections, ${PROCESSES} processes per variant ` +
+      (PIN ? `(servers on CPU ${PIN.server}, load on CPU ${PIN.client}) ` : '(not pinned) ') +
       `(${WARMUP}s warm-up each), ${ROUNDS} rounds x ${DURATION}s per process, loopback`,
   );
   // A process's own speed differs from the next one's by a few per cent (code layout, JIT and

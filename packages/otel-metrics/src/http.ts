@@ -79,11 +79,16 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   const attributesOf = new Map<string, Attributes>();
   // request_count is counted here too and observed at collection time: an SDK record hashes
   // its attributes on every call, which measured as most of this middleware's cost.
-  const counts = new Map<string, { attributes: Attributes; value: number }>();
+  const counts = new Map<string, Count>();
   requests.addCallback((result) => {
     for (const c of counts.values()) result.observe(c.value, c.attributes);
   });
-  function count(key: string, attributes: () => Attributes): void {
+  interface Count {
+    attributes: Attributes;
+    value: number;
+  }
+  /** The request_count entry of `key` (the overflow entry past the limit), created if new. */
+  function count(key: string, attributes: () => Attributes): Count {
     let c = counts.get(key);
     if (!c) {
       // Only opt-in id labels or parameters in mount paths get here. The limit is kept below
@@ -95,7 +100,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
         counts.set(key, c);
       }
     }
-    c.value++;
+    return c;
   }
   active.addCallback((result) => {
     for (const [endpoint, count] of inFlight) {
@@ -158,6 +163,29 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     record(m, this);
   }
 
+  // Per endpoint and method, made on first use and reused by every later request: the
+  // histogram's attribute object and the request_count entries by status. Without them each
+  // request built a key string, an attribute object and a closure for the same few series.
+  // Bounded like request_count; past the bound a series is built per request, as before.
+  interface Series {
+    duration: Attributes;
+    counts: Map<number, Count>;
+  }
+  const series = new Map<string, Map<string, Series>>();
+  let seriesCount = 0;
+  function seriesOf(endpoint: string, method: string): Series {
+    let byMethod = series.get(endpoint);
+    let s = byMethod?.get(method);
+    if (s) return s;
+    s = { duration: { service_name: serviceName, endpoint, method }, counts: new Map() };
+    if (seriesCount < countLimit) {
+      if (!byMethod) series.set(endpoint, (byMethod = new Map()));
+      byMethod.set(method, s);
+      seriesCount++;
+    }
+    return s;
+  }
+
   function record(m: Measurement, res: Response): void {
     const req = m.req;
     // Without the hook (not an Express request prototype): the route as it stands now.
@@ -167,25 +195,28 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     const status = res.writableFinished || res.headersSent ? res.statusCode : CLIENT_CLOSED;
     const endpoint = m.endpoint;
     const method = methodOf(req.method);
-    const statusCode = String(status);
-    duration.record((now() - m.start) / 1000, { service_name: serviceName, endpoint, method });
+    const s = seriesOf(endpoint, method);
+    duration.record((now() - m.start) / 1000, s.duration);
     const trackingId = trackingIdLabel ? (req.trackingId ?? 'none') : undefined;
     const user = userId ? (userId(req) ?? 'none') : undefined;
-    const ids = trackingId === undefined && user === undefined ? '' : `\0${trackingId}\0${user}`;
-    const attributes = (): Attributes => {
-      const a: Attributes = {
-        service_name: serviceName,
-        endpoint,
-        method,
-        status_code: statusCode,
-        api_version: apiVersionOf(endpoint),
-      };
-      if (trackingId !== undefined) a.tracking_id = trackingId;
-      if (user !== undefined) a.user_id = user;
-      return a;
-    };
-    count(`${endpoint}\0${method}\0${statusCode}${ids}`, attributes);
+    if (trackingId === undefined && user === undefined) {
+      let c = s.counts.get(status);
+      if (!c) {
+        c = count(`${endpoint}\0${method}\0${status}`, () => countAttributes(s, status));
+        s.counts.set(status, c);
+      }
+      c.value++;
+    } else {
+      const ids = `\0${trackingId}\0${user}`;
+      count(`${endpoint}\0${method}\0${status}${ids}`, () => {
+        const a = countAttributes(s, status);
+        if (trackingId !== undefined) a.tracking_id = trackingId;
+        if (user !== undefined) a.user_id = user;
+        return a;
+      }).value++;
+    }
     if (status >= 500) {
+      const statusCode = String(status);
       const errorAttributes: Attributes = {
         service_name: serviceName,
         endpoint,
@@ -197,6 +228,17 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       if (user !== undefined) errorAttributes.user_id = user;
       errors.add(1, errorAttributes);
     }
+  }
+
+  function countAttributes(s: Series, status: number): Attributes {
+    const endpoint = s.duration.endpoint as string;
+    return {
+      service_name: serviceName,
+      endpoint,
+      method: s.duration.method,
+      status_code: String(status),
+      api_version: apiVersionOf(endpoint),
+    };
   }
 
   return function httpMetricsMiddleware(req, res, next) {

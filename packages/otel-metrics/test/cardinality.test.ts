@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import request from 'supertest';
 import { describeExpress, listen } from '@ai-teams/test-utils';
 import { metricsApp } from './helpers';
 
@@ -18,7 +19,7 @@ function get(agent: http.Agent, url: string, headers: Record<string, string>): P
   });
 }
 
-describeExpress('httpMetrics() cardinality', (createApp) => {
+describeExpress('httpMetrics() cardinality', (createApp, version) => {
   it(`keeps series bounded over ${REQUESTS} requests to random paths with random ids`, async function () {
     this.timeout(120_000); // real loopback requests on a shared 2-core machine
     const m = metricsApp(
@@ -74,6 +75,71 @@ describeExpress('httpMetrics() cardinality', (createApp) => {
     );
     assert.ok(text.value('request_count_total', { otel_metric_overflow: 'true' }) > 19_000);
     assert.ok(!text.samples.some((s) => /^\/[0-9a-f]{16}\//.test(s.labels.endpoint ?? '')));
+    await m.prom.shutdown();
+  });
+
+  it('counts exactly per endpoint, method and status, and past its bound with mount parameters', async () => {
+    const express = version.load();
+    const m = metricsApp(createApp, { requestCountLimit: 6 });
+    const tenant = express.Router();
+    tenant.get('/items', (_req, res) => {
+      res.json([]);
+    });
+    tenant.post('/items', (_req, res) => {
+      res.status(201).json({});
+    });
+    tenant.get('/fail', (_req, res) => {
+      res.status(503).end();
+    });
+    // A parameter in a mount path: Express reports its value in req.baseUrl.
+    m.app.use('/t/:tenant', tenant);
+    const expected = { get: 0, post: 0, fail: 0 };
+    for (let i = 0; i < 12; i++) {
+      const base = `/t/tenant-${i % 4}`;
+      await request(m.app).get(`${base}/items`).expect(200);
+      await request(m.app).post(`${base}/items`).expect(201);
+      await request(m.app).get(`${base}/fail`).expect(503);
+      expected.get++;
+      expected.post++;
+      expected.fail++;
+    }
+    const text = await m.scrape();
+    const counts = text.find('request_count_total');
+    assert.equal(counts.length, 6, 'requestCountLimit series, the last one the overflow');
+    assert.equal(
+      counts.reduce((sum, s) => sum + s.value, 0),
+      36,
+    );
+    // The first five label sets (tenant 0 and part of tenant 1) keep their exact counts.
+    assert.equal(
+      text.value('request_count_total', {
+        endpoint: '/t/tenant-0/items',
+        method: 'GET',
+        status_code: '200',
+      }),
+      3,
+    );
+    assert.equal(
+      text.value('request_count_total', {
+        endpoint: '/t/tenant-0/items',
+        method: 'POST',
+        status_code: '201',
+      }),
+      3,
+    );
+    assert.equal(text.value('request_count_total', { otel_metric_overflow: 'true' }), 36 - 15);
+    // Durations and errors are recorded for every request, over the bound too.
+    const durations = text.find('request_duration_seconds_count');
+    assert.equal(
+      durations.reduce((sum, s) => sum + s.value, 0),
+      36,
+    );
+    const errors = text.find('request_errors_total');
+    assert.equal(
+      errors.reduce((sum, s) => sum + s.value, 0),
+      expected.fail,
+    );
+    for (const e of errors) assert.equal(e.labels.status_code, '503');
     await m.prom.shutdown();
   });
 });

@@ -6,12 +6,13 @@ import { app, type Variant } from '../app';
  * winston logs with the OTLP transport, tracking id, access log, HTTP metrics, error handler.
  * Exporters accept and drop their batches, like the instrumented baseline's span exporter.
  */
-function fullStack(collectorDown: boolean) {
+function fullStack(collectorDown: boolean, otlpLogs = true) {
   const { setupTelemetry } = require('@ai-teams/telemetry') as typeof import('@ai-teams/telemetry');
   setupTelemetry({
     serviceName: 'bench',
     environment: 'staging',
     metrics: 'prometheus',
+    logs: otlpLogs,
     ...(collectorDown
       ? // The real OTLP exporters, aimed at a loopback port nothing listens on.
         { otlpEndpoint: 'http://127.0.0.1:9' }
@@ -52,6 +53,13 @@ function fullStack(collectorDown: boolean) {
 
 export const stackVariants: Variant[] = [
   { name: 'express+full-stack', baseline: 'express+otel', create: () => fullStack(false) },
+  // Logs on stdout only (CloudWatch; Loki fed by a log shipper): what the OTLP copy costs.
+  {
+    name: 'express+full-stack(no OTLP logs)',
+    baseline: 'express+otel',
+    versus: ['express+full-stack'],
+    create: () => fullStack(false, false),
+  },
   // Requests must not slow down when the collector is unreachable.
   {
     name: 'express+full-stack(collector down)',
