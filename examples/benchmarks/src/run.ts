@@ -106,7 +106,7 @@ async function main() {
   const of = (name: string) => servers.filter((s) => s.variant === name);
   const row = (v: (typeof selected)[number], against: string | undefined) => {
     const own = of(v.name);
-    const base = against && names.has(against) ? of(against) : undefined;
+    const base = against ? of(against) : undefined;
     // Ratios are paired: process i of the variant against process i of the baseline, round by
     // round. The two are measured seconds apart, so a slow stretch of the machine hits both.
     const paired = (pick: (l: Load) => number) =>
@@ -127,7 +127,7 @@ async function main() {
   };
   const rows = selected.flatMap((v) => [
     row(v, v.baseline),
-    ...(v.versus ?? []).filter((o) => names.has(o)).map((o) => row(v, o)),
+    ...(v.versus ?? []).map((o) => row(v, o)),
   ]);
   console.table(rows);
 }

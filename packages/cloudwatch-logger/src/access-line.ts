@@ -1,5 +1,5 @@
 import type { LineContext } from './context';
-import { LEVEL_LABEL } from './levels';
+import { levelLabel } from './levels';
 import type { RenderConfig } from './config';
 
 /** Marks the records of `requestLogger()`: their request{} and response{} are its own. */
@@ -73,7 +73,7 @@ export function accessLineRenderer(
       trackingJson = JSON.stringify(tracking);
     }
     let line =
-      `{"@timestamp":"${ts}","@level":${JSON.stringify(LEVEL_LABEL[level] ?? level.toUpperCase())}` +
+      `{"@timestamp":"${ts}","@level":${JSON.stringify(levelLabel(level))}` +
       `,"@message":${JSON.stringify(message)}${service}${trackingJson}` +
       `,"request":${request},"response":${response}`;
     // Ids from a valid span context: lower-case hex, nothing to escape.

@@ -58,3 +58,8 @@ export function defaultStackMode(environment: string): StackTraceMode {
 export const LEVEL_LABEL: Record<string, string> = Object.fromEntries(
   Object.keys(LEVELS).map((l) => [l, l.toUpperCase()]),
 );
+
+/** `@level` of a level name, custom levels included. */
+export function levelLabel(level: string): string {
+  return LEVEL_LABEL[level] ?? level.toUpperCase();
+}

@@ -2,7 +2,7 @@ import { ACCESS, accessLineRenderer } from './access-line';
 import type { RenderConfig } from './config';
 import { CONTEXT, enrich, type LineContext } from './context';
 import { errorFields, findError, isError } from './errors';
-import { LEVEL_LABEL } from './levels';
+import { LEVEL_LABEL, levelLabel } from './levels';
 import { OMIT, sanitize, truncate, type Walk } from './sanitize';
 import { SOURCE, captureSource, type SourceFields } from './source';
 
@@ -116,7 +116,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info) => string {
     const tracking = info.tracking_id;
     const out: Record<string, unknown> = {
       '@timestamp': ts,
-      '@level': LEVEL_LABEL[level] ?? level.toUpperCase(),
+      '@level': levelLabel(level),
       '@message': messageOf(info.message, maxString),
       service: cfg.service,
       tracking_id: typeof tracking === 'string' ? truncate(tracking, 64) : 'unknown',

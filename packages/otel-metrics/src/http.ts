@@ -91,8 +91,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   function count(key: string, attributes: () => Attributes): Count {
     let c = counts.get(key);
     if (!c) {
-      // Only opt-in id labels or parameters in mount paths get here. The limit is kept below
-      // the SDK's own, whose overflow for observed values does not preserve totals.
+      // A new label set. Only opt-in id labels or parameters in mount paths reach the limit,
+      // which is kept below the SDK's own: its overflow for observed values loses totals.
       if (counts.size >= countLimit - 1) key = OVERFLOW_KEY;
       c = counts.get(key);
       if (!c) {

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, isSpanContextValid, type Span } from '@opentelemetry/api';
+import { context, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { RequestContext } from './types';
 
@@ -65,9 +65,8 @@ export function getTrackingId(): string | undefined {
   const metadata = requestMetadata();
   const store = metadata?.[STORE];
   if (store === undefined) return undefined;
-  if (store !== SERVER_TRACE) return store.trackingId;
-  const spanContext = metadata!.span!.spanContext();
-  return isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+  // SERVER_TRACE is only set when the server span's context was valid.
+  return store === SERVER_TRACE ? metadata!.span!.spanContext().traceId : store.trackingId;
 }
 
 const EMPTY: Readonly<RequestContext> = Object.freeze({});
