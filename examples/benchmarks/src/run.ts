@@ -106,7 +106,9 @@ async function main() {
   const of = (name: string) => servers.filter((s) => s.variant === name);
   const row = (v: (typeof selected)[number], against: string | undefined) => {
     const own = of(v.name);
-    const base = against ? of(against) : undefined;
+    // A baseline that is not itself in this run (a baseline's own baseline) gives no ratio.
+    const found = against ? of(against) : [];
+    const base = found.length > 0 ? found : undefined;
     // Ratios are paired: process i of the variant against process i of the baseline, round by
     // round. The two are measured seconds apart, so a slow stretch of the machine hits both.
     const paired = (pick: (l: Load) => number) =>

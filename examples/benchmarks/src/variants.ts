@@ -26,6 +26,15 @@ export const variants: Variant[] = [
     },
   },
   {
+    // A/A control: the baseline against itself, the harness's own bias and spread.
+    name: 'express+otel(A/A)',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      return app();
+    },
+  },
+  {
     // Control: an empty middleware whose layer the instrumentation is told to skip (as ours).
     name: 'express+otel+quiet-noop-middleware',
     baseline: 'express+otel',

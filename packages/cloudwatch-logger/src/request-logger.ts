@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
+import { unwrapSkippedLayer } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
 import { createLogger } from './logger';
@@ -54,7 +55,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const now = options.now ?? performance.now.bind(performance);
   const emit = directWriter(logger);
 
+  // Whether the express instrumentation's wrapper around this layer has been looked at.
+  let layerSettled = false;
+
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
+    if (!layerSettled) layerSettled = unwrapSkippedLayer(req, requestLoggerMiddleware);
     const url = req.originalUrl || req.url || '/';
     const path = pathOf(url);
     if (skip(req, path)) return next();

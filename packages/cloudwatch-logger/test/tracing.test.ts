@@ -6,6 +6,7 @@ import {
   disableTestTracing,
   enableTestTracing,
   tick,
+  wrappedLayers,
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { setRequestContext, trackingId } from '@ai-teams/tracking-id';
@@ -61,6 +62,33 @@ describeExpress('tracking and tracing in an instrumented request', (createApp) =
     assert.deepEqual(lines[0]!.user, { id: 'user_12345', segment: 'premium', plan: 'pro' });
     assert.deepEqual(lines[1]!.user, { id: 'user_12345', segment: 'premium' });
     assert.equal(lines[0]!.item_id, '7');
+  });
+
+  it('keeps every line right after its layer sheds the skipped instrumentation wrapper', async () => {
+    tracing.express.setConfig({
+      ignoreLayers: [/^middleware - (trackingIdMiddleware|requestLoggerMiddleware)$/],
+    });
+    try {
+      const { app, out } = appWithLogging(createApp);
+      assert.deepEqual(wrappedLayers(app, 'requestLoggerMiddleware'), [true]);
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await request(app).get('/api/v1/items/7').expect(200);
+        ids.push(String(res.headers['x-tracking-id']));
+      }
+      await tick();
+      await tick();
+      assert.deepEqual(wrappedLayers(app, 'requestLoggerMiddleware'), [false]);
+      assert.deepEqual(wrappedLayers(app, 'trackingIdMiddleware'), [false]);
+      const access = out.lines().filter((l) => l['@message'] === 'GET /api/v1/items/7 - 200');
+      assert.deepEqual(
+        access.map((l) => l.tracking_id),
+        ids,
+      );
+      for (const id of ids) assert.equal((await tracing.serverSpans(id)).length, 1);
+    } finally {
+      tracing.express.setConfig({});
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { metrics, type Attributes } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
+import { unwrapSkippedLayer } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
 import { defaultServiceName } from './labels';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
@@ -241,7 +242,11 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     };
   }
 
+  // Whether the express instrumentation's wrapper around this layer has been looked at.
+  let layerSettled = false;
+
   return function httpMetricsMiddleware(req, res, next) {
+    if (!layerSettled) layerSettled = unwrapSkippedLayer(req, httpMetricsMiddleware);
     if (isIgnored?.(req)) {
       next();
       return;

@@ -53,3 +53,26 @@ export function listen(app: Express): Promise<Listening> {
     });
   });
 }
+
+interface LayerLike {
+  name: string;
+  handle: { __wrapped?: boolean; stack?: LayerLike[] };
+}
+
+/**
+ * For each layer named `name` in the app (mounted routers included): whether its handle is
+ * still wrapped by an instrumentation (shimmer's `__wrapped`).
+ */
+export function wrappedLayers(app: Express, name: string): boolean[] {
+  const a = app as unknown as { router?: { stack: LayerLike[] }; _router?: { stack: LayerLike[] } };
+  const found: boolean[] = [];
+  const walk = (stack: LayerLike[] | undefined) => {
+    for (const layer of stack ?? []) {
+      if (layer.name === name) found.push(layer.handle.__wrapped === true);
+      walk(layer.handle.stack);
+    }
+  };
+  // Express 4's app.router is a getter that throws: its router is app._router.
+  walk(a._router?.stack ?? a.router?.stack);
+  return found;
+}

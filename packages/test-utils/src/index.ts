@@ -3,6 +3,7 @@ export {
   expressVersions,
   describeExpress,
   listen,
+  wrappedLayers,
   type ExpressVersion,
   type Listening,
 } from './express';

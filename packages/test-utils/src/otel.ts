@@ -20,6 +20,8 @@ import {
 export interface TestTracing {
   exporter: InMemorySpanExporter;
   provider: TracerProvider;
+  /** The express instrumentation, for tests that change its config (`setConfig`). */
+  express: ExpressInstrumentation;
   /** Spans finished so far (export is asynchronous in SDK 3.x, so this flushes first). */
   spans(): Promise<ReadableSpan[]>;
   /** The SERVER spans (kind 1) the http instrumentation opened, optionally for one trace id. */
@@ -44,10 +46,11 @@ export function enableTestTracing(options: { sampler?: Sampler } = {}): TestTrac
       spanProcessors: [new SimpleSpanProcessor({ exporter })],
       ...(options.sampler ? { sampler: options.sampler } : {}),
     });
+    const express = new ExpressInstrumentation();
     const instrumentations: Instrumentation[] = [
       // supertest's own requests have no parent: without this they would start the trace.
       new HttpInstrumentation({ requireParentforOutgoingSpans: true }),
-      new ExpressInstrumentation(),
+      express,
       // global fetch: client spans and traceparent injection, as in production.
       new UndiciInstrumentation({ requireParentforSpans: true }),
     ];
@@ -60,6 +63,7 @@ export function enableTestTracing(options: { sampler?: Sampler } = {}): TestTrac
       tracing: {
         exporter,
         provider,
+        express,
         spans,
         serverSpans: async (traceId) =>
           (await spans()).filter(
@@ -87,6 +91,8 @@ export function enableTestTracing(options: { sampler?: Sampler } = {}): TestTrac
   // test): requiring them again lets require-in-the-middle patch the already-loaded modules.
   require('http');
   require('express');
+  // Express 4 too, through the path its workspace resolves it to (it re-exports that module).
+  require(require.resolve('express', { paths: [require.resolve('@ai-teams/express4')] }));
   state.tracing.reset();
   return state.tracing;
 }

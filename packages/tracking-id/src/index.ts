@@ -3,3 +3,4 @@ export { getTrackingId, getRequestContext } from './context';
 export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
+export { unwrapSkippedLayer } from './skipped-layer';

@@ -9,6 +9,7 @@ import {
   type RequestStore,
 } from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
+import { unwrapSkippedLayer } from './skipped-layer';
 import type { TrackingIdOptions } from './types';
 
 const DEFAULT_OPTIONS: Required<TrackingIdOptions> = {
@@ -62,7 +63,10 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   const attributeName = o.attributeName;
   const exposeHeader = o.exposeHeader;
 
+  let layerSettled = false;
+
   return function trackingIdMiddleware(req, res, next) {
+    if (!layerSettled) layerSettled = unwrapSkippedLayer(req, trackingIdMiddleware);
     // The server span, not trace.getActiveSpan(): that is whichever express layer span runs.
     const metadata = requestMetadata();
     const server = metadata?.span;
