@@ -48,6 +48,23 @@ export const variants: Variant[] = [
     },
   },
   {
+    // Control: the same empty middleware, taking the skipped layer's wrapper off as ours do.
+    name: 'express+otel+unwrapped-noop-middleware',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      const { unwrapSkippedLayer } =
+        require('@ai-teams/tracking-id') as typeof import('@ai-teams/tracking-id');
+      let settled = false;
+      return app([
+        function trackingIdMiddleware(req, _res, next) {
+          if (!settled) settled = unwrapSkippedLayer(req, trackingIdMiddleware);
+          next();
+        },
+      ]);
+    },
+  },
+  {
     name: 'express+otel+tracking-id',
     baseline: 'express+otel',
     create: () => {
