@@ -22,6 +22,9 @@ interface AppLike {
   _router?: { stack?: unknown };
 }
 
+/** The name of the function `@opentelemetry/instrumentation-express` wraps a layer's handle in. */
+const OTEL_WRAPPER = 'patched';
+
 /** Bounds on the search, so an app of any shape costs a few microseconds, once. */
 const MAX_DEPTH = 8;
 const MAX_LAYERS = 2000;
@@ -37,7 +40,11 @@ function unwrapLayersOf(req: Request, fn: unknown): void {
       const handle = layer?.handle;
       if (typeof handle !== 'function') continue;
       if (handle.__wrapped === true && handle.__original === fn) {
-        if (typeof handle.__unwrap === 'function') handle.__unwrap();
+        // Only the OpenTelemetry express instrumentation's wrapper (its function is named
+        // `patched`): another tool's shimmer wrapper may do work of its own. Should that name
+        // change, the wrapper simply stays.
+        if (handle.name === OTEL_WRAPPER && typeof handle.__unwrap === 'function')
+          handle.__unwrap();
         continue;
       }
       walk(handle.stack, depth + 1);

@@ -11,6 +11,16 @@ import {
 } from '@ai-teams/test-utils';
 import { trackingId, unwrapSkippedLayer } from '../src';
 
+/** The context the http instrumentation gives a request: its server span is the active span. */
+function serverContext() {
+  const span = trace.wrapSpanContext({
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    spanId: '00f067aa0ba902b7',
+    traceFlags: 1,
+  });
+  return setRPCMetadata(trace.setSpan(ROOT_CONTEXT, span), { type: RPCType.HTTP, span });
+}
+
 describeExpress('unwrapSkippedLayer()', (createApp, version) => {
   let tracing: TestTracing;
   before(() => {
@@ -88,13 +98,25 @@ describeExpress('unwrapSkippedLayer()', (createApp, version) => {
     assert.deepEqual(wrappedLayers(app, 'probe'), [false]);
   });
 
-  it('survives apps of odd shapes, cyclic ones included', () => {
-    const span = trace.wrapSpanContext({
-      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
-      spanId: '00f067aa0ba902b7',
-      traceFlags: 1,
+  it("leaves another tool's shimmer-style wrapper in place", () => {
+    const server = serverContext();
+    const mine = () => 0;
+    let unwrapped = 0;
+    const theirs = Object.assign(function vendorWrapper() {}, {
+      __wrapped: true,
+      __original: mine,
+      __unwrap: () => unwrapped++,
     });
-    const server = setRPCMetadata(trace.setSpan(ROOT_CONTEXT, span), { type: RPCType.HTTP, span });
+    const req = { app: { router: { stack: [{ handle: theirs }] } } };
+    assert.equal(
+      context.with(server, () => unwrapSkippedLayer(req as never, mine)),
+      true,
+    );
+    assert.equal(unwrapped, 0);
+  });
+
+  it('survives apps of odd shapes, cyclic ones included', () => {
+    const server = serverContext();
     const cyclic: { handle: unknown }[] = [];
     const router = Object.assign(() => undefined, { stack: cyclic });
     cyclic.push({ handle: router }, { handle: router });
