@@ -221,14 +221,21 @@ describe('the monitoring stack on loopback (built collector, Jaeger v2, Promethe
       200,
     );
     const auth = basic(MIMIR_USER, STANDIN_TOKEN);
-    const byEnv = await eventually('both environments in the Mimir stand-in', async () => {
+    // Wait for the two series just sent, not for any dev series: the earlier test's dev series
+    // may arrive first, and the sum would be taken without this one.
+    await eventually('both new series in the Mimir stand-in', async () => {
       const r = await promQuery(
         stack.mimirUrl,
-        'sum by (environment, project) (request_count_total)',
+        'request_count_total{environment="prod"} or request_count_total{environment="dev", service="workflow-engine"}',
         auth,
       );
       return r.length === 2 ? r : undefined;
     });
+    const byEnv = await promQuery(
+      stack.mimirUrl,
+      'sum by (environment, project) (request_count_total)',
+      auth,
+    );
     assert.deepEqual(
       byEnv.map((s) => [s.metric.environment, s.metric.project, s.value[1]]).sort(),
       [
