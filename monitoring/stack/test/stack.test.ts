@@ -221,28 +221,22 @@ describe('the monitoring stack on loopback (built collector, Jaeger v2, Promethe
       200,
     );
     const auth = basic(MIMIR_USER, STANDIN_TOKEN);
-    // Wait for the two series just sent, not for any dev series: the earlier test's dev series
-    // may arrive first, and the sum would be taken without this one.
-    await eventually('both new series in the Mimir stand-in', async () => {
-      const r = await promQuery(
-        stack.mimirUrl,
-        'request_count_total{environment="prod"} or request_count_total{environment="dev", service="workflow-engine"}',
-        auth,
-      );
-      return r.length === 2 ? r : undefined;
-    });
-    const byEnv = await promQuery(
-      stack.mimirUrl,
-      'sum by (environment, project) (request_count_total)',
-      auth,
-    );
-    assert.deepEqual(
-      byEnv.map((s) => [s.metric.environment, s.metric.project, s.value[1]]).sort(),
-      [
-        ['dev', 'starmates-ai-team', '10'],
-        ['prod', 'starmates-ai-team', '11'],
-      ],
-    );
+    // The dev sum is the earlier test's api-gateway series (7) plus this one (3): wait for both
+    // series to have arrived, not for any dev series, then compare.
+    const expected = [
+      ['dev', 'starmates-ai-team', '10'],
+      ['prod', 'starmates-ai-team', '11'],
+    ];
+    const sums = async () =>
+      (await promQuery(stack.mimirUrl, 'sum by (environment, project) (request_count_total)', auth))
+        .map((s) => [s.metric.environment, s.metric.project, s.value[1]])
+        .sort();
+    await eventually(
+      'dev 10 and prod 11 in the Mimir stand-in',
+      async () => (JSON.stringify(await sums()) === JSON.stringify(expected) ? true : undefined),
+      60_000,
+    ).catch(() => undefined); // the comparison below reports what arrived instead
+    assert.deepEqual(await sums(), expected);
     // The stand-in refuses requests without the credentials the collector sent.
     const anonymous = await fetch(`${stack.mimirUrl}/api/v1/query?query=up`);
     assert.equal(anonymous.status, 401);
