@@ -63,15 +63,17 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   const attributeName = o.attributeName;
   const exposeHeader = o.exposeHeader;
 
+  // Whether the express instrumentation's wrapper around this layer has been looked at: on
+  // the first request with a server span, so an app without the SDK never pays for the check.
   let layerSettled = false;
 
   return function trackingIdMiddleware(req, res, next) {
-    if (!layerSettled) layerSettled = unwrapSkippedLayer(req, trackingIdMiddleware);
     // The server span, not trace.getActiveSpan(): that is whichever express layer span runs.
     const metadata = requestMetadata();
     const server = metadata?.span;
     const spanContext = server?.spanContext();
     if (spanContext && isSpanContextValid(spanContext)) {
+      if (!layerSettled) layerSettled = unwrapSkippedLayer(req, trackingIdMiddleware);
       // The usual case with the SDK: the id is the trace id, and the RPC metadata that already
       // travels with the request is all getTrackingId() needs. Nothing is allocated.
       const id = spanContext.traceId;
