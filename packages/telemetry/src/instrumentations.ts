@@ -13,12 +13,19 @@ import type { ResolvedTelemetryOptions } from './types';
 export const QUIET_LAYERS =
   /^middleware - (trackingIdMiddleware|httpMetricsMiddleware|requestLoggerMiddleware|query|expressInit|jsonParser|urlencodedParser)$/;
 
+/** The path of a request target, without its query: one string, no array per request. */
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 export function createInstrumentations(config: ResolvedTelemetryOptions): Instrumentation[] {
   const ignored = new Set(config.ignorePaths);
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) =>
-        ignored.has((req.url ?? '').split('?')[0]!),
+        ignored.size !== 0 && ignored.has(pathOf(req.url)),
       // The plan's request.size / response.size, set once the response has ended.
       applyCustomAttributesOnSpan: (span, request, response) => {
         if (!('getHeader' in response) || !('headers' in request)) return;

@@ -37,10 +37,15 @@ describe('setupTelemetry() through the register entry', () => {
     const res = await fetch(`${s.url}/hello/ann`);
     assert.equal(res.status, 200);
     assert.equal((await fetch(`${s.url}/health`)).status, 200);
+    assert.equal((await fetch(`${s.url}/health?probe=1`)).status, 200);
     await s.shutdown();
     const spans = receiver.spans();
     const server = spans.filter(({ span }) => span.kind === SERVER);
-    assert.equal(server.length, 1, 'one server span: /health is not traced');
+    assert.equal(
+      server.length,
+      1,
+      'one server span: /health (with or without a query) is not traced',
+    );
     const [{ resource, span }] = server as [(typeof server)[number]];
     assert.equal(span.name, 'GET /hello/:name');
     assert.deepEqual(
