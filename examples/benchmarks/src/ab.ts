@@ -22,14 +22,20 @@ interface Ratios {
 }
 
 async function measure(name: string, baseline: string): Promise<Ratios> {
-  const servers: [Server, Server][] = [];
+  const started: Server[] = [];
   const out: Ratios = { rps: [], p99: [] };
   try {
-    for (let i = 0; i < PAIRS; i++) servers.push([await start(baseline, i), await start(name, i)]);
-    for (const pair of servers)
-      for (const s of pair) await load(s.url, { connections: CONNECTIONS, duration: WARMUP });
+    // Baseline and variant of pair i at started[2i] and started[2i + 1]; every process that
+    // started is stopped in `finally`, even if a later one fails to start.
+    for (let i = 0; i < PAIRS; i++) {
+      started.push(await start(baseline, i));
+      started.push(await start(name, i));
+    }
+    for (const s of started) await load(s.url, { connections: CONNECTIONS, duration: WARMUP });
     const run = (s: Server) => load(s.url, { connections: CONNECTIONS, duration: DURATION });
-    for (const [b, v] of servers) {
+    for (let i = 0; i < PAIRS; i++) {
+      const b = started[2 * i]!;
+      const v = started[2 * i + 1]!;
       let before: Load = await run(b);
       for (let r = 1; r <= REPEATS; r++) {
         const own = await run(v);
@@ -46,7 +52,7 @@ async function measure(name: string, baseline: string): Promise<Ratios> {
       }
     }
   } finally {
-    for (const pair of servers) for (const s of pair) s.child.kill();
+    for (const s of started) s.child.kill();
   }
   return out;
 }
