@@ -21,6 +21,8 @@ const DEFAULT_OPTIONS = {
 const MAX_ENDPOINTS = 1000;
 const OVERFLOW_KEY = '\0overflow';
 const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
+/** Durations a series holds before it records them in the SDK (see Series). */
+const DURATION_BATCH = 32;
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
 export const CLIENT_CLOSED = 499;
@@ -82,6 +84,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   // its attributes on every call, which measured as most of this middleware's cost.
   const counts = new Map<string, Count>();
   requests.addCallback((result) => {
+    // Collection observes callbacks before it reads the histogram: its pending values go in now.
+    flushDurations();
     for (const c of counts.values()) result.observe(c.value, c.attributes);
   });
   interface Count {
@@ -168,9 +172,17 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   // histogram's attribute object and the request_count entries by status. Without them each
   // request built a key string, an attribute object and a closure for the same few series.
   // Bounded like request_count; past the bound a series is built per request, as before.
+  //
+  // A kept series also holds its latest durations, handed to the SDK DURATION_BATCH at a
+  // time and before every collection (the request_count callback): each SDK record hashes its
+  // attributes, which costs several times more one request at a time, between the rest of the
+  // request's work, than in a run of records with everything still in cache (measured: 2.9 µs
+  // against 0.4 µs per record). Every value is in the collection that follows it.
   interface Series {
     duration: Attributes;
     counts: Map<number, Count>;
+    pending: Float64Array | undefined;
+    size: number;
   }
   const series = new Map<string, Map<string, Series>>();
   let seriesCount = 0;
@@ -178,13 +190,35 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     let byMethod = series.get(endpoint);
     let s = byMethod?.get(method);
     if (s) return s;
-    s = { duration: { service_name: serviceName, endpoint, method }, counts: new Map() };
+    s = {
+      duration: { service_name: serviceName, endpoint, method },
+      counts: new Map(),
+      pending: undefined,
+      size: 0,
+    };
     if (seriesCount < countLimit) {
       if (!byMethod) series.set(endpoint, (byMethod = new Map()));
       byMethod.set(method, s);
       seriesCount++;
+      s.pending = new Float64Array(DURATION_BATCH);
     }
     return s;
+  }
+  function recordDuration(s: Series, seconds: number): void {
+    const pending = s.pending;
+    if (!pending) return duration.record(seconds, s.duration);
+    pending[s.size++] = seconds;
+    if (s.size === DURATION_BATCH) flushDuration(s);
+  }
+  function flushDuration(s: Series): void {
+    const n = s.size;
+    s.size = 0;
+    for (let i = 0; i < n; i++) duration.record(s.pending![i]!, s.duration);
+  }
+  function flushDurations(): void {
+    for (const byMethod of series.values()) {
+      for (const s of byMethod.values()) if (s.size !== 0) flushDuration(s);
+    }
   }
 
   function record(m: Measurement, res: Response): void {
@@ -197,7 +231,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     const endpoint = m.endpoint;
     const method = methodOf(req.method);
     const s = seriesOf(endpoint, method);
-    duration.record((now() - m.start) / 1000, s.duration);
+    recordDuration(s, (now() - m.start) / 1000);
     const trackingId = trackingIdLabel ? (req.trackingId ?? 'none') : undefined;
     const user = userId ? (userId(req) ?? 'none') : undefined;
     if (trackingId === undefined && user === undefined) {

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type HistogramMetricData,
+  type MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import request from 'supertest';
 import { describeExpress, listen, parsePrometheus } from '@ai-teams/test-utils';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
@@ -62,6 +70,48 @@ describeExpress('httpMetrics()', (createApp, version) => {
     );
     assert.deepEqual(text.find('request_errors_total'), [], 'no error series without errors');
     await m.prom.shutdown();
+  });
+
+  it('has every duration in the next collection of every reader, past its batches too', async () => {
+    const reader = (temporality: AggregationTemporality) =>
+      new PeriodicExportingMetricReader({
+        exporter: new InMemoryMetricExporter(temporality),
+        exportIntervalMillis: 3_600_000,
+      });
+    const cumulative = reader(AggregationTemporality.CUMULATIVE);
+    const delta = reader(AggregationTemporality.DELTA);
+    const meterProvider = new MeterProvider({ readers: [cumulative, delta] });
+    // Each request takes 10 ms by this clock: start and end are consecutive calls.
+    let clock = 0;
+    const app = createApp();
+    app.use(httpMetrics({ meterProvider, serviceName: 'svc', now: () => (clock += 10) }));
+    app.get('/items/:id', (_req, res) => {
+      res.send('ok');
+    });
+    const durations = async (r: MetricReader) => {
+      const { resourceMetrics } = await r.collect();
+      const metric = resourceMetrics.scopeMetrics[0]!.metrics.find(
+        (m) => m.descriptor.name === 'request_duration_seconds',
+      ) as HistogramMetricData;
+      const point = metric.dataPoints[0]!;
+      assert.equal(point.attributes.endpoint, '/items/:id');
+      return { count: point.value.count, sum: point.value.sum!, buckets: point.value.buckets };
+    };
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) await request(app).get(`/items/${i}`).expect(200);
+    };
+
+    await send(75); // two whole batches of 32 and 11 more
+    const first = await durations(cumulative);
+    assert.equal(first.count, 75);
+    assert.ok(Math.abs(first.sum - 0.75) < 1e-9, `sum ${first.sum}`);
+    assert.equal(first.buckets.counts[1], 75, 'all in the (0.005, 0.01] bucket');
+    assert.equal((await durations(delta)).count, 75);
+
+    await send(5);
+    assert.equal((await durations(cumulative)).count, 80);
+    assert.equal((await durations(delta)).count, 5, 'the delta reader sees only the new ones');
+    await meterProvider.shutdown();
   });
 
   it('builds the endpoint from nested router mounts and route params', async () => {
