@@ -13,6 +13,17 @@ const RECORD_KEYS = new Set(['level', 'message', 'request', 'response', 'trackin
 type Info = Record<string | symbol, unknown>;
 
 /**
+ * An access record of the usual shape: made by `requestLogger()` and holding only its own
+ * keys, so nothing but this package ever holds its objects (its request{} and response{} are
+ * made for the line). Such a record can be rendered after the call without changing the line.
+ */
+export function isOwnAccessRecord(info: Info): boolean {
+  if (info[ACCESS] !== true) return false;
+  for (const key of Object.keys(info)) if (!RECORD_KEYS.has(key)) return false;
+  return true;
+}
+
+/**
  * The access line written straight to JSON: the same line, field for field and in the same
  * order, as the generic renderer makes, without its copy of every value. It only takes records of
  * the usual shape, made of strings, numbers and booleans under the names above; anything else

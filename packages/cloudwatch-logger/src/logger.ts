@@ -21,6 +21,7 @@ export function createLogger(options: LoggerOptions): winston.Logger {
     options.stream ?? process.stdout,
     createRenderer(cfg),
     options.sync ?? false,
+    cfg.clock,
   );
   const logger = winston.createLogger({
     level,

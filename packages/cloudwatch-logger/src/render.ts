@@ -106,8 +106,11 @@ function timestamp(ms: number): string {
   return lastIso;
 }
 
-/** Turns a winston record into its CloudWatch JSON line (without the newline). Never throws. */
-export function createRenderer(cfg: RenderConfig): (info: Info) => string {
+/**
+ * Turns a winston record into its CloudWatch JSON line (without the newline). Never throws.
+ * `at`: the line's time (`cfg.clock()` when it is rendered, if not given).
+ */
+export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => string {
   const accessLine = accessLineRenderer(cfg);
   function build(info: Info, ctx: LineContext, ts: string, maxString: number) {
     // 5 core fields, and one kept back for log.dropped_fields.
@@ -206,8 +209,8 @@ export function createRenderer(cfg: RenderConfig): (info: Info) => string {
   const caps = [max >> 2, max >> 4, max >> 6, 64].filter((c) => c > 0);
   const fits = (line: string) => line.length * 3 <= max || Buffer.byteLength(line) <= max;
 
-  return function render(info: Info): string {
-    const ts = timestamp(cfg.clock());
+  return function render(info: Info, at?: number): string {
+    const ts = timestamp(at ?? cfg.clock());
     try {
       const ctx = (info[CONTEXT] as LineContext | undefined) ?? enrich(info);
       if (info[ACCESS] === true) {

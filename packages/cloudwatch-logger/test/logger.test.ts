@@ -4,6 +4,8 @@ import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
 import { format } from 'winston';
 import Transport from 'winston-transport';
 import { createLogger } from '../src';
+import { ACCESS } from '../src/access-line';
+import { directWriter } from '../src/direct';
 import type { LoggerOptions } from '../src';
 
 const CLOCK = Date.parse('2026-01-31T10:30:45.123Z');
@@ -236,6 +238,40 @@ describe('createLogger() lines', () => {
     assert.deepEqual(
       out.lines().map((l) => l['@message']),
       ['last words'],
+    );
+  });
+
+  it('writes an access record batched, in its place and at its own time, as it would at once', async () => {
+    const record = () => ({
+      message: 'GET /api/v1/items/7 - 200',
+      request: { method: 'GET', path: '/api/v1/items/7', duration: 0.0042, ip: '127.0.0.1' },
+      response: { status: 200, size: 11, content_type: 'application/json' },
+      tracking_id: 'a'.repeat(32),
+      [ACCESS]: true,
+    });
+    const lines = async (sync: boolean) => {
+      let clock = CLOCK;
+      const { logger, out } = setup({ sync, clock: () => clock });
+      const emit = directWriter(logger);
+      logger.info('before');
+      emit('info', record());
+      clock += 1000;
+      logger.info('after');
+      clock += 60_000;
+      await tick();
+      return out.raw();
+    };
+    const batched = await lines(false);
+    assert.deepEqual(batched, await lines(true));
+    assert.deepEqual(
+      batched
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .map((l) => [l['@message'], l['@timestamp']]),
+      [
+        ['before', '2026-01-31T10:30:45.123Z'],
+        ['GET /api/v1/items/7 - 200', '2026-01-31T10:30:45.123Z'],
+        ['after', '2026-01-31T10:30:46.123Z'],
+      ],
     );
   });
 

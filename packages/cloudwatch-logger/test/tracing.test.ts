@@ -64,6 +64,41 @@ describeExpress('tracking and tracing in an instrumented request', (createApp) =
     assert.equal(lines[0]!.item_id, '7');
   });
 
+  it('renders a batched access line at the end of the turn with the ids of its request', async () => {
+    const out = captureLines();
+    // Not sync: lines are joined per event-loop turn, and an access line of the usual shape
+    // is rendered only then, after the handler's line has set the turn's write going (in the
+    // handler span's context) and after the request's own context is gone.
+    const logger = createLogger({ service: 'api-gateway', stream: out.stream, env: {} });
+    const app = createApp();
+    app.use(trackingId());
+    app.use(requestLogger({ logger }));
+    app.get('/api/v1/items/:id', (_req, res) => {
+      logger.info('answering');
+      res.json({ ok: true });
+    });
+    const res = await request(app).get('/api/v1/items/9').expect(200);
+    await tick();
+    await tick();
+    const id = String(res.headers['x-tracking-id']);
+    const [server] = await tracing.serverSpans(id);
+    const lines = out.lines();
+    assert.deepEqual(
+      lines.map((l) => l['@message']),
+      ['answering', 'GET /api/v1/items/9 - 200'],
+    );
+    const access = lines[1]!;
+    assert.equal(access.tracking_id, id);
+    const ids = access.tracing as Record<string, string>;
+    assert.equal(ids.trace_id, id);
+    assert.equal(ids.span_id, server!.spanContext().spanId, 'the server span of the close event');
+    assert.notEqual(
+      ids.span_id,
+      (lines[0]!.tracing as Record<string, string>).span_id,
+      "not the handler's span, active when the write was scheduled",
+    );
+  });
+
   it('keeps every line right after its layer sheds the skipped instrumentation wrapper', async () => {
     tracing.express.setConfig({
       ignoreLayers: [/^middleware - (trackingIdMiddleware|requestLoggerMiddleware)$/],
