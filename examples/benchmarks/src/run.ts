@@ -9,6 +9,29 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const only = process.env.BENCH_ONLY?.split(',');
+const SEED = Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 32));
+
+/** mulberry32: a small seeded generator, so a run's order can be repeated with BENCH_SEED. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Fisher–Yates, on a copy. */
+function shuffled<T>(items: T[], next: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 
 /** One process's figure: the median of its rounds. */
 function figure(s: Server, pick: (l: Load) => number): number {
@@ -26,7 +49,8 @@ async function main() {
   console.log(
     `node ${process.version}, ${CONNECTIONS} connections, ${PROCESSES} processes per variant ` +
       (PIN ? `(servers on CPU ${PIN.server}, load on CPU ${PIN.client}) ` : '(not pinned) ') +
-      `(${WARMUP}s warm-up each), ${ROUNDS} rounds x ${DURATION}s per process, loopback`,
+      `(${WARMUP}s warm-up each), ${ROUNDS} rounds x ${DURATION}s per process, loopback, ` +
+      `order seed ${SEED}`,
   );
   // A process's own speed differs from the next one's by a few per cent (code layout, JIT and
   // GC decisions), which no number of rounds on one process averages out: several processes
@@ -38,11 +62,12 @@ async function main() {
     for (let i = 0; i < PROCESSES; i++)
       for (const v of selected) servers.push(await start(v.name, i));
     for (const s of servers) await load(s.url, { connections: CONNECTIONS, duration: WARMUP });
-    // Interleaved rounds, each starting one process later: drift in machine load and the
-    // position within a round hit every variant alike.
+    // Interleaved rounds, each in its own random order: drift in machine load, the position
+    // within a round and the load that ran just before (a fixed rotation always put the same
+    // process before a variant) hit every variant alike, as spread rather than as a bias.
+    const next = random(SEED);
     for (let round = 1; round <= ROUNDS; round++) {
-      const shift = (round - 1) % servers.length;
-      for (const s of [...servers.slice(shift), ...servers.slice(0, shift)]) {
+      for (const s of shuffled(servers, next)) {
         const r = await load(s.url, { connections: CONNECTIONS, duration: DURATION });
         s.loads.push(r);
         console.log(
