@@ -30,10 +30,11 @@ export interface Server {
   loads: Load[];
 }
 
-export function start(variant: string, index: number): Promise<Server> {
+/** Starts `variant`'s server; `nodeFlags` go to its node (e.g. `--cpu-prof`). */
+export function start(variant: string, index: number, nodeFlags: string[] = []): Promise<Server> {
   return new Promise((resolve, reject) => {
     // Started through taskset when pinned, so every thread the server ever has is on its core.
-    const node = [...process.execArgv, path.join(__dirname, 'server.js'), variant];
+    const node = [...process.execArgv, ...nodeFlags, path.join(__dirname, 'server.js'), variant];
     const [command, args] = PIN
       ? ['taskset', ['-c', PIN.server, process.execPath, ...node]]
       : [process.execPath, node];

@@ -1,0 +1,87 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { start } from './servers';
+
+// npm run bench:profile -w @ai-teams/benchmarks -- VARIANT [REQUESTS] [TOP]
+// One variant's server under --cpu-prof (pinned like `npm run bench`), REQUESTS (80 000) over
+// 32 connections, then its self time per request: by package, and its TOP (40) functions.
+// The profile covers the process's whole life, start-up included (under 1 µs per request at
+// 80 000). Compare two variants' outputs line by line to see where a difference goes.
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** `express`, `@opentelemetry/sdk-metrics`, `node:_http_server`, `packages/otel-metrics`, … */
+function packageOf(url: string, fn: string): string {
+  const dep = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (dep) return dep[1]!;
+  if (url.startsWith('node:')) return url.split('/')[0]!;
+  const own = /\/((?:packages|examples)\/[^/]+)\//.exec(url);
+  if (own) return own[1]!;
+  if (url) return url;
+  return fn.startsWith('(') ? fn : `(${fn || 'native'})`;
+}
+
+function table(rows: Map<string, number>, requests: number, top: number): string {
+  return [...rows]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, us]) => `${(us / requests).toFixed(2).padStart(8)}  ${key}`)
+    .join('\n');
+}
+
+async function main() {
+  const [variant, requestsArg, topArg] = process.argv.slice(2);
+  if (!variant) throw new Error('usage: bench:profile VARIANT [REQUESTS] [TOP]');
+  const requests = Number(requestsArg ?? 80_000);
+  const top = Number(topArg ?? 40);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
+  const server = await start(variant, 0, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  try {
+    const result = await autocannon({ url: server.url, connections: 32, amount: requests });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+  } finally {
+    server.child.disconnect(); // the server exits, and node writes the profile
+  }
+  await exited;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written in ${dir}`);
+  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Profile;
+  rmSync(dir, { recursive: true, force: true });
+
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + profile.timeDeltas[i]!));
+  const byPackage = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const us = self.get(node.id);
+    if (!us) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const pkg = packageOf(url, functionName);
+    const where = url.replace(/.*node_modules\//, '').replace(/^.*\/(packages|examples)\//, '$1/');
+    const fn = `${functionName || '(anonymous)'} ${where}${url ? `:${lineNumber + 1}` : ''}`;
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    total += us;
+  }
+  console.log(`${variant}: ${requests} requests, ${(total / requests).toFixed(1)} µs per request`);
+  console.log(`\nself time per request (µs), by package\n${table(byPackage, requests, 30)}`);
+  console.log(`\nself time per request (µs), by function\n${table(byFunction, requests, top)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
