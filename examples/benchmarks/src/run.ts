@@ -10,6 +10,8 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const only = process.env.BENCH_ONLY?.split(',');
 const SEED = Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 32));
+if (!Number.isSafeInteger(SEED) || SEED < 0)
+  throw new Error(`BENCH_SEED must be a non-negative integer, got ${process.env.BENCH_SEED}`);
 
 /** mulberry32: a small seeded generator, so a run's order can be repeated with BENCH_SEED. */
 function random(seed: number): () => number {

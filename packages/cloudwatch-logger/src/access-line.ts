@@ -69,7 +69,7 @@ export function accessLineRenderer(
   }
 
   return (info, ctx, ts) => {
-    for (const key of Object.keys(info)) if (!RECORD_KEYS.has(key)) return undefined;
+    if (!isOwnAccessRecord(info)) return undefined;
     const level = info.level;
     const message = info.message;
     const tracking = info.tracking_id;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ACCESS } from '../src/access-line';
+import { ACCESS, accessLineRenderer } from '../src/access-line';
 import { renderConfig } from '../src/config';
 import { CONTEXT, type LineContext } from '../src/context';
 import { createRenderer } from '../src/render';
@@ -67,9 +67,18 @@ describe('the access-line serializer', () => {
   ];
   for (const [name, overrides, ctx] of cases) {
     it(`writes the generic renderer's exact line for ${name}`, () => {
-      const { generic, fast } = both(accessRecord(overrides, ctx));
+      const record = accessRecord(overrides, ctx);
+      const { generic, fast } = both(record);
       assert.equal(fast, generic);
       JSON.parse(fast);
+      // And the serializer itself wrote it: not the generic renderer standing in for it.
+      const cfg = renderConfig({ service: 'api-gateway' }, {});
+      const direct = accessLineRenderer(cfg)(
+        { ...record, [ACCESS]: true },
+        record[CONTEXT] as LineContext,
+        '2025-11-24T16:00:00.123Z',
+      );
+      assert.equal(direct, generic);
     });
   }
 
