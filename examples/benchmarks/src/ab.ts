@@ -10,11 +10,20 @@ import { variants } from './variants';
 // A drift of the machine's speed that is roughly linear over a few seconds cancels out of the
 // ratio, where `npm run bench` pairs loads up to a minute apart. The baseline run against
 // itself (`express+otel(A/A)`) shows what is left of the noise.
+//
+// AB_TOGETHER=1 loads the two processes of a pair at the same time instead, both on the one
+// server CPU, and divides the variant's requests by the baseline's in the same seconds: the
+// machine's slow stretches hit both alike, whatever their length. The scheduler gives two
+// busy processes equal CPU time, so the ratio is one of CPU cost per request. Latency is not
+// comparable in this mode (each request waits for the other server's turn), so only req/s.
 const DURATION = Number(process.env.AB_DURATION ?? 2);
 const REPEATS = Number(process.env.AB_REPEATS ?? 4);
 const PAIRS = Number(process.env.AB_PAIRS ?? 4);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const TOGETHER = process.env.AB_TOGETHER === '1';
+/** Connections per process when a pair is loaded together: the same total as one load. */
+const HALF = Math.max(1, Math.floor(CONNECTIONS / 2));
 
 interface Ratios {
   rps: number[];
@@ -31,8 +40,24 @@ async function measure(name: string, baseline: string): Promise<Ratios> {
       started.push(await start(baseline, i));
       started.push(await start(name, i));
     }
-    for (const s of started) await load(s.url, { connections: CONNECTIONS, duration: WARMUP });
-    const run = (s: Server) => load(s.url, { connections: CONNECTIONS, duration: DURATION });
+    const run = (s: Server, duration = DURATION) =>
+      load(s.url, { connections: CONNECTIONS, duration });
+    if (TOGETHER) {
+      for (let i = 0; i < PAIRS; i++) await together(started[2 * i]!, started[2 * i + 1]!, WARMUP);
+      for (let r = 1; r <= REPEATS; r++) {
+        for (let i = 0; i < PAIRS; i++) {
+          const [b, v] = await together(started[2 * i]!, started[2 * i + 1]!, DURATION);
+          const rps = v.rps / b.rps;
+          out.rps.push(rps);
+          console.log(
+            `  ${name} #${i} repeat ${r}: ${Math.round(v.rps)} req/s, ` +
+              `baseline ${Math.round(b.rps)} req/s at the same time; ratio ${rps.toFixed(3)}`,
+          );
+        }
+      }
+      return out;
+    }
+    for (const s of started) await run(s, WARMUP);
     for (let i = 0; i < PAIRS; i++) {
       const b = started[2 * i]!;
       const v = started[2 * i + 1]!;
@@ -57,6 +82,12 @@ async function measure(name: string, baseline: string): Promise<Ratios> {
   return out;
 }
 
+/** Both processes of a pair under load at once, each with its own connections. */
+function together(b: Server, v: Server, duration: number): Promise<[Load, Load]> {
+  const opts = { connections: HALF, duration };
+  return Promise.all([load(b.url, opts), load(v.url, opts)]);
+}
+
 async function main() {
   const names = process.argv.slice(2);
   if (names.length === 0) {
@@ -71,8 +102,15 @@ async function main() {
   console.log(
     `node ${process.version}, ${CONNECTIONS} connections, ${PAIRS} process pairs per variant ` +
       (PIN ? `(servers on CPU ${PIN.server}, load on CPU ${PIN.client}) ` : '(not pinned) ') +
-      `(${WARMUP}s warm-up each), B V B … with ${REPEATS} V loads of ${DURATION}s per pair, loopback`,
+      `(${WARMUP}s warm-up each), ` +
+      (TOGETHER
+        ? `B and V loaded together, ${HALF} connections each, ${REPEATS} loads of ${DURATION}s per pair, loopback`
+        : `B V B … with ${REPEATS} V loads of ${DURATION}s per pair, loopback`),
   );
+  if (TOGETHER && !PIN)
+    console.log(
+      '  not pinned: the two servers may not share one CPU, so ratios are not CPU shares',
+    );
   const rows = [];
   for (const { name, baseline } of chosen) {
     const r = await measure(name, baseline);
@@ -82,8 +120,8 @@ async function main() {
       ratios: r.rps.length,
       'ratio req/s': median(r.rps).toFixed(3),
       'req/s IQR': interquartile(r.rps),
-      'ratio p99': median(r.p99).toFixed(2),
-      'p99 IQR': interquartile(r.p99, 2),
+      'ratio p99': TOGETHER ? '–' : median(r.p99).toFixed(2),
+      'p99 IQR': TOGETHER ? '–' : interquartile(r.p99, 2),
     });
   }
   console.table(rows);
