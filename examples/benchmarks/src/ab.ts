@@ -1,5 +1,5 @@
 import { load, type Load } from './load';
-import { PIN, start, type Server } from './servers';
+import { CONNECTIONS, PIN, start, WARMUP, type Server } from './servers';
 import { interquartile, median } from './stats';
 import { variants } from './variants';
 
@@ -19,8 +19,6 @@ import { variants } from './variants';
 const DURATION = Number(process.env.AB_DURATION ?? 2);
 const REPEATS = Number(process.env.AB_REPEATS ?? 4);
 const PAIRS = Number(process.env.AB_PAIRS ?? 4);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TOGETHER = process.env.AB_TOGETHER === '1';
 /** Connections per process when a pair is loaded together: the same total as one load. */
 const HALF = Math.max(1, Math.floor(CONNECTIONS / 2));

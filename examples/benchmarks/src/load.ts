@@ -12,10 +12,13 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** autocannon against `url`; fails on any non-2xx answer or socket error. */
+/**
+ * autocannon against `url`, for `duration` seconds or `amount` requests; fails on any non-2xx
+ * answer or socket error.
+ */
 export async function load(
   url: string,
-  options: { connections: number; duration: number },
+  options: { connections: number } & ({ duration: number } | { amount: number }),
 ): Promise<Load> {
   // autocannon's own histogram has 1 ms resolution: too coarse for a p99 of a few ms.
   let latencies = new Float64Array(1 << 16);
@@ -35,7 +38,8 @@ export async function load(
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   const sorted = latencies.subarray(0, n).sort();
   return {
-    rps: result.requests.total / (result.duration || options.duration),
+    rps:
+      result.requests.total / (result.duration || ('duration' in options ? options.duration : NaN)),
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
   };

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { start } from './servers';
+import { load } from './load';
+import { CONNECTIONS, start } from './servers';
 
 // npm run bench:profile -w @ai-teams/benchmarks -- VARIANT [REQUESTS] [TOP]
 // One variant's server under --cpu-prof (pinned like `npm run bench`), REQUESTS (80 000) over
-// 32 connections, then its self time per request: by package, and its TOP (40) functions.
+// BENCH_CONNECTIONS (32) connections, then its self time per request: by package, and its TOP (40) functions.
 // The profile covers the process's whole life, start-up included (under 1 µs per request at
 // 80 000). Compare two variants' outputs line by line to see where a difference goes.
 
@@ -45,20 +45,22 @@ async function main() {
   const requests = Number(requestsArg ?? 80_000);
   const top = Number(topArg ?? 40);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-profile-'));
-  const server = await start(variant, 0, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  let profile: Profile;
   try {
-    const result = await autocannon({ url: server.url, connections: 32, amount: requests });
-    if (result.non2xx > 0 || result.errors > 0)
-      throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+    const server = await start(variant, 0, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const exited = new Promise((resolve) => server.child.once('exit', resolve));
+    try {
+      await load(server.url, { connections: CONNECTIONS, amount: requests });
+    } finally {
+      server.child.disconnect(); // the server exits, and node writes the profile
+    }
+    await exited;
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no profile written in ${dir}`);
+    profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Profile;
   } finally {
-    server.child.disconnect(); // the server exits, and node writes the profile
+    rmSync(dir, { recursive: true, force: true });
   }
-  await exited;
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no profile written in ${dir}`);
-  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Profile;
-  rmSync(dir, { recursive: true, force: true });
 
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + profile.timeDeltas[i]!));

@@ -1,13 +1,11 @@
 import { load, type Load } from './load';
-import { PIN, start, type Server } from './servers';
+import { CONNECTIONS, PIN, start, WARMUP, type Server } from './servers';
 import { interquartile, median } from './stats';
 import { variants } from './variants';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const only = process.env.BENCH_ONLY?.split(',');
 const SEED = Number(process.env.BENCH_SEED ?? Math.floor(Math.random() * 2 ** 32));
 if (!Number.isSafeInteger(SEED) || SEED < 0)

@@ -22,6 +22,10 @@ function pinning(): { server: string; client: string } | undefined {
 }
 export const PIN = pinning();
 
+/** Settings every harness command shares: connections per load and a process's warm-up. */
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
+
 export interface Server {
   variant: string;
   index: number;
