@@ -1,5 +1,8 @@
 import type { Logger } from 'winston';
 import type TransportStream from 'winston-transport';
+import { isOwnAccessRecord } from './access-line';
+import { CONTEXT } from './context';
+import { deferOtlp, otelLoggerOf } from './otlp-access';
 import type { JsonLineTransport } from './transport';
 
 const LEVEL = Symbol.for('level');
@@ -43,10 +46,17 @@ export function directWriter(logger: Logger): Write {
     if (logger.defaultMeta) Object.assign(info, logger.defaultMeta);
     const out = logger.format.transform(info as never, logger.format.options) as Info | false;
     if (!out) return;
+    // Rendered at the end of the turn by our transport, and its OTLP copy made there too.
+    const deferred = !ours.sync && out[CONTEXT] !== undefined && isOwnAccessRecord(out);
     for (const t of transports) {
       if (t.silent) continue;
       const threshold = levels[t.level || logger.level];
       if (threshold === undefined || threshold < wanted) continue;
+      const otel = deferred && t !== ours ? otelLoggerOf(t) : undefined;
+      if (otel) {
+        deferOtlp(otel, out, ours.clock());
+        continue;
+      }
       // As winston-transport does: a transport's own format works on a copy.
       const record = t.format ? t.format.transform({ ...out } as never, t.format.options) : out;
       if (record) t.log!(record, noop);

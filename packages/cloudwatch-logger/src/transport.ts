@@ -43,8 +43,8 @@ export class JsonLineTransport extends Transport {
   constructor(
     private readonly stream: Writable,
     private readonly render: (info: Info, at?: number) => string,
-    private readonly sync = false,
-    private readonly clock: () => number = Date.now,
+    readonly sync = false,
+    readonly clock: () => number = Date.now,
   ) {
     super();
     this.flush = this.flush.bind(this);

@@ -83,8 +83,12 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
   const meters = createMetrics(config, signalUrl(config.otlpEndpoint, '/v1/metrics'));
 
   let stopped: Promise<void> | undefined;
+  // One event-loop turn first: records queued in this turn for the end of it (the OTLP copies
+  // of cloudwatch-logger's access lines) reach the log processor before it flushes.
   const shutdown = () =>
-    (stopped ??= Promise.allSettled([sdk.shutdown(), meters.shutdown()]).then(() => undefined));
+    (stopped ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => Promise.allSettled([sdk.shutdown(), meters.shutdown()]))
+      .then(() => undefined));
   if (config.shutdownOnSigterm) {
     process.once('SIGTERM', () => {
       void shutdown().finally(() => process.kill(process.pid, 'SIGTERM'));

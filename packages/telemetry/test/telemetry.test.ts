@@ -154,7 +154,13 @@ describe('setupTelemetry() through the register entry', () => {
       .split('\n')
       .find((l) => l.includes('GET /hello/acc - 200'));
     assert.ok(line, 'the same access line on stdout');
-    assert.equal(JSON.parse(line).tracking_id, server.span.traceId);
+    const json = JSON.parse(line) as Record<string, unknown>;
+    assert.equal(json.tracking_id, server.span.traceId);
+    assert.equal(
+      Number(BigInt(record.timeUnixNano as string) / 1_000_000n),
+      Date.parse(String(json['@timestamp'])),
+      'the OTLP record has the time of the line',
+    );
   });
 
   it('instruments an ES module app with --import', async () => {

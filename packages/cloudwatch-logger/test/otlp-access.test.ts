@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { logs } from '@opentelemetry/api-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+  type ReadableLogRecord,
+} from '@opentelemetry/sdk-logs';
+import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
+import type { Request } from 'express';
+import request from 'supertest';
+import {
+  captureLines,
+  describeExpress,
+  disableTestTracing,
+  enableTestTracing,
+  tick,
+} from '@ai-teams/test-utils';
+import { trackingId } from '@ai-teams/tracking-id';
+import { createLogger, requestLogger } from '../src';
+
+const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
+/** The clock of the deferring logger: its records are told apart by this time. */
+const CLOCK_MS = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
+
+function millis(r: ReadableLogRecord): number {
+  return r.hrTime[0] * 1000 + Math.round(r.hrTime[1] / 1e6);
+}
+
+function shape(r: ReadableLogRecord) {
+  return {
+    severityNumber: r.severityNumber,
+    severityText: r.severityText,
+    body: r.body,
+    attributes: r.attributes,
+    traceId: r.spanContext?.traceId,
+    spanId: r.spanContext?.spanId,
+  };
+}
+
+describeExpress('the OTLP copy of access lines', (createApp) => {
+  let exporter: InMemoryLogRecordExporter;
+  let provider: LoggerProvider;
+  before(() => {
+    enableTestTracing();
+    exporter = new InMemoryLogRecordExporter();
+    provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] });
+    // @opentelemetry/winston-transport emits through this API's global, as under the
+    // winston instrumentation.
+    logs.setGlobalLoggerProvider(provider);
+  });
+  after(async () => {
+    logs.disable();
+    await provider.shutdown();
+    disableTestTracing();
+  });
+
+  it("is the record the OpenTelemetry transport makes, in the request's trace, at the line's time", async () => {
+    exporter.reset();
+    const out = captureLines();
+    // Lines joined per turn: access records are rendered and copied to OTLP at its end.
+    const deferring = createLogger({
+      service: 'svc',
+      level: 'silly',
+      stream: out.stream,
+      env: {},
+      clock: () => CLOCK_MS,
+      transports: [new OpenTelemetryTransportV3()],
+    });
+    // Every line written at the call: the transport's own log() makes the OTLP record.
+    const immediate = createLogger({
+      service: 'svc',
+      level: 'silly',
+      stream: captureLines().stream,
+      sync: true,
+      env: {},
+      transports: [new OpenTelemetryTransportV3()],
+    });
+    // The same level and duration in both: the level from the query, no clock for durations.
+    const options = {
+      levelFor: (_s: number, req: Request) => String(req.query.level),
+      now: () => 0,
+    };
+    const app = createApp();
+    app.use(trackingId());
+    app.use(requestLogger({ logger: deferring, ...options }));
+    app.use(requestLogger({ logger: immediate, ...options }));
+    app.get('/s/:code', (req, res) => {
+      res.status(Number(req.params.code)).send('body');
+    });
+    const ids: string[] = [];
+    for (const [i, level] of LEVELS.entries()) {
+      const res = await request(app)
+        .get(`/s/${200 + i}?level=${level}`)
+        .set('user-agent', 'probe');
+      ids.push(String(res.headers['x-tracking-id']));
+    }
+    await tick();
+    await tick();
+    const records = exporter.getFinishedLogRecords();
+    const deferred = records.filter((r) => millis(r) === CLOCK_MS);
+    const direct = records.filter((r) => millis(r) !== CLOCK_MS);
+    assert.equal(deferred.length, LEVELS.length);
+    assert.equal(direct.length, LEVELS.length);
+    for (const [i, level] of LEVELS.entries()) {
+      const d = shape(deferred[i]!);
+      assert.deepEqual(d, shape(direct[i]!), `level ${level}`);
+      assert.equal(d.severityText, level);
+      assert.equal(d.body, `GET /s/${200 + i} - ${200 + i}`);
+      assert.equal(d.traceId, ids[i], 'in the trace of its request');
+      assert.equal(d.attributes.tracking_id, ids[i]);
+      assert.equal((d.attributes.response as Record<string, unknown>).status, 200 + i);
+      assert.match(String(d.spanId), /^[0-9a-f]{16}$/);
+    }
+    assert.deepEqual([...new Set(deferred.map((r) => r.severityNumber))], [17, 13, 9, 7, 6, 5, 1]);
+    const stamps = out.lines().map((l) => l['@timestamp']);
+    assert.deepEqual(stamps, Array(LEVELS.length).fill(new Date(CLOCK_MS).toISOString()));
+  });
+
+  it('leaves a transport with its own severity options to its own log()', async () => {
+    exporter.reset();
+    const logger = createLogger({
+      service: 'svc',
+      stream: captureLines().stream,
+      env: {},
+      clock: () => CLOCK_MS,
+      transports: [new OpenTelemetryTransportV3({ logSeverity: 13 })],
+    });
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/s/:code', (req, res) => {
+      res.status(Number(req.params.code)).send('body');
+    });
+    await request(app).get('/s/200');
+    await request(app).get('/s/404');
+    await tick();
+    const records = exporter.getFinishedLogRecords();
+    assert.deepEqual(
+      records.map((r) => [r.body, r.severityText]),
+      [['GET /s/404 - 404', 'warn']],
+      'the info line is below its logSeverity',
+    );
+    assert.notEqual(millis(records[0]!), CLOCK_MS, 'stamped by the SDK, as the transport does');
+  });
+});
