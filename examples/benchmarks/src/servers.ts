@@ -42,7 +42,10 @@ export function start(variant: string, index: number, nodeFlags: string[] = []):
     const [command, args] = PIN
       ? ['taskset', ['-c', PIN.server, process.execPath, ...node]]
       : [process.execPath, node];
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // stdout is a pipe drained here, as a container runtime's is: variants that log to stdout
+    // pay the write a deployed service pays (synchronous for pipes on Linux).
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    child.stdout!.resume();
     child.once('message', (m: { port: number }) =>
       resolve({
         variant,
