@@ -1,6 +1,16 @@
 import { createWriteStream } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { app, type Variant } from '../app';
+import { setupTracing } from '../otel';
+
+/** The packages the full stack uses (their own dependencies load with them). */
+const STACK_MODULES = [
+  '@ai-teams/telemetry',
+  '@ai-teams/tracking-id',
+  '@ai-teams/cloudwatch-logger',
+  '@ai-teams/otel-metrics',
+  '@ai-teams/error-span-events',
+];
 
 type Part = 'tracking-id' | 'request-logger' | 'http-metrics' | 'error-handler';
 const ALL_PARTS: ReadonlySet<Part> = new Set([
@@ -106,6 +116,21 @@ export const stackVariants: Variant[] = [
       setFlagsFromString('--no-allocation-site-pretenuring');
       return fullStack();
     },
+  },
+  // Control: the instrumented baseline with the full stack's modules loaded and not used.
+  {
+    name: 'express+otel(stack loaded, unused)',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      for (const m of STACK_MODULES) require(m);
+      return app();
+    },
+  },
+  {
+    name: 'express+full-stack(against the loaded baseline)',
+    baseline: 'express+otel(stack loaded, unused)',
+    create: () => fullStack(),
   },
   // The full stack taken apart: setupTelemetry() alone, then its middleware added one by one.
   {
