@@ -21,6 +21,27 @@ export const metricsVariants: Variant[] = [
       return app([withHttpMetrics()]);
     },
   },
+  // Control: the instrumented baseline with the metrics SDK set up as above (a MeterProvider
+  // read by the Prometheus exporter) and no middleware: loading and holding it changes V8's
+  // collector regime (docs/performance.md, "Stop 16").
+  {
+    name: 'express+otel(metrics set up, unused)',
+    baseline: 'express+otel',
+    create: () => {
+      setupTracing();
+      const { prometheusMetrics } = require('@ai-teams/otel-metrics') as OtelMetrics;
+      const kept = prometheusMetrics({ serviceName: 'bench', environment: 'bench' });
+      return Object.assign(app(), { kept });
+    },
+  },
+  {
+    name: 'express+otel+http-metrics(against the metrics-set-up baseline)',
+    baseline: 'express+otel(metrics set up, unused)',
+    create: () => {
+      setupTracing();
+      return app([withHttpMetrics()]);
+    },
+  },
   {
     name: 'express+http-metrics',
     baseline: 'express',
