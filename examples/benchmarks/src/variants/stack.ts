@@ -3,6 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { app, type Variant } from '../app';
 import { setupTracing } from '../otel';
 
+const NO_PRETENURING = '--no-allocation-site-pretenuring';
+
 /** The packages the full stack uses (their own dependencies load with them). */
 const STACK_MODULES = [
   '@ai-teams/telemetry',
@@ -107,13 +109,31 @@ export const stackVariants: Variant[] = [
     versus: ['express+full-stack'],
     create: () => fullStack({ sink: 'file' }),
   },
-  // V8 without allocation-site pretenuring (see docs/performance.md, "Garbage collection").
+  // V8 without allocation-site pretenuring (docs/performance.md, "Stop 16"): the full stack
+  // against the usual baseline, the baseline itself, and the two both without it.
   {
     name: 'express+full-stack(no pretenuring)',
     baseline: 'express+otel',
     versus: ['express+full-stack'],
     create: () => {
-      setFlagsFromString('--no-allocation-site-pretenuring');
+      setFlagsFromString(NO_PRETENURING);
+      return fullStack();
+    },
+  },
+  {
+    name: 'express+otel(no pretenuring)',
+    baseline: 'express+otel',
+    create: () => {
+      setFlagsFromString(NO_PRETENURING);
+      setupTracing();
+      return app();
+    },
+  },
+  {
+    name: 'express+full-stack(no pretenuring, against the same)',
+    baseline: 'express+otel(no pretenuring)',
+    create: () => {
+      setFlagsFromString(NO_PRETENURING);
       return fullStack();
     },
   },
