@@ -163,6 +163,17 @@ describe('setupTelemetry() through the register entry', () => {
     );
   });
 
+  it('exports an access line logged in the turn shutdown() is called in', async () => {
+    const s = await service('service.cjs', { ACCESS_LOG: '1' });
+    assert.equal(await (await fetch(`${s.url}/last`)).text(), 'bye');
+    await s.shutdown(); // the same shutdown, already under way: resolves when it is done
+    const bodies = receiver.logRecords().map(({ record }) => record.body?.stringValue);
+    assert.deepEqual(
+      bodies.filter((b) => b === 'GET /last - 200'),
+      ['GET /last - 200'],
+    );
+  });
+
   it('instruments an ES module app with --import', async () => {
     const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
     await fetch(`${s.url}/hello/esm`);
