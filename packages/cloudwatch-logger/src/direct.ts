@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type TransportStream from 'winston-transport';
 import { isOwnAccessRecord } from './access-line';
 import { CONTEXT } from './context';
-import { deferOtlp, otelLoggerOf } from './otlp-access';
+import { deferOtlp, isOtelTransport, otelLoggerOf } from './otlp-access';
 import type { JsonLineTransport } from './transport';
 
 const LEVEL = Symbol.for('level');
@@ -14,11 +14,10 @@ type Write = (level: string, info: Info) => void;
 
 /**
  * Transports whose `log()` is a plain synchronous call that needs nothing of the stream they
- * sit in: ours, and the OpenTelemetry one (`@opentelemetry/winston-transport`, which the winston
- * instrumentation adds to every logger; it is not a dependency here, so it is known by name).
+ * sit in: ours, and the OpenTelemetry one.
  */
 function isDirect(t: TransportStream, ours: JsonLineTransport): boolean {
-  return t === ours || t.constructor?.name === 'OpenTelemetryTransportV3';
+  return t === ours || isOtelTransport(t);
 }
 
 function noop(): void {}

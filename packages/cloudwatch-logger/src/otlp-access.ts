@@ -37,12 +37,20 @@ const SEVERITY: Readonly<Record<string, number>> = {
 };
 
 /**
+ * `@opentelemetry/winston-transport`'s transport, which the winston instrumentation adds to every
+ * logger. It is not a dependency here, so it is known by its class name.
+ */
+export function isOtelTransport(t: TransportStream): boolean {
+  return t.constructor?.name === 'OpenTelemetryTransportV3';
+}
+
+/**
  * The Logs API logger of an OpenTelemetry winston transport whose records this package can make
  * itself: one with its default severity options and no format of its own. Undefined for any other
  * transport, which then gets the record through its own `log()`.
  */
 export function otelLoggerOf(t: TransportStream): OtelLogger | undefined {
-  if (t.format || t.constructor?.name !== 'OpenTelemetryTransportV3') return undefined;
+  if (t.format || !isOtelTransport(t)) return undefined;
   const { _logger, _severityMapping, _logSeverity } = t as unknown as OtelTransport;
   if (_severityMapping != null || _logSeverity != null) return undefined;
   return typeof _logger?.emit === 'function' ? _logger : undefined;
