@@ -3,8 +3,6 @@ import { setFlagsFromString } from 'node:v8';
 import { app, type Variant } from '../app';
 import { setupTracing } from '../otel';
 
-const NO_PRETENURING = '--no-allocation-site-pretenuring';
-
 /** The packages the full stack uses (their own dependencies load with them). */
 const STACK_MODULES = [
   '@ai-teams/telemetry',
@@ -93,6 +91,14 @@ function fullStack({
   return a;
 }
 
+/** V8 without allocation-site pretenuring, set before anything else loads. */
+function withoutPretenuring(create: () => ReturnType<Variant['create']>) {
+  return () => {
+    setFlagsFromString('--no-allocation-site-pretenuring');
+    return create();
+  };
+}
+
 export const stackVariants: Variant[] = [
   { name: 'express+full-stack', baseline: 'express+otel', create: () => fullStack() },
   // Logs on stdout only (CloudWatch; Loki fed by a log shipper): what the OTLP copy costs.
@@ -115,27 +121,20 @@ export const stackVariants: Variant[] = [
     name: 'express+full-stack(no pretenuring)',
     baseline: 'express+otel',
     versus: ['express+full-stack'],
-    create: () => {
-      setFlagsFromString(NO_PRETENURING);
-      return fullStack();
-    },
+    create: withoutPretenuring(() => fullStack()),
   },
   {
     name: 'express+otel(no pretenuring)',
     baseline: 'express+otel',
-    create: () => {
-      setFlagsFromString(NO_PRETENURING);
+    create: withoutPretenuring(() => {
       setupTracing();
       return app();
-    },
+    }),
   },
   {
     name: 'express+full-stack(no pretenuring, against the same)',
     baseline: 'express+otel(no pretenuring)',
-    create: () => {
-      setFlagsFromString(NO_PRETENURING);
-      return fullStack();
-    },
+    create: withoutPretenuring(() => fullStack()),
   },
   // Control: the instrumented baseline with the full stack's modules loaded and not used.
   {
