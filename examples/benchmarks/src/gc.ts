@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { load } from './load';
 import { CONNECTIONS, PIN, start, WARMUP } from './servers';
@@ -13,6 +14,9 @@ import { CONNECTIONS, PIN, start, WARMUP } from './servers';
 const REQUESTS = Number(process.env.GC_REQUESTS ?? 60_000);
 const PROCESSES = Number(process.env.GC_PROCESSES ?? 2);
 const FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** Length of the clock tick /proc counts CPU time in. */
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 
 /** CPU ticks (user + system) of a process's threads, summed by thread name. */
 function threadTicks(pid: number): Map<string, number> {
@@ -70,7 +74,7 @@ async function measure(variant: string, index: number) {
     const seen = lines;
     lines = undefined;
     const perRequest = (name: string) =>
-      ((((after.get(name) ?? 0) - (before.get(name) ?? 0)) * 1e6) / 100 / REQUESTS).toFixed(1);
+      ((((after.get(name) ?? 0) - (before.get(name) ?? 0)) * TICK_US) / REQUESTS).toFixed(1);
     const scavenge = collect('Scavenge', seen);
     const markCompact = collect('Mark-Compact', seen);
     return {
@@ -95,7 +99,7 @@ async function main() {
   console.log(
     `node ${process.version}, ${REQUESTS} requests over ${CONNECTIONS} connections after a ` +
       `${WARMUP}s warm-up${PIN ? ', server pinned' : ''}` +
-      `${FLAGS.length ? `, server flags ${FLAGS.join(' ')}` : ''}; CPU ticks are 10 ms`,
+      `${FLAGS.length ? `, server flags ${FLAGS.join(' ')}` : ''}; CPU ticks are ${TICK_US / 1000} ms`,
   );
   const rows = [];
   for (let i = 0; i < PROCESSES; i++) for (const name of names) rows.push(await measure(name, i));
