@@ -1,5 +1,6 @@
 import { logs, metrics, trace } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
+import { getNumberFromEnv } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -18,6 +19,19 @@ const EXPORT_TIMEOUT_MS = 10_000;
 const LOG_QUEUE_SIZE = 2048;
 
 let current: Telemetry | undefined;
+
+/**
+ * The log batch processor's settings from the standard OTEL_BLRP_* variables, as sdk-node
+ * reads OTEL_BSP_* for spans (sdk-logs itself reads none of them); ours where unset.
+ */
+function logBatchOptions() {
+  return {
+    maxQueueSize: getNumberFromEnv('OTEL_BLRP_MAX_QUEUE_SIZE') ?? LOG_QUEUE_SIZE,
+    maxExportBatchSize: getNumberFromEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+    scheduledDelayMillis: getNumberFromEnv('OTEL_BLRP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: getNumberFromEnv('OTEL_BLRP_EXPORT_TIMEOUT') ?? EXPORT_TIMEOUT_MS,
+  };
+}
 
 function signalUrl(
   base: string | undefined,
@@ -68,8 +82,7 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
             exporter:
               options.logExporter ??
               new OTLPLogExporter(signalUrl(config.otlpEndpoint, '/v1/logs')),
-            maxQueueSize: LOG_QUEUE_SIZE,
-            exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+            ...logBatchOptions(),
           }),
         ]
       : [],

@@ -135,6 +135,22 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(line.resource['service.name'], 'fixture-service');
   });
 
+  it('sizes the log batches from the standard OTEL_BLRP_* variables', async () => {
+    // Batches of two, and a ten-minute delay: records arrive before shutdown only if the
+    // batch size was read (the SDK's default batch is 512).
+    const s = await service('service.cjs', {
+      OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '2',
+      OTEL_BLRP_SCHEDULE_DELAY: '600000',
+    });
+    for (const name of ['b1', 'b2', 'b3']) await fetch(`${s.url}/hello/${name}`);
+    await receiver.waitFor((requests) => requests.some((r) => r.path === '/v1/logs'));
+    const early = receiver.logRecords().map(({ record }) => attributesOf(record.attributes).name);
+    assert.deepEqual(early, ['b1', 'b2'], 'one full batch of two, the third record still held');
+    await s.shutdown();
+    const all = receiver.logRecords().map(({ record }) => attributesOf(record.attributes).name);
+    assert.deepEqual(all, ['b1', 'b2', 'b3']);
+  });
+
   it('sends the access line of requestLogger() over OTLP once, in the trace of its request', async () => {
     const s = await service('service.cjs', { ACCESS_LOG: '1' });
     await fetch(`${s.url}/hello/acc`);
