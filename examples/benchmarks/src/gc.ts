@@ -1,19 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { load } from './load';
 import { CONNECTIONS, PIN, start, WARMUP } from './servers';
 
 // Garbage collection of a loaded server, per variant:
 //   npm run bench:gc -w @ai-teams/benchmarks -- VARIANT…
-// Each variant's server runs with --trace-gc (plus BENCH_NODE_FLAGS, space-separated), is warmed
-// up for BENCH_WARMUP s, then loaded with GC_REQUESTS (60 000) requests over BENCH_CONNECTIONS.
-// Printed per process: scavenges and mark-compacts in that load (count, main-thread pause) and
-// the CPU time per request of the server's threads from /proc: the main thread, and V8's
+// Each variant's server runs with --trace-gc-nvp (plus BENCH_NODE_FLAGS, space-separated), is
+// warmed up for BENCH_WARMUP s, then loaded with GC_REQUESTS (60 000) requests over
+// BENCH_CONNECTIONS. Printed per process: scavenges and mark-compacts in that load (count,
+// main-thread pause), what a scavenge found alive in the young generation and what it moved to
+// the old one (KB, averaged over the scavenges), and the CPU time per request of the server's threads from /proc: the main thread, and V8's
 // worker threads, where concurrent marking and parallel scavenging run. GC_PROCESSES (2)
 // processes per variant, one after the other: the collector's behaviour differs per process.
 const REQUESTS = Number(process.env.GC_REQUESTS ?? 60_000);
 const PROCESSES = Number(process.env.GC_PROCESSES ?? 2);
 const FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * A directory to keep every line V8 printed per process in (`<variant>-<process>.txt`), start-up
+ * and warm-up included: e.g. with BENCH_NODE_FLAGS='--trace-pretenuring-statistics --trace-deopt'
+ * it shows which allocation sites were tenured and which functions' code depended on them.
+ */
+const TRACE_DIR = process.env.GC_TRACE_DIR;
 
 /** Length of the clock tick /proc counts CPU time in. */
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -38,30 +46,47 @@ function threadTicks(pid: number): Map<string, number> {
 interface Pauses {
   count: number;
   ms: number;
+  /** Bytes that survived in the young generation, and bytes moved to the old one. */
+  survived: number;
+  promoted: number;
 }
 
-/** `--trace-gc` lines: `[pid:0x…]  123 ms: Scavenge 1.2 (3.4) -> … MB, pooled: 0 MB, 0.87 / 0.00 ms …`. */
-function collect(kind: string, lines: string[]): Pauses {
-  const out = { count: 0, ms: 0 };
+/**
+ * `--trace-gc-nvp` lines: `[pid:0x…]  123 ms: pause=0.9 mutator=150.2 gc=s … promoted=240
+ * new_space_survived=128424 …`; `gc=s` is a scavenge, `gc=mc` a mark-compact.
+ */
+function collect(kind: 's' | 'mc', lines: string[]): Pauses {
+  const out = { count: 0, ms: 0, survived: 0, promoted: 0 };
+  const field = (line: string, name: string) =>
+    Number(new RegExp(`(?:^| )${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
   for (const line of lines) {
-    if (!line.includes(`: ${kind} `)) continue;
+    if (!line.includes(` gc=${kind} `)) continue;
     out.count++;
-    const pause = /MB, ([\d.]+) \/ [\d.]+ ms/.exec(line);
-    if (pause) out.ms += Number(pause[1]);
+    out.ms += field(line, 'pause');
+    out.survived += field(line, 'new_space_survived');
+    out.promoted += field(line, 'promoted');
   }
   return out;
 }
 
 async function measure(variant: string, index: number) {
-  const server = await start(variant, index, ['--trace-gc', ...FLAGS]);
+  const server = await start(variant, index, ['--trace-gc-nvp', ...FLAGS]);
   try {
     let partial = '';
     let lines: string[] | undefined;
-    // Only --trace-gc's lines, and only during the measured load (stdout also has log lines).
+    // Only --trace-gc-nvp's lines, and only during the measured load (stdout also has log lines).
     server.child.stdout!.on('data', (chunk: Buffer) => {
       const text = partial + chunk.toString('latin1');
       const cut = text.lastIndexOf('\n');
       partial = text.slice(cut + 1);
+      if (TRACE_DIR) {
+        const v8Lines = text
+          .slice(0, cut + 1)
+          .split('\n')
+          .filter((l) => l !== '' && !l.startsWith('{'));
+        const file = path.join(TRACE_DIR, `${variant.replace(/[^\w+-]+/g, '_')}-${index}.txt`);
+        if (v8Lines.length) appendFileSync(file, `${v8Lines.join('\n')}\n`);
+      }
       if (lines)
         for (const l of text.slice(0, cut).split('\n')) if (l.startsWith('[')) lines.push(l);
     });
@@ -75,14 +100,18 @@ async function measure(variant: string, index: number) {
     lines = undefined;
     const perRequest = (name: string) =>
       ((((after.get(name) ?? 0) - (before.get(name) ?? 0)) * TICK_US) / REQUESTS).toFixed(1);
-    const scavenge = collect('Scavenge', seen);
-    const markCompact = collect('Mark-Compact', seen);
+    const scavenge = collect('s', seen);
+    const markCompact = collect('mc', seen);
+    const perScavenge = (bytes: number) =>
+      scavenge.count ? Math.round(bytes / scavenge.count / 1024) : 0;
     return {
       variant,
       process: index,
       scavenges: scavenge.count,
       'scavenge ms': Math.round(scavenge.ms),
       'scavenge µs/req': ((scavenge.ms * 1000) / REQUESTS).toFixed(2),
+      'survived KB/scavenge': perScavenge(scavenge.survived),
+      'promoted KB/scavenge': perScavenge(scavenge.promoted),
       'mark-compacts': markCompact.count,
       'mark-compact ms': Math.round(markCompact.ms),
       'main thread CPU µs/req': perRequest('MainThread'),

@@ -9,7 +9,11 @@ import {
   metricsResourceAttributes,
   prometheusMetrics,
 } from '@ai-teams/otel-metrics';
+import { positiveFromEnv } from './env';
 import type { ResolvedTelemetryOptions } from './types';
+
+/** How often `otlp` mode pushes, unless OTEL_METRIC_EXPORT_INTERVAL says otherwise. */
+const PUSH_INTERVAL_MS = 15_000;
 
 export interface MetricsSetup {
   handler: RequestHandler;
@@ -38,12 +42,20 @@ export function createMetrics(
     return { handler: prom.handler, shutdown: () => prom.shutdown() };
   }
   if (config.metrics === 'otlp') {
+    // The standard variables, which sdk-metrics does not read itself (sdk-node does, and this
+    // provider is not sdk-node's). A timeout longer than the interval is cut to it.
+    const interval = positiveFromEnv('OTEL_METRIC_EXPORT_INTERVAL') ?? PUSH_INTERVAL_MS;
+    const timeout = Math.min(
+      positiveFromEnv('OTEL_METRIC_EXPORT_TIMEOUT') ?? otlp.timeoutMillis,
+      interval,
+    );
     const provider = new MeterProvider({
       resource: resourceFromAttributes(metricsResourceAttributes(labels)),
       readers: [
         new PeriodicExportingMetricReader({
           exporter: new OTLPMetricExporter(otlp),
-          exportIntervalMillis: 15_000,
+          exportIntervalMillis: interval,
+          exportTimeoutMillis: timeout,
           // The same per-metric series bounds as the Prometheus path.
           cardinalityLimits: {
             default: DEFAULT_CARDINALITY_LIMIT,

@@ -1,12 +1,12 @@
 import { logs, metrics, trace } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
-import { getNumberFromEnv } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { installDiag } from './diag';
+import { positiveFromEnv } from './env';
 import { createInstrumentations } from './instrumentations';
 import { warnIfLoadedTooEarly } from './late-load';
 import { createMetrics } from './metrics';
@@ -26,10 +26,10 @@ let current: Telemetry | undefined;
  */
 function logBatchOptions() {
   return {
-    maxQueueSize: getNumberFromEnv('OTEL_BLRP_MAX_QUEUE_SIZE') ?? LOG_QUEUE_SIZE,
-    maxExportBatchSize: getNumberFromEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
-    scheduledDelayMillis: getNumberFromEnv('OTEL_BLRP_SCHEDULE_DELAY'),
-    exportTimeoutMillis: getNumberFromEnv('OTEL_BLRP_EXPORT_TIMEOUT') ?? EXPORT_TIMEOUT_MS,
+    maxQueueSize: positiveFromEnv('OTEL_BLRP_MAX_QUEUE_SIZE') ?? LOG_QUEUE_SIZE,
+    maxExportBatchSize: positiveFromEnv('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE'),
+    scheduledDelayMillis: positiveFromEnv('OTEL_BLRP_SCHEDULE_DELAY'),
+    exportTimeoutMillis: positiveFromEnv('OTEL_BLRP_EXPORT_TIMEOUT') ?? EXPORT_TIMEOUT_MS,
   };
 }
 

@@ -87,6 +87,18 @@ describe('setupTelemetry() through the register entry', () => {
     assert.match(names, /"key":"project","value":\{"stringValue":"proj-x"\}/);
   });
 
+  it('pushes at the interval OTEL_METRIC_EXPORT_INTERVAL gives, without waiting for shutdown', async () => {
+    const s = await service('service.cjs', {
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+      OTEL_METRIC_EXPORT_TIMEOUT: '60000', // longer than the interval: cut to it, not an error
+    });
+    await fetch(`${s.url}/hello/interval`);
+    // The default interval is 15 s: a push within 5 s comes from the variable.
+    await receiver.waitFor((requests) => requests.some((r) => r.path === '/v1/metrics'), 5_000);
+    await s.shutdown();
+  });
+
   it('puts request.size and response.size on the server span', async () => {
     const s = await service();
     const body = JSON.stringify({ sizes: 'x'.repeat(40) });
@@ -149,6 +161,15 @@ describe('setupTelemetry() through the register entry', () => {
     await s.shutdown();
     const all = receiver.logRecords().map(({ record }) => attributesOf(record.attributes).name);
     assert.deepEqual(all, ['b1', 'b2', 'b3']);
+  });
+
+  it('warns about a batch size that is not a positive number, and keeps the default', async () => {
+    const s = await service('service.cjs', { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '0' });
+    await fetch(`${s.url}/hello/zero`);
+    await s.shutdown();
+    assert.match(s.stderr(), /OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=0 is not a positive number/);
+    const names = receiver.logRecords().map(({ record }) => attributesOf(record.attributes).name);
+    assert.deepEqual(names, ['zero']);
   });
 
   it('sends the access line of requestLogger() over OTLP once, in the trace of its request', async () => {
