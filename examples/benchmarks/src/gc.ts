@@ -10,9 +10,10 @@ import { CONNECTIONS, PIN, start, WARMUP } from './servers';
 // warmed up for BENCH_WARMUP s, then loaded with GC_REQUESTS (60 000) requests over
 // BENCH_CONNECTIONS. Printed per process: scavenges and mark-compacts in that load (count,
 // main-thread pause), what a scavenge found alive in the young generation and what it moved to
-// the old one (KB, averaged over the scavenges), and the CPU time per request of the server's threads from /proc: the main thread, and V8's
-// worker threads, where concurrent marking and parallel scavenging run. GC_PROCESSES (2)
-// processes per variant, one after the other: the collector's behaviour differs per process.
+// the old one (KB, averaged over the scavenges), and the CPU time per request of the server's
+// threads from /proc: the main thread, and V8's worker threads, where concurrent marking and
+// parallel scavenging run. GC_PROCESSES (2) processes per variant, one after the other: the
+// collector's behaviour differs per process.
 const REQUESTS = Number(process.env.GC_REQUESTS ?? 60_000);
 const PROCESSES = Number(process.env.GC_PROCESSES ?? 2);
 const FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
