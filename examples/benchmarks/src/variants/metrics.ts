@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { app, type Variant } from '../app';
-import { setupTracing } from '../otel';
+import { setupTracing, withoutPretenuring } from '../otel';
 
 type OtelMetrics = typeof import('@ai-teams/otel-metrics');
 
@@ -40,6 +40,13 @@ export const metricsVariants: Variant[] = [
     ...otelHttpMetrics,
     name: 'express+otel+http-metrics(against the metrics-set-up baseline)',
     baseline: 'express+otel(metrics set up, unused)',
+  },
+  // Both sides without allocation-site pretenuring (baseline: `express+otel(no pretenuring)`,
+  // in stack.ts): httpMetrics with the collector's regime out of the comparison.
+  {
+    name: 'express+otel+http-metrics(no pretenuring, against the same)',
+    baseline: 'express+otel(no pretenuring)',
+    create: withoutPretenuring(otelHttpMetrics.create),
   },
   {
     name: 'express+http-metrics',

@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { app, type Variant } from '../app';
-import { setupTracing } from '../otel';
+import { setupTracing, withoutPretenuring } from '../otel';
 
 /** The packages the full stack uses (their own dependencies load with them). */
 const STACK_MODULES = [
@@ -89,14 +88,6 @@ function fullStack({
   ]);
   if (parts.has('error-handler')) a.use(errorHandler({ logger }));
   return a;
-}
-
-/** V8 without allocation-site pretenuring, set before anything else loads. */
-function withoutPretenuring(create: () => ReturnType<Variant['create']>) {
-  return () => {
-    setFlagsFromString('--no-allocation-site-pretenuring');
-    return create();
-  };
 }
 
 export const stackVariants: Variant[] = [
