@@ -24,7 +24,9 @@ const notServed: RequestHandler = (_req, res) => {
   res
     .status(404)
     .type('text/plain')
-    .send('metrics are not served here: OTEL_METRICS_EXPORTER is not "prometheus"\n');
+    .send(
+      'metrics are not served here: the metrics mode is not "prometheus" (option "metrics", OTEL_METRICS_EXPORTER, or OTEL_SDK_DISABLED=true)\n',
+    );
 };
 
 /** Registers the global MeterProvider for the chosen mode. */

@@ -67,6 +67,9 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
   });
   const sdk = new NodeSDK({
     resource,
+    // Applied after resource detection: the name the metrics carry, even where
+    // OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise than an explicit option.
+    serviceName: config.serviceName,
     instrumentations: createInstrumentations(config),
     // Reads OTEL_BSP_* for the batch processor; OTEL_TRACES_SAMPLER(_ARG) for the sampler.
     ...(config.traces

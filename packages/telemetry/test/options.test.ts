@@ -10,6 +10,7 @@ describe('resolveOptions()', () => {
 
   it('names the option and the variable when the service name is missing', () => {
     delete process.env.OTEL_SERVICE_NAME;
+    delete process.env.OTEL_RESOURCE_ATTRIBUTES;
     assert.throws(
       () => resolveOptions({}),
       /"serviceName" is required \(or set OTEL_SERVICE_NAME\)/,
@@ -37,6 +38,41 @@ describe('resolveOptions()', () => {
     const o = resolveOptions({ serviceName: 'a', metrics: 'none', otlpEndpoint: 'http://c:4318/' });
     assert.equal(o.metrics, 'none');
     assert.equal(o.otlpEndpoint, 'http://c:4318');
+  });
+
+  it('takes environment, project and version from OTEL_RESOURCE_ATTRIBUTES, as the SDK resource does', () => {
+    Object.assign(process.env, {
+      OTEL_RESOURCE_ATTRIBUTES:
+        'deployment.environment.name=staging,project=from-attrs,service.version=2.1.0,team=x',
+      ENVIRONMENT: 'prod',
+      PROJECT: 'p',
+      SERVICE_VERSION: '1.0.0',
+    });
+    const o = resolveOptions({ serviceName: 'a', environment: 'dev', project: 'q' });
+    assert.deepEqual(
+      [o.environment, o.project, o.serviceVersion],
+      ['staging', 'from-attrs', '2.1.0'],
+    );
+    // The older key alone is read too.
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment=qa';
+    assert.equal(resolveOptions({ serviceName: 'a' }).environment, 'qa');
+  });
+
+  it('names the service from OTEL_RESOURCE_ATTRIBUTES last: an option or OTEL_SERVICE_NAME wins', () => {
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=from-attrs';
+    delete process.env.OTEL_SERVICE_NAME;
+    assert.equal(resolveOptions({}).serviceName, 'from-attrs');
+    process.env.OTEL_SERVICE_NAME = 'from-env';
+    assert.equal(resolveOptions({}).serviceName, 'from-env');
+    assert.equal(resolveOptions({ serviceName: 'from-code' }).serviceName, 'from-code');
+  });
+
+  it('turns every signal off with OTEL_SDK_DISABLED=true, over the options', () => {
+    process.env.OTEL_SDK_DISABLED = 'true';
+    const o = resolveOptions({ serviceName: 'a', traces: true, logs: true, metrics: 'prometheus' });
+    assert.deepEqual([o.traces, o.logs, o.metrics], [false, false, 'none']);
+    process.env.OTEL_SDK_DISABLED = 'false';
+    assert.equal(resolveOptions({ serviceName: 'a', metrics: 'prometheus' }).metrics, 'prometheus');
   });
 
   it('rejects an unknown metrics exporter with the variable name', () => {

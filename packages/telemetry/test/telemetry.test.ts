@@ -211,6 +211,99 @@ describe('setupTelemetry() through the register entry', () => {
     );
   });
 
+  describe('standard variables read through the SDK', () => {
+    it('OTEL_TRACES_SAMPLER=always_off: no spans, the service still answers', async () => {
+      const s = await service('service.cjs', { OTEL_TRACES_SAMPLER: 'always_off' });
+      assert.equal((await fetch(`${s.url}/hello/off`)).status, 200);
+      await s.shutdown();
+      assert.deepEqual(receiver.spans(), []);
+    });
+
+    it('OTEL_TRACES_SAMPLER=parentbased_always_off with a sampled parent: the parent decides', async () => {
+      const s = await service('service.cjs', { OTEL_TRACES_SAMPLER: 'parentbased_always_off' });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await fetch(`${s.url}/hello/parent`, {
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      });
+      await fetch(`${s.url}/hello/root`); // no parent: always_off
+      await s.shutdown();
+      const server = receiver.spans().filter(({ span }) => span.kind === SERVER);
+      assert.deepEqual(
+        server.map(({ span }) => span.traceId),
+        [traceId],
+      );
+    });
+
+    it('OTEL_PROPAGATORS=b3: a B3 header is continued, traceparent is not read', async () => {
+      const s = await service('service.cjs', { OTEL_PROPAGATORS: 'b3' });
+      const b3Trace = '80f198ee56343ba864fe8b2a57d3eff7';
+      await fetch(`${s.url}/hello/b3`, { headers: { b3: `${b3Trace}-e457b5a2e4d86bd1-1` } });
+      await fetch(`${s.url}/hello/w3c`, {
+        headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+      });
+      await s.shutdown();
+      const ids = receiver
+        .spans()
+        .filter(({ span }) => span.kind === SERVER)
+        .map(({ span }) => span.traceId);
+      assert.equal(ids.length, 2);
+      assert.equal(ids[0], b3Trace);
+      assert.notEqual(ids[1], '4bf92f3577b34da6a3ce929d0e0e4736');
+    });
+
+    it('OTEL_RESOURCE_ATTRIBUTES: traces and metrics carry the same environment and service', async () => {
+      const s = await service('service.cjs', {
+        OTEL_RESOURCE_ATTRIBUTES: 'team=payments,service.name=other,deployment.environment.name=x',
+      });
+      await fetch(`${s.url}/hello/res`);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      await s.shutdown();
+      const [{ resource }] = receiver.spans() as [ReturnType<OtlpReceiver['spans']>[number]];
+      assert.deepEqual(
+        {
+          team: resource.team,
+          service: resource['service.name'],
+          env: resource['deployment.environment.name'],
+        },
+        // ENVIRONMENT=test is set too: the resource variable wins, on spans as in the SDK.
+        { team: 'payments', service: 'fixture-service', env: 'x' },
+      );
+      const line = metrics.split('\n').find((l) => l.startsWith('request_count_total{'));
+      assert.ok(line, metrics);
+      assert.match(line, /environment="x"/);
+      assert.match(line, /service="fixture-service"/);
+    });
+
+    it('a serviceName option wins over OTEL_SERVICE_NAME on spans and metrics alike', async () => {
+      const s = await service(
+        'service.cjs',
+        { SETUP_IN_CODE: '1', SETUP_SERVICE_NAME: 'from-code' }, // OTEL_SERVICE_NAME=fixture-service
+        [],
+      );
+      await fetch(`${s.url}/hello/named`);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      await s.shutdown();
+      const names = receiver.spans().map(({ resource }) => resource['service.name']);
+      assert.ok(names.length > 0);
+      assert.deepEqual([...new Set(names)], ['from-code']);
+      assert.match(metrics, /request_count_total\{[^}]*service="from-code"/);
+    });
+
+    it('OTEL_SDK_DISABLED=true: no signal is exported or served; requests and stdout lines go on', async () => {
+      const s = await service('service.cjs', { OTEL_SDK_DISABLED: 'true', ACCESS_LOG: '1' });
+      assert.equal((await fetch(`${s.url}/hello/disabled`)).status, 200);
+      const metrics = await fetch(`${s.url}/metrics`);
+      assert.equal(metrics.status, 404, 'metrics are a signal of the SDK too');
+      assert.match(await metrics.text(), /OTEL_SDK_DISABLED/);
+      await s.shutdown();
+      assert.deepEqual(
+        receiver.requests.map((r) => r.path),
+        [],
+      );
+      assert.match(s.stdout(), /GET \/hello\/disabled - 200/, 'the stdout line is still written');
+    });
+  });
+
   it('instruments an ES module app with --import', async () => {
     const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
     await fetch(`${s.url}/hello/esm`);
