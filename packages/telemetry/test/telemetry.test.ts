@@ -304,6 +304,29 @@ describe('setupTelemetry() through the register entry', () => {
     });
   });
 
+  describe('SIGTERM', () => {
+    async function terminate(extra: Record<string, string>) {
+      const s = await service('service.cjs', extra);
+      await fetch(`${s.url}/hello/term`);
+      const exited = new Promise<[number | null, string | null]>((resolve) =>
+        s.child.once('exit', (code, signal) => resolve([code, signal])),
+      );
+      s.child.kill('SIGTERM');
+      return exited;
+    }
+    const served = () => receiver.spans().filter(({ span }) => span.kind === SERVER).length;
+
+    it('AI_TEAMS_TELEMETRY_SIGTERM=true: the spans are flushed, then the signal ends the process', async () => {
+      assert.deepEqual(await terminate({ AI_TEAMS_TELEMETRY_SIGTERM: 'true' }), [null, 'SIGTERM']);
+      assert.equal(served(), 1);
+    });
+
+    it('without it (the default) the signal ends the process at once, before the batch is sent', async () => {
+      assert.deepEqual(await terminate({}), [null, 'SIGTERM']);
+      assert.equal(served(), 0);
+    });
+  });
+
   it('instruments an ES module app with --import', async () => {
     const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
     await fetch(`${s.url}/hello/esm`);
