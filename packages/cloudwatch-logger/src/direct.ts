@@ -47,14 +47,23 @@ export function directWriter(logger: Logger): Write {
     if (!out) return;
     // Rendered at the end of the turn by our transport, and its OTLP copy made there too.
     const deferred = !ours.sync && out[CONTEXT] !== undefined && isOwnAccessRecord(out);
+    // One reading of the clock for the line and its OTLP copy: two could fall either side of a
+    // millisecond.
+    const at = deferred ? ours.clock() : undefined;
     for (const t of transports) {
       if (t.silent) continue;
       const threshold = levels[t.level || logger.level];
       if (threshold === undefined || threshold < wanted) continue;
-      const otel = deferred && t !== ours ? otelLoggerOf(t) : undefined;
-      if (otel) {
-        deferOtlp(otel, out, ours.clock());
-        continue;
+      if (at !== undefined) {
+        if (t === ours && !t.format) {
+          ours.logAt(out, at);
+          continue;
+        }
+        const otel = otelLoggerOf(t);
+        if (otel) {
+          deferOtlp(otel, out, at);
+          continue;
+        }
       }
       // As winston-transport does: a transport's own format works on a copy.
       const record = t.format ? t.format.transform({ ...out } as never, t.format.options) : out;

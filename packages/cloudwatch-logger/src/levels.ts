@@ -24,7 +24,8 @@ const STAGE_LEVEL: Record<Stage, LogLevel> = {
 };
 
 export function environmentOf(option: string | undefined, env: NodeJS.ProcessEnv): string {
-  return option ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'development';
+  // DEPLOYMENT_ENVIRONMENT first, as @ai-teams/telemetry and otel-metrics read it.
+  return option ?? env.DEPLOYMENT_ENVIRONMENT ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'development';
 }
 
 function parseLevel(value: string, source: string): LogLevel {

@@ -55,15 +55,28 @@ export class JsonLineTransport extends Transport {
   }
 
   override log(info: Info, next: () => void): void {
-    if (this.sync) this.stream.write(`${this.render(info)}\n`);
+    this.append(info, undefined);
+    next();
+  }
+
+  /**
+   * As `log()`, with the line's time given: the instant another output of the same record (its
+   * OTLP copy) was stamped with, so the two agree to the millisecond.
+   */
+  logAt(info: Info, at: number): void {
+    this.append(info, at);
+  }
+
+  private append(info: Info, at: number | undefined): void {
+    if (this.sync) this.stream.write(`${this.render(info, at)}\n`);
     else {
       // Deferred only with the request's ids already on the record (the logger's format).
       if (info[CONTEXT] !== undefined && isOwnAccessRecord(info)) {
-        this.times[this.lines.length] = this.clock();
+        this.times[this.lines.length] = at ?? this.clock();
         this.lines.push(info);
         this.bytes += ACCESS_LINE_BYTES;
       } else {
-        const line = this.render(info);
+        const line = this.render(info, at);
         this.lines.push(line);
         this.bytes += line.length + 1;
       }
@@ -74,7 +87,6 @@ export class JsonLineTransport extends Transport {
         setImmediate(this.flush);
       }
     }
-    next();
   }
 
   /** The pending lines as one chunk, emptied. */

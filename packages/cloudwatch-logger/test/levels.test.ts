@@ -23,7 +23,11 @@ describe('level selection', () => {
     assert.equal(levelOf('test', {}), 'info', 'an unknown environment gets info');
   });
 
-  it('reads the environment from ENVIRONMENT, then NODE_ENV', () => {
+  it('reads the environment from DEPLOYMENT_ENVIRONMENT, then ENVIRONMENT, then NODE_ENV', () => {
+    assert.equal(
+      levelOf(undefined, { DEPLOYMENT_ENVIRONMENT: 'prod', ENVIRONMENT: 'dev', NODE_ENV: 'dev' }),
+      'warn',
+    );
     assert.equal(levelOf(undefined, { ENVIRONMENT: 'prod', NODE_ENV: 'development' }), 'warn');
     assert.equal(levelOf(undefined, { NODE_ENV: 'production' }), 'warn');
     assert.equal(levelOf(undefined, {}), 'debug', 'development by default');

@@ -117,6 +117,34 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     assert.deepEqual(stamps, Array(LEVELS.length).fill(new Date(CLOCK_MS).toISOString()));
   });
 
+  it('stamps the line and its OTLP copy with one reading of the clock', async () => {
+    exporter.reset();
+    const out = captureLines();
+    // A clock that moves on at every reading: two readings would never agree.
+    let readings = 0;
+    const logger = createLogger({
+      service: 'svc',
+      stream: out.stream,
+      env: {},
+      clock: () => CLOCK_MS + readings++,
+      transports: [new OpenTelemetryTransportV3()],
+    });
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/t', (_req, res) => {
+      res.send('ok');
+    });
+    await request(app).get('/t').expect(200);
+    await request(app).get('/t').expect(200);
+    await tick();
+    await tick();
+    const stamps = out.lines().map((l) => Date.parse(String(l['@timestamp'])));
+    const records = exporter.getFinishedLogRecords().map(millis);
+    assert.equal(stamps.length, 2);
+    assert.deepEqual(records, stamps);
+    assert.notEqual(stamps[0], stamps[1], 'the clock did move between the lines');
+  });
+
   it('leaves a transport with its own severity options to its own log()', async () => {
     exporter.reset();
     const logger = createLogger({

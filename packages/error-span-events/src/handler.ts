@@ -67,8 +67,11 @@ function body(
  * `{ error: { type, code, message }, tracking_id }` with `err.status` / `err.statusCode` or 500.
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  // DEPLOYMENT_ENVIRONMENT first, as @ai-teams/telemetry and otel-metrics read it: a service
+  // they call prod never shows stacks because NODE_ENV happens to say development.
+  const env = process.env;
   const environment =
-    options.environment ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV ?? 'prod';
+    options.environment ?? env.DEPLOYMENT_ENVIRONMENT ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'prod';
   const dev = DEV_ENVIRONMENTS.has(environment.toLowerCase());
   const logger = options.logger;
   if (logger && (typeof logger.error !== 'function' || typeof logger.warn !== 'function')) {

@@ -57,7 +57,7 @@ export interface ErrorHandlerOptions extends ErrorLimits {
   /**
    * Deployment environment. In `dev` / `development` / `local` a 5xx answer carries the
    * real message and `error.stack`; anywhere else it carries the status text and no stack.
-   * @default process.env.ENVIRONMENT ?? process.env.NODE_ENV ?? 'prod' (read at start-up)
+   * @default DEPLOYMENT_ENVIRONMENT ?? ENVIRONMENT ?? NODE_ENV ?? 'prod' (read at start-up)
    */
   environment?: string;
 }

@@ -202,6 +202,43 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.match(res.body.error.stack, /^RangeError: db pool exhausted\n\s+at /);
   });
 
+  describe('environment from the process environment (no option)', () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+      process.env = { ...saved };
+    });
+    async function stackShown(env: Record<string, string>): Promise<boolean> {
+      for (const name of ['DEPLOYMENT_ENVIRONMENT', 'ENVIRONMENT', 'NODE_ENV']) {
+        delete process.env[name];
+      }
+      Object.assign(process.env, env);
+      const app = createApp();
+      app.get('/boom', () => {
+        throw new RangeError('db pool exhausted');
+      });
+      app.use(errorHandler()); // the environment is read here, at start-up
+      const res = await request(app).get('/boom').expect(500);
+      return res.body.error.stack !== undefined;
+    }
+
+    it('hides the stack with nothing set: the default is prod', async () => {
+      assert.equal(await stackShown({}), false);
+    });
+
+    it('shows it for NODE_ENV=development alone', async () => {
+      assert.equal(await stackShown({ NODE_ENV: 'development' }), true);
+    });
+
+    it('hides it when DEPLOYMENT_ENVIRONMENT or ENVIRONMENT says prod, whatever NODE_ENV says', async () => {
+      assert.equal(
+        await stackShown({ DEPLOYMENT_ENVIRONMENT: 'prod', NODE_ENV: 'development' }),
+        false,
+      );
+      assert.equal(await stackShown({ ENVIRONMENT: 'prod', NODE_ENV: 'development' }), false);
+      assert.equal(await stackShown({ DEPLOYMENT_ENVIRONMENT: 'prod', ENVIRONMENT: 'dev' }), false);
+    });
+  });
+
   it('shows a 5xx message when the error says expose: true', async () => {
     const { app } = setup((a) =>
       a.get('/maintenance', () => {
