@@ -19,9 +19,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@ai-teams/test-utils';
 
 export const MONITORING = resolve(__dirname, '..');
 
@@ -51,51 +51,6 @@ export function buildBinaries(): Binaries {
       .map((l) => l.split(' ') as [string, string]),
   );
   return found as unknown as Binaries;
-}
-
-/** Ports handed out in this run, so two parts of the stack never get the same one. */
-const handedOut = new Set<number>();
-
-/** The kernel's range for the local ports of outgoing connections (Linux's default if unread). */
-function ephemeralRange(): [number, number] {
-  try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    if (Number.isInteger(low) && Number.isInteger(high)) return [low!, high!];
-  } catch {
-    // not Linux, or no /proc: the usual range
-  }
-  return [32768, 60999];
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((ok) => {
-    const probe = createNetServer();
-    probe.once('error', () => ok(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => ok(true)));
-  });
-}
-
-/**
- * A port free to listen on, for a process started later. Taken below the ephemeral range: a
- * port the kernel hands out for `listen(0)` is in that range, and an outgoing connection (of the
- * stack's own traffic) could take it as its local port before the process binds it, which
- * made Prometheus fail with "address already in use" once.
- */
-export async function freePort(): Promise<number> {
-  const [ephemeralLow] = ephemeralRange();
-  const low = 10_000;
-  const high = ephemeralLow - 1;
-  if (high - low < 1000) throw new Error(`ephemeral port range starts at ${ephemeralLow}: too low`);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = low + Math.floor(Math.random() * (high - low + 1));
-    if (handedOut.has(port) || !(await canListen(port))) continue;
-    handedOut.add(port);
-    return port;
-  }
-  throw new Error(`no free port in ${low}-${high} after 100 tries`);
 }
 
 /** One process of the stack. */

@@ -5,7 +5,8 @@
 // directory. Needs `npm run build` first (the root `test:stack` script does it).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort, MONITORING, Proc, type Collector } from './harness';
+import { freePort } from '@ai-teams/test-utils';
+import { MONITORING, Proc, type Collector } from './harness';
 
 const REPO = resolve(MONITORING, '..');
 const NAMES = ['api-gateway', 'workflow-agent', 'workflow-engine'] as const;

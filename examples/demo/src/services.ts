@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from '@ai-teams/test-utils';
 
 export interface RunningService {
   name: string;
@@ -11,17 +11,6 @@ export interface RunningService {
 }
 
 const EXAMPLES = path.resolve(__dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts one example service the way production does: its own process, telemetry preloaded. */
 export function startService(

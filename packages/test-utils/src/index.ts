@@ -11,3 +11,4 @@ export { captureLines, tick, type LineCapture } from './logs';
 export { startOtlpReceiver, attributesOf, type OtlpReceiver, type OtlpRequest } from './otlp';
 export { parsePrometheus, type PromText, type PromSample } from './metrics';
 export { runNode } from './node';
+export { freePort } from './ports';
