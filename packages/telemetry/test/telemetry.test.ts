@@ -172,6 +172,17 @@ describe('setupTelemetry() through the register entry', () => {
     assert.deepEqual(names, ['zero']);
   });
 
+  it('keeps serving with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=0: one diagnostic line, the default batch', async () => {
+    // A batch processor given a batch size of 0 never returns from a span's end; sdk-node
+    // replaces the 0 with its default and says so, through the rate-limited diag line.
+    const s = await service('service.cjs', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0' });
+    const res = await fetch(`${s.url}/hello/zero-batch`, { signal: AbortSignal.timeout(5_000) });
+    assert.equal(res.status, 200);
+    await s.shutdown();
+    assert.match(s.stderr(), /\[telemetry\] warn: OTEL_BSP_MAX_EXPORT_BATCH_SIZE \(0\) is invalid/);
+    assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 1);
+  });
+
   it('sends the access line of requestLogger() over OTLP once, in the trace of its request', async () => {
     const s = await service('service.cjs', { ACCESS_LOG: '1' });
     await fetch(`${s.url}/hello/acc`);
