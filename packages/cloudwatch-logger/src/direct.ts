@@ -56,7 +56,7 @@ export function directWriter(logger: Logger): Write {
       if (threshold === undefined || threshold < wanted) continue;
       if (at !== undefined) {
         if (t === ours && !t.format) {
-          ours.logAt(out, at);
+          ours.deferAccessLine(out, at);
           continue;
         }
         const otel = otelLoggerOf(t);

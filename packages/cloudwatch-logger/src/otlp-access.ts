@@ -3,6 +3,8 @@ import type TransportStream from 'winston-transport';
 
 type Info = Record<string | symbol, unknown>;
 
+const LEVEL = Symbol.for('level');
+
 /** What this package needs of an OpenTelemetry Logs API logger. */
 interface OtelLogger {
   emit(record: {
@@ -87,7 +89,7 @@ function flush(): void {
  * the call's, the same millisecond as the line's `@timestamp`.
  */
 function emit(logger: OtelLogger, info: Info, ctx: Context, time: number): void {
-  const level = info[Symbol.for('level')] as string;
+  const level = info[LEVEL] as string;
   const attributes: Record<string, unknown> = {};
   for (const key of Object.keys(info)) {
     if (key !== 'message' && key !== 'level') attributes[key] = info[key];

@@ -55,37 +55,33 @@ export class JsonLineTransport extends Transport {
   }
 
   override log(info: Info, next: () => void): void {
-    this.append(info, undefined);
+    if (this.sync) this.stream.write(`${this.render(info)}\n`);
+    // Deferred only with the request's ids already on the record (the logger's format).
+    else if (info[CONTEXT] !== undefined && isOwnAccessRecord(info)) {
+      this.deferAccessLine(info, this.clock());
+    } else this.add(this.render(info), 0);
     next();
   }
 
   /**
-   * As `log()`, with the line's time given: the instant another output of the same record (its
-   * OTLP copy) was stamped with, so the two agree to the millisecond.
+   * An access record to render at the end of the turn, at time `at`: for the direct writer,
+   * which has checked the record's shape already and stamps its OTLP copy with the same
+   * instant, so the two agree to the millisecond. Not for a `sync` transport.
    */
-  logAt(info: Info, at: number): void {
-    this.append(info, at);
+  deferAccessLine(info: Info, at: number): void {
+    this.times[this.lines.length] = at;
+    this.add(info, ACCESS_LINE_BYTES);
   }
 
-  private append(info: Info, at: number | undefined): void {
-    if (this.sync) this.stream.write(`${this.render(info, at)}\n`);
-    else {
-      // Deferred only with the request's ids already on the record (the logger's format).
-      if (info[CONTEXT] !== undefined && isOwnAccessRecord(info)) {
-        this.times[this.lines.length] = at ?? this.clock();
-        this.lines.push(info);
-        this.bytes += ACCESS_LINE_BYTES;
-      } else {
-        const line = this.render(info, at);
-        this.lines.push(line);
-        this.bytes += line.length + 1;
-      }
-      if (this.bytes >= FLUSH_AT) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        pendingAtExit.add(this);
-        setImmediate(this.flush);
-      }
+  /** Queues a rendered line (its own size) or a deferred record (`bytes` counted for it). */
+  private add(line: string | Info, bytes: number): void {
+    this.lines.push(line);
+    this.bytes += typeof line === 'string' ? line.length + 1 : bytes;
+    if (this.bytes >= FLUSH_AT) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      pendingAtExit.add(this);
+      setImmediate(this.flush);
     }
   }
 
