@@ -19,8 +19,9 @@ export function randomTrackingId(): string {
 
 /** The trace id of a valid W3C `traceparent` header, else undefined. */
 export function traceIdFromTraceparent(header: string | string[] | undefined): string | undefined {
-  // A repeated header is ambiguous: W3C says to ignore it.
-  if (typeof header !== 'string' || header.length > 512) return undefined;
+  // A repeated header is ambiguous: W3C says to ignore it. Node hands repeats over as an
+  // array, or joined with ", " (the comma then reads as a future version's extra field).
+  if (typeof header !== 'string' || header.length > 512 || header.includes(',')) return undefined;
   const parsed = parseTraceParent(header);
   return parsed && isValidTraceId(parsed.traceId) ? parsed.traceId : undefined;
 }

@@ -40,8 +40,15 @@ function mergeExposeHeader(current: unknown, header: string): string {
  * trace id, else (with `trustIncoming`) a valid client-sent id, else a random one.
  */
 export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
-  const o = { ...DEFAULT_OPTIONS, ...options };
-  if (!TOKEN.test(o.header)) {
+  // Per option, so an option passed as `undefined` (from a config object) keeps its default.
+  const o: Required<TrackingIdOptions> = {
+    header: options.header ?? DEFAULT_OPTIONS.header,
+    attributeName: options.attributeName ?? DEFAULT_OPTIONS.attributeName,
+    trustIncoming: options.trustIncoming ?? DEFAULT_OPTIONS.trustIncoming,
+    exposeHeader: options.exposeHeader ?? DEFAULT_OPTIONS.exposeHeader,
+    generateId: options.generateId ?? DEFAULT_OPTIONS.generateId,
+  };
+  if (typeof o.header !== 'string' || !TOKEN.test(o.header)) {
     throw new TypeError(
       `trackingId(): option "header" must be a valid HTTP header name, got ${JSON.stringify(o.header)}`,
     );
@@ -49,13 +56,22 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   if (typeof o.attributeName !== 'string' || o.attributeName.length === 0) {
     throw new TypeError('trackingId(): option "attributeName" must be a non-empty string');
   }
+  if (typeof o.generateId !== 'function') {
+    throw new TypeError('trackingId(): option "generateId" must be a function returning an id');
+  }
   const requestHeader = o.header.toLowerCase();
   const custom = o.generateId;
   const generate =
     custom === randomTrackingId
       ? randomTrackingId
       : () => {
-          const id = custom();
+          // A generator that throws or returns junk costs the request nothing: a random id.
+          let id: unknown;
+          try {
+            id = custom();
+          } catch {
+            return randomTrackingId();
+          }
           return isTrackingId(id) ? id : randomTrackingId();
         };
 

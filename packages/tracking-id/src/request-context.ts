@@ -5,6 +5,7 @@ import type { RequestContext } from './types';
 const SECTIONS = ['user', 'session', 'workflow', 'operation'] as const;
 const MAX_VALUE_LENGTH = 256;
 const MAX_KEYS_PER_SECTION = 16;
+const MAX_KEY_LENGTH = 64;
 
 function attributeValue(value: unknown): AttributeValue | undefined {
   if (typeof value === 'string') return value.slice(0, MAX_VALUE_LENGTH);
@@ -12,26 +13,47 @@ function attributeValue(value: unknown): AttributeValue | undefined {
   return undefined;
 }
 
+/** The own enumerable entries of a section, or none when reading it throws (a getter, a proxy). */
+function entriesOf(values: object): [string, unknown][] {
+  try {
+    return Object.entries(values);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Puts business context on the current request: span attributes `user.id`, `session.id`,
  * `workflow.type`, `operation.name`, … on its server span, and the same objects into every
  * later log line of the request (cloudwatch-logger reads them). Values are merged into what
- * was set before; strings are cut at 256 characters and at most 16 keys per section are kept.
+ * was set before; strings are cut at 256 characters, at most 16 keys per section are kept and
+ * keys longer than 64 characters are dropped. Anything else (a `null` patch, a section that
+ * is not an object or whose properties throw when read) is ignored, never thrown.
  * Outside a request (no `trackingId()` middleware in the chain) it returns false.
  */
 export function setRequestContext(patch: RequestContext): boolean {
   const store = currentStore();
   if (!store) return false;
+  if (!patch || typeof patch !== 'object') return true;
   const attributes: Attributes = {};
   for (const section of SECTIONS) {
-    const values = patch[section];
+    let values: unknown;
+    try {
+      values = patch[section];
+    } catch {
+      continue;
+    }
     if (!values || typeof values !== 'object') continue;
     const merged: Record<string, unknown> = { ...store.context[section] };
-    for (const [key, raw] of Object.entries(values)) {
-      if (!(key in merged) && Object.keys(merged).length >= MAX_KEYS_PER_SECTION) continue;
+    let size = Object.keys(merged).length;
+    for (const [key, raw] of entriesOf(values)) {
+      if (key.length > MAX_KEY_LENGTH || key === '__proto__') continue;
+      const known = Object.hasOwn(merged, key);
+      if (!known && size >= MAX_KEYS_PER_SECTION) continue;
       const value = attributeValue(raw);
       if (value === undefined) continue;
       merged[key] = value;
+      if (!known) size++;
       attributes[`${section}.${key}`] = value;
     }
     store.context = { ...store.context, [section]: merged };

@@ -51,6 +51,58 @@ describeExpress('setRequestContext()', (createApp) => {
     assert.equal(Object.keys(res.body.workflow).length, 16);
   });
 
+  it('counts keys named like Object.prototype methods towards the 16, and drops keys over 64 characters', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      const many = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, 'v']));
+      setRequestContext({ workflow: many });
+      setRequestContext({
+        workflow: { constructor: 'c', toString: 't', valueOf: 'v', k0: 'again' },
+        operation: { ['n'.repeat(65)]: 'long key', ['m'.repeat(64)]: 'ok' },
+      });
+      res.json(getRequestContext());
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.equal(Object.keys(res.body.workflow).length, 16);
+    assert.equal(res.body.workflow.k0, 'again');
+    assert.equal(Object.hasOwn(res.body.workflow, 'constructor'), false);
+    assert.deepEqual(res.body.operation, { ['m'.repeat(64)]: 'ok' });
+    const [server] = await tracing.serverSpans(res.headers['x-tracking-id']);
+    assert.equal(server!.attributes[`operation.${'n'.repeat(65)}`], undefined);
+    assert.equal(server!.attributes['workflow.k0'], 'again');
+  });
+
+  it('ignores a null patch, a non-object section and a section whose properties throw', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      const results = [
+        setRequestContext(null as never),
+        setRequestContext({ user: 'u-1' as never }),
+        setRequestContext({
+          session: {
+            get id(): string {
+              throw new Error('getter');
+            },
+          },
+          user: { id: 'u-2' },
+        }),
+        setRequestContext({
+          get workflow(): never {
+            throw new Error('section getter');
+          },
+        }),
+      ];
+      res.json({ results, context: getRequestContext() });
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.deepEqual(res.body, {
+      results: [true, true, true, true],
+      context: { user: { id: 'u-2' }, session: {} },
+    });
+  });
+
   it('returns false and does nothing outside a request', () => {
     assert.equal(setRequestContext({ user: { id: 'x' } }), false);
     assert.equal(getRequestContext(), undefined);

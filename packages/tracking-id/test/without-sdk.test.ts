@@ -184,6 +184,98 @@ describeExpress('trackingId() without an SDK', (createApp, version) => {
     assert.deepEqual(finished, [res.headers['x-tracking-id']]);
   });
 
+  it('lets listeners added with once() and prependOnceListener() be removed again', async () => {
+    // once() used to wrap its own once-wrapper through the patched on(): two levels deep,
+    // out of removeListener()'s reach. events.once(res, 'drain') leaked an 'error' listener.
+    const a = createApp();
+    a.use(trackingId());
+    const ran: string[] = [];
+    a.get('/', async (_req, res) => {
+      const viaOnce = () => ran.push('once');
+      const viaPrepend = () => ran.push('prependOnce');
+      const before = res.listenerCount('finish');
+      res.once('finish', viaOnce);
+      res.prependOnceListener('finish', viaPrepend);
+      res.removeListener('finish', viaOnce);
+      res.off('finish', viaPrepend);
+      const afterRemoval = res.listenerCount('finish');
+      const errors = res.listenerCount('error');
+      for (let i = 0; i < 20; i++) {
+        const ac = new AbortController();
+        const waiting = EventEmitter.once(res, 'drain', { signal: ac.signal }).catch(
+          () => 'aborted',
+        );
+        ac.abort();
+        await waiting;
+      }
+      res.json({
+        added: afterRemoval - before,
+        errorListenersAdded: res.listenerCount('error') - errors,
+      });
+    });
+    const res = await request(a).get('/').expect(200);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(res.body, { added: 0, errorListenersAdded: 0 });
+    assert.deepEqual(ran, []);
+  });
+
+  it('runs a once() listener a single time, in the request context, with the emitter as this', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      const seen: unknown[] = [];
+      const emitter = new EventEmitter();
+      res.once('ping', function (this: unknown, value: number) {
+        seen.push(value, this === res, getTrackingId());
+      });
+      res.emit('ping', 1);
+      res.emit('ping', 2);
+      seen.push(res.listenerCount('ping'), emitter.listenerCount('ping'));
+      res.json(seen);
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.deepEqual(res.body, [1, true, res.headers['x-tracking-id'], 0, 0]);
+  });
+
+  it('keeps the defaults of options passed as undefined', async () => {
+    const res = await request(
+      app({ header: undefined, exposeHeader: undefined, generateId: undefined }),
+    )
+      .get('/')
+      .expect(200);
+    assert.ok(isTrackingId(res.headers['x-tracking-id']));
+    assert.equal(res.headers['access-control-expose-headers'], 'X-Tracking-ID');
+  });
+
+  it('rejects a generateId that is not a function, and replaces an id from one that throws', async () => {
+    assert.throws(
+      () => trackingId({ generateId: 'abc' as unknown as () => string }),
+      /option "generateId" must be a function/,
+    );
+    const res = await request(
+      app({
+        generateId: () => {
+          throw new Error('no entropy');
+        },
+      }),
+    )
+      .get('/')
+      .expect(200);
+    assert.ok(isTrackingId(res.headers['x-tracking-id']));
+  });
+
+  it('ignores traceparent headers sent twice, however Node joins them', async () => {
+    const other = '1'.repeat(32);
+    // Node joins repeated traceparent headers with ", ": a future version's "extra field".
+    const res = await request(app())
+      .get('/')
+      .set('traceparent', [`cc-${VALID}-b7ad6b7169203331-01-x`, `00-${other}-b7ad6b7169203331-01`])
+      .expect(200);
+    const id = res.headers['x-tracking-id'];
+    assert.ok(isTrackingId(id));
+    assert.ok(id !== VALID && id !== other, id);
+  });
+
   it('returns undefined outside a request', () => {
     assert.equal(getTrackingId(), undefined);
   });
