@@ -20,41 +20,78 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = { maxMessageLength: 1024, maxStackLength: 8192 };
 
 export const UNKNOWN_ERROR = 'UnknownError';
+const UNKNOWN_MESSAGE = 'Unknown error';
 
 export function truncate(value: string, max: number): string {
-  return value.length > max ? `${value.slice(0, Math.max(0, max - 1))}…` : value;
+  if (value.length <= max) return value;
+  let end = Math.max(0, max - 1);
+  // Not between the two halves of a surrogate pair (an emoji): that would leave a lone half.
+  const last = value.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+  return `${value.slice(0, end)}…`;
 }
 
+/** `value instanceof Error`, false when even that throws (a revoked proxy). */
 export function isError(value: unknown): value is Error {
-  return value instanceof Error;
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/** `value[key]`, undefined when reading it throws (a getter, a proxy). */
+export function read(value: unknown, key: string): unknown {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function'))
+    return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 function errorType(err: Error): string {
-  if (typeof err.name === 'string' && err.name && err.name !== 'Error') return err.name;
+  const name = read(err, 'name');
+  if (typeof name === 'string' && name && name !== 'Error') return name;
   // A subclass that forgot to set `name` still says what it is through its constructor.
-  const ctor = (err.constructor as { name?: unknown } | undefined)?.name;
+  const ctor = read(read(err, 'constructor'), 'name');
   return typeof ctor === 'string' && ctor && ctor !== 'Object' ? ctor : 'Error';
 }
 
 function messageOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object') {
-    const message = (value as { message?: unknown }).message;
+    const message = read(value, 'message');
     if (typeof message === 'string') return message;
     try {
       return JSON.stringify(value) ?? String(value);
     } catch {
-      return Object.prototype.toString.call(value);
+      try {
+        return Object.prototype.toString.call(value);
+      } catch {
+        return UNKNOWN_MESSAGE;
+      }
     }
   }
-  return String(value);
+  try {
+    return String(value);
+  } catch {
+    return UNKNOWN_MESSAGE;
+  }
 }
 
-/** Any thrown value — Error, string, plain object, null — as bounded strings. */
+/**
+ * Any thrown value — Error, string, plain object, null — as bounded strings. Never throws: a
+ * property whose getter throws reads as missing, a value that cannot even be turned into a
+ * string gives "Unknown error".
+ */
 export function describeError(value: unknown, limits: Limits): DescribedError {
-  const stack = isError(value) && typeof value.stack === 'string' ? value.stack : undefined;
+  const error = isError(value);
+  const rawStack = error ? read(value, 'stack') : undefined;
+  const stack = typeof rawStack === 'string' ? rawStack : undefined;
   const described: DescribedError = {
-    type: isError(value) ? errorType(value) : UNKNOWN_ERROR,
+    type: error ? errorType(value) : UNKNOWN_ERROR,
     message: truncate(messageOf(value), limits.maxMessageLength),
     stack: stack === undefined ? undefined : truncate(stack, limits.maxStackLength),
     key: {},

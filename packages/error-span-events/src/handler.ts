@@ -1,8 +1,9 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { DEFAULT_LIMITS, describeError, type DescribedError } from './describe';
+import { trace } from '@opentelemetry/api';
+import { DEFAULT_LIMITS, describeError, isError, read, type DescribedError } from './describe';
 import { DESCRIBED } from './format';
-import { markFailed, recordException, targetSpan, traceIdOf } from './spans';
+import { markFailed, recordException, serverSpan, targetSpan, traceIdOf } from './spans';
 import type { ErrorHandlerOptions } from './types';
 
 const DEV_ENVIRONMENTS = new Set(['dev', 'development', 'local']);
@@ -16,20 +17,36 @@ interface HttpErrorFields {
   type?: unknown;
 }
 
+/** The http-errors fields of whatever was thrown, each read on its own: a getter may throw. */
 function fieldsOf(value: unknown): HttpErrorFields {
-  return value !== null && typeof value === 'object' ? (value as HttpErrorFields) : {};
+  return {
+    status: read(value, 'status'),
+    statusCode: read(value, 'statusCode'),
+    expose: read(value, 'expose'),
+    code: read(value, 'code'),
+    type: read(value, 'type'),
+  };
 }
 
-/** `err.status` / `err.statusCode` when it is an error status (400–599), else 500. */
+function isErrorStatus(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599;
+}
+
+/**
+ * `err.status`, else `err.statusCode`, when it is a number from 400 to 599, else 500: the
+ * status Express's own final handler would answer with.
+ */
 function statusOf(fields: HttpErrorFields): number {
-  const status = Number(fields.status ?? fields.statusCode);
-  return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+  if (isErrorStatus(fields.status)) return fields.status;
+  if (isErrorStatus(fields.statusCode)) return fields.statusCode;
+  return 500;
 }
 
+/** The request's tracking id: tracking-id's, else the trace id, sampled or not. */
 function trackingIdOf(req: Request, res: Response): string | null {
   const fromRequest = (req as { trackingId?: unknown }).trackingId ?? res.locals?.trackingId;
   if (typeof fromRequest === 'string' && fromRequest) return fromRequest;
-  return traceIdOf(targetSpan()) ?? null;
+  return traceIdOf(trace.getActiveSpan()) ?? traceIdOf(serverSpan()) ?? null;
 }
 
 function statusText(status: number): string {
@@ -84,26 +101,16 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     maxStackLength: options.maxStackLength ?? DEFAULT_LIMITS.maxStackLength,
   };
 
-  return function errorHandlerMiddleware(err, req, res, next) {
-    // Too late for our answer: Express's default handler closes the connection.
-    if (res.headersSent) {
-      next(err);
-      return;
-    }
-    const error = describeError(err, limits);
-    const fields = fieldsOf(err);
-    const status = statusOf(fields);
-    const span = targetSpan();
-    if (span) {
-      recordException(span, error);
-      // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
-      if (status >= 500) markFailed(span, error.type, error.message);
-    }
-    // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
-    if (err instanceof Error && res.locals && res.locals.error === undefined)
-      res.locals.error = err;
-    const trackingId = trackingIdOf(req, res);
-    if (logger) {
+  function log(
+    error: DescribedError,
+    fields: HttpErrorFields,
+    status: number,
+    level: 'error' | 'warn',
+    trackingId: string | null,
+    req: Request,
+  ): void {
+    if (!logger) return;
+    try {
       const meta = {
         tracking_id: trackingId,
         request: { method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
@@ -116,13 +123,37 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
         },
         [DESCRIBED]: error,
       };
-      try {
-        if (status >= 500) logger.error(error.message, meta);
-        else logger.warn(error.message, meta);
-      } catch {
-        // A failing logger must not cost the client its answer.
-      }
+      logger[level](error.message, meta);
+    } catch {
+      // A failing logger must not cost the client its answer.
     }
+  }
+
+  return function errorHandlerMiddleware(err, req, res, next) {
+    const error = describeError(err, limits);
+    const fields = fieldsOf(err);
+    // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
+    if (isError(err) && res.locals && res.locals.error === undefined) res.locals.error = err;
+    const trackingId = trackingIdOf(req, res);
+    const span = targetSpan();
+    if (res.headersSent) {
+      // Too late for an answer of ours: Express's default handler ends the connection and the
+      // client gets a cut-off response. Still a server failure, recorded and logged as one.
+      if (span) {
+        recordException(span, error);
+        markFailed(span, error.type, error.message);
+      }
+      log(error, fields, res.statusCode, 'error', trackingId, req);
+      next(err);
+      return;
+    }
+    const status = statusOf(fields);
+    if (span) {
+      recordException(span, error);
+      // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
+      if (status >= 500) markFailed(span, error.type, error.message);
+    }
+    log(error, fields, status, status >= 500 ? 'error' : 'warn', trackingId, req);
     res.status(status).json(body(error, fields, status, trackingId, dev));
   };
 }

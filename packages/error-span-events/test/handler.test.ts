@@ -283,13 +283,15 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(res.body.tracking_id, 'a'.repeat(32));
   });
 
-  it("delegates to Express's default handler when headers are already sent", async () => {
+  it("after headers were sent: records, logs and marks the span failed, then delegates to Express's default handler", async () => {
     let delegated: unknown;
+    let local: unknown;
     const thrown = new Error('mid-stream');
     const log = testLogger();
     const app = createApp();
     app.set('env', 'test'); // keeps Express's default handler from printing the stack
     app.get('/stream', (_req, res) => {
+      res.on('close', () => (local = res.locals.error));
       res.write('partial');
       throw thrown;
     });
@@ -305,7 +307,107 @@ describeExpress('errorHandler()', (createApp, version) => {
         (err: Error) => err,
       );
     assert.equal(delegated, thrown);
-    assert.deepEqual(log.capture.raw(), []);
+    assert.equal(local, thrown);
+    const [server] = await tracing.serverSpans();
+    assert.ok(server);
+    assert.equal(server.status.code, SpanStatusCode.ERROR);
+    const [line] = log.capture.lines();
+    assert.ok(line, 'the error is logged');
+    assert.equal(line.level, 'error');
+    assert.equal(line.message, 'mid-stream');
+    assert.equal(line.tracking_id, server.spanContext().traceId);
+    assert.deepEqual(line.response, { status: 200 });
+  });
+
+  it('answers JSON and logs for thrown values whose properties throw when read', async () => {
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    const failing = new Error('status getter');
+    Object.defineProperty(failing, 'status', {
+      get() {
+        throw new Error('status getter failed');
+      },
+    });
+    const lazy = {
+      status: 502,
+      get message(): string {
+        throw new Error('lazy message failed');
+      },
+    };
+    const { app, capture } = setup((a) => {
+      a.get('/lazy', () => {
+        throw lazy;
+      });
+      a.get('/status', () => {
+        throw failing;
+      });
+      a.get('/proxy', () => {
+        throw revocable.proxy;
+      });
+    });
+    const lazyRes = await request(app).get('/lazy').expect(502).expect('content-type', /json/);
+    assert.equal(lazyRes.body.error.type, 'BadGateway');
+    assert.match(lazyRes.body.tracking_id, /^[0-9a-f]{32}$/);
+    const statusRes = await request(app).get('/status').expect(500).expect('content-type', /json/);
+    assert.deepEqual(statusRes.body.error, GENERIC_500);
+    const proxyRes = await request(app).get('/proxy').expect(500).expect('content-type', /json/);
+    assert.deepEqual(proxyRes.body.error, GENERIC_500);
+    const lines = capture.lines();
+    assert.deepEqual(
+      lines.map((l) => [l.level, (l.response as { status: number }).status]),
+      [
+        ['error', 502],
+        ['error', 500],
+        ['error', 500],
+      ],
+    );
+    assert.deepEqual(
+      lines.slice(0, 2).map((l) => l.message),
+      ['[object Object]', 'status getter'],
+    );
+    // The revoked proxy: 'Unknown error', or the TypeError the express instrumentation's own
+    // instanceof check throws in its place.
+    assert.match(String(lines[2]!.message), /^Unknown error$|revoked/);
+  });
+
+  it("takes err.status, else err.statusCode, as numbers 400-599, as Express's own handler does", async () => {
+    const { app } = setup((a) => {
+      a.get('/fallback', () => {
+        throw Object.assign(new Error('gone'), { status: 200, statusCode: 404 });
+      });
+      a.get('/string', () => {
+        throw Object.assign(new Error('text status'), { status: '404' });
+      });
+    });
+    await request(app).get('/fallback').expect(404);
+    await request(app).get('/string').expect(500);
+  });
+
+  it('answers with the trace id of a sampled-out request, without tracking-id', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const { app } = setup((a) =>
+      a.get('/x', () => {
+        throw new Error('x');
+      }),
+    );
+    const res = await request(app)
+      .get('/x')
+      .set('traceparent', `00-${traceId}-00f067aa0ba902b7-00`)
+      .expect(500);
+    assert.equal(res.body.tracking_id, traceId);
+    assert.equal((await tracing.spans()).length, 0, 'sampled out: no span exported');
+  });
+
+  it('cuts a long message without splitting a surrogate pair', async () => {
+    const { app } = setup(
+      (a) =>
+        a.get('/emoji', () => {
+          throw new Error('ab\u{1F600}cd');
+        }),
+      { environment: 'development', maxMessageLength: 4 },
+    );
+    const res = await request(app).get('/emoji').expect(500);
+    assert.equal(res.body.error.message, 'ab…');
   });
 
   it('still answers when the logger throws', async () => {

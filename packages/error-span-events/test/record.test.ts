@@ -89,4 +89,30 @@ describe('recordErrorOnSpan()', () => {
     assert.equal(String(span.events[1]!.attributes!['log.message']).length, 64);
     assert.ok(String(span.events[1]!.attributes!['log.message']).endsWith('…'));
   });
+
+  it('records values whose properties throw when read instead of throwing', async () => {
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    const named = new Error('name getter');
+    Object.defineProperty(named, 'name', {
+      get() {
+        throw new Error('name failed');
+      },
+    });
+    const lazy = {
+      get message(): string {
+        throw new Error('message failed');
+      },
+    };
+    for (const value of [revocable.proxy, named, lazy]) {
+      const { span, result } = await onSpan((s) => recordErrorOnSpan(s, value));
+      assert.equal(result, true);
+      assert.equal(span.status.code, SpanStatusCode.ERROR);
+      assert.deepEqual(
+        span.events.map((e) => e.name),
+        ['exception', 'error_log'],
+      );
+      tracing.reset();
+    }
+  });
 });
