@@ -16,7 +16,9 @@ export interface RenderConfig {
 
 export const DEFAULTS = {
   maxFields: 900,
-  maxEventBytes: 262_144,
+  // The ECS/Docker awslogs driver splits events over 262 144 - 26 bytes (moby's
+  // maximumBytesPerEvent: CloudWatch counts 26 bytes of overhead per event).
+  maxEventBytes: 262_118,
   stackFrames: 10,
   source: false,
 };

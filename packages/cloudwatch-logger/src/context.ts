@@ -53,6 +53,9 @@ export function enrich(info: Record<string | symbol, unknown>): LineContext {
       const own = info[section];
       if (own === undefined) info[section] = fromRequest;
       else if (isPlainObject(own)) info[section] = { ...fromRequest, ...own };
+      // The shorthand (`user: 'u-1'`, `operation: 'create'`) is the section's id or name.
+      else if (typeof own === 'string')
+        info[section] = { ...fromRequest, [section === 'operation' ? 'name' : 'id']: own };
     }
   }
   return ctx;

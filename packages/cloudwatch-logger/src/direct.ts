@@ -27,18 +27,20 @@ function noop(): void {}
  * into each transport: two stream layers and their bookkeeping per transport per line):
  * defaultMeta, the logger's formats, then for each transport its `silent`, level and format
  * rules and its `log()`. Used for the access lines of `requestLogger()`, when every transport
- * is one that takes such a call; any other transport sends the record through `logger.log()`.
+ * is one that takes such a call; any other transport, or a child logger (whose own `write()`
+ * adds its fields), sends the record through `logger.log()`.
  */
 export function directWriter(logger: Logger): Write {
   const ours = (logger as unknown as Record<symbol, JsonLineTransport | undefined>)[JSON_TRANSPORT];
   const viaWinston: Write = (level, info) => logger.log(level, info as unknown as string);
   if (!ours) return viaWinston;
+  const rootWrite = (logger as unknown as Record<symbol, unknown>)[ROOT_WRITE];
   return (level, info) => {
     if (logger.silent) return;
+    if (logger.write !== rootWrite) return viaWinston(level, info);
     const transports = logger.transports;
     for (const t of transports) if (!isDirect(t, ours)) return viaWinston(level, info);
-    const levels = logger.levels;
-    const wanted = levels[level];
+    const wanted = logger.levels[level];
     if (wanted === undefined) return viaWinston(level, info);
     info.level = level;
     info[LEVEL] = level;
@@ -49,25 +51,75 @@ export function directWriter(logger: Logger): Write {
     const deferred = !ours.sync && out[CONTEXT] !== undefined && isOwnAccessRecord(out);
     // One reading of the clock for the line and its OTLP copy: two could fall either side of a
     // millisecond.
-    const at = deferred ? ours.clock() : undefined;
-    for (const t of transports) {
-      if (t.silent) continue;
-      const threshold = levels[t.level || logger.level];
-      if (threshold === undefined || threshold < wanted) continue;
-      if (at !== undefined) {
-        if (t === ours && !t.format) {
-          ours.deferAccessLine(out, at);
-          continue;
-        }
-        const otel = otelLoggerOf(t);
-        if (otel) {
-          deferOtlp(otel, out, at);
-          continue;
-        }
-      }
-      // As winston-transport does: a transport's own format works on a copy.
-      const record = t.format ? t.format.transform({ ...out } as never, t.format.options) : out;
-      if (record) t.log!(record, noop);
-    }
+    deliver(logger, ours, out, wanted, deferred ? ours.clock() : undefined);
   };
+}
+
+/** `out` (through the logger's formats) to each of `transports` that takes its level. */
+function deliver(
+  logger: Logger,
+  ours: JsonLineTransport,
+  out: Info,
+  wanted: number,
+  at: number | undefined,
+  transports: TransportStream[] = logger.transports,
+): void {
+  const levels = logger.levels;
+  for (const t of transports) {
+    if (t.silent) continue;
+    const threshold = levels[t.level || logger.level];
+    if (threshold === undefined || threshold < wanted) continue;
+    if (at !== undefined) {
+      if (t === ours && !t.format) {
+        ours.deferAccessLine(out, at);
+        continue;
+      }
+      const otel = otelLoggerOf(t);
+      if (otel) {
+        deferOtlp(otel, out, at);
+        continue;
+      }
+    }
+    // As winston-transport does: a transport's own format works on a copy.
+    const record = t.format ? t.format.transform({ ...out } as never, t.format.options) : out;
+    if (record) t.log!(record, noop);
+  }
+}
+
+/** The logger's own `write()`, kept to tell a child logger (its own `write()`) from it. */
+const ROOT_WRITE = Symbol.for('@ai-teams/cloudwatch-logger/write');
+
+/**
+ * After `logger.end()` winston's stream refuses writes with an 'error' event nothing listens
+ * to: the process would crash on the next log call. A record written then goes to the
+ * transports directly instead, in the call (a shutdown logs on its way out).
+ */
+export function writeAfterEnd(logger: Logger): void {
+  const ours = (logger as unknown as Record<symbol, JsonLineTransport | undefined>)[JSON_TRANSPORT];
+  const streamWrite = logger.write;
+  const streamEnd = logger.end;
+  // Ending unpipes the transports: the list is kept as it was.
+  let kept: TransportStream[] = [];
+  logger.end = function (this: Logger, ...args: unknown[]) {
+    kept = [...this.transports];
+    return (streamEnd as (...a: unknown[]) => Logger).apply(this, args);
+  } as Logger['end'];
+  function write(this: Logger, info: unknown, ...rest: unknown[]): boolean {
+    // winston's streams are readable-stream 3's: `ending` is set by end(), no `writableEnded`.
+    const state = (this as unknown as { _writableState?: { ending?: boolean } })._writableState;
+    if (state?.ending !== true && !this.destroyed)
+      return (streamWrite as (...a: unknown[]) => boolean).call(this, info, ...rest);
+    try {
+      const record = info as Info;
+      const wanted = this.levels[String(record.level)];
+      if (wanted === undefined || !ours) return false;
+      const out = this.format.transform(record as never, this.format.options) as Info | false;
+      if (out) deliver(this, ours, out, wanted, undefined, kept);
+    } catch {
+      // a transport that cannot take it any more: nothing left to write with
+    }
+    return false;
+  }
+  logger.write = write as Logger['write'];
+  Object.defineProperty(logger, ROOT_WRITE, { value: write });
 }

@@ -56,7 +56,8 @@ function categoryOf(err: Error, code: unknown): string {
     if (TIMEOUT_CODES.has(code)) return 'timeout';
     if (NETWORK_CODES.has(code)) return 'network';
   }
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'timeout';
+  const name = read(err, 'name');
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
   if (status !== undefined && status >= 400 && status < 500) return 'client';
   return 'server';
 }

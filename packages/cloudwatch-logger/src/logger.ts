@@ -4,7 +4,9 @@ import { requestContextFormat } from './format';
 import { LEVELS, resolveLevel } from './levels';
 import { createRenderer } from './render';
 import { guardMeta } from './safe-log';
-import { JSON_TRANSPORT } from './direct';
+import { JSON_TRANSPORT, writeAfterEnd } from './direct';
+import { isOtelTransport } from './otlp-access';
+import { protectOtlpCopies } from './otlp-safe';
 import { JsonLineTransport } from './transport';
 import type { LoggerOptions } from './types';
 
@@ -30,7 +32,10 @@ export function createLogger(options: LoggerOptions): winston.Logger {
     ...(options.defaultMeta ? { defaultMeta: options.defaultMeta } : {}),
     transports: [transport, ...(options.transports ?? [])],
   });
+  // The OpenTelemetry winston instrumentation adds its transport while the logger is made.
+  protectOtlpCopies(logger.transports, cfg, isOtelTransport);
   guardMeta(logger);
   Object.defineProperty(logger, JSON_TRANSPORT, { value: transport });
+  writeAfterEnd(logger);
   return logger;
 }

@@ -1,5 +1,6 @@
 import { context, type Context } from '@opentelemetry/api';
 import type TransportStream from 'winston-transport';
+import { OTLP_SAFE } from './otlp-safe';
 
 type Info = Record<string | symbol, unknown>;
 
@@ -48,11 +49,14 @@ export function isOtelTransport(t: TransportStream): boolean {
 
 /**
  * The Logs API logger of an OpenTelemetry winston transport whose records this package can make
- * itself: one with its default severity options and no format of its own. Undefined for any other
+ * itself: one with its default severity options and no format of its own (or the safety
+ * format `createLogger()` gives it, which leaves access records as they are). Undefined for any other
  * transport, which then gets the record through its own `log()`.
  */
 export function otelLoggerOf(t: TransportStream): OtelLogger | undefined {
-  if (t.format || !isOtelTransport(t)) return undefined;
+  // No format, or this package's OTLP safety format when it leaves access records unchanged.
+  const format = t.format as (TransportStream['format'] & { [OTLP_SAFE]?: boolean }) | undefined;
+  if ((format && format[OTLP_SAFE] !== true) || !isOtelTransport(t)) return undefined;
   const { _logger, _severityMapping, _logSeverity } = t as unknown as OtelTransport;
   if (_severityMapping != null || _logSeverity != null) return undefined;
   return typeof _logger?.emit === 'function' ? _logger : undefined;

@@ -54,17 +54,22 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !isError(v);
 }
 
-function unbounded(maxString: number): Walk {
-  return { remaining: Infinity, dropped: 0, maxString, redact: undefined };
+function unbounded(maxString: number, redact?: (key: string) => boolean): Walk {
+  return { remaining: Infinity, dropped: 0, maxString, redact };
 }
 
-function messageOf(m: unknown, maxString: number): string {
+/** `@message`: a string as it is, anything else made printable (and redacted, as fields are). */
+export function messageOf(
+  m: unknown,
+  maxString: number,
+  redact?: (key: string) => boolean,
+): string {
   try {
     if (typeof m === 'string') return truncate(m, maxString);
     if (m === undefined || m === null) return '';
     if (isError(m)) return truncate(String(m.message), maxString);
     if (typeof m === 'object')
-      return truncate(JSON.stringify(sanitize(m, unbounded(256))), maxString);
+      return truncate(JSON.stringify(sanitize(m, unbounded(256, redact))), maxString);
     return truncate(String(m), maxString);
   } catch {
     return '[Unprintable]';
@@ -120,7 +125,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     const out: Record<string, unknown> = {
       '@timestamp': ts,
       '@level': levelLabel(level),
-      '@message': messageOf(info.message, maxString),
+      '@message': messageOf(info.message, maxString, cfg.redact),
       service: cfg.service,
       tracking_id: typeof tracking === 'string' ? truncate(tracking, 64) : 'unknown',
     };
@@ -132,7 +137,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     const src: Record<string, unknown> | undefined =
       (info[SOURCE] as (SourceFields & Record<string, unknown>) | undefined) ??
       (isPlainObject(info.source)
-        ? (sanitize(info.source, coreWalk) as Record<string, unknown>)
+        ? (sanitize(info.source, unbounded(maxString, cfg.redact)) as Record<string, unknown>)
         : cfg.source
           ? (captureSource() as (SourceFields & Record<string, unknown>) | undefined)
           : undefined);
@@ -194,11 +199,18 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
 
   /** The last resort: the core fields alone, with a note. */
   function minimal(info: Info, ts: string, bytes: number, note: string): string {
+    let level: unknown;
+    try {
+      level = info.level;
+    } catch {
+      level = undefined;
+    }
+    // A message (and service) cut to fit the smallest limit, 1024 bytes, 3 bytes a character.
     return JSON.stringify({
       '@timestamp': ts,
-      '@level': LEVEL_LABEL[String(info.level)] ?? 'INFO',
-      '@message': messageOf(info.message, 1024),
-      service: cfg.service,
+      '@level': LEVEL_LABEL[String(level)] ?? 'INFO',
+      '@message': messageOf(info.message, Math.min(1024, cfg.maxEventBytes >> 3), cfg.redact),
+      service: truncate(cfg.service, 64),
       tracking_id:
         typeof info.tracking_id === 'string' ? truncate(info.tracking_id, 64) : 'unknown',
       log: { truncated: true, original_bytes: bytes, note },

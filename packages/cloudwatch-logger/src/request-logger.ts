@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
-import { unwrapSkippedLayer } from '@ai-teams/tracking-id';
+import { onRoute, unwrapSkippedLayer, type RouteListener } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
 import { createLogger } from './logger';
@@ -43,6 +43,24 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
+/** `req.baseUrl` + the route's path, as they are when Express matches the route. */
+class RouteTemplate implements RouteListener {
+  hooked = true;
+  private path: string | undefined;
+  constructor(private readonly req: Request) {}
+
+  routed(route: unknown): void {
+    const path = (route as { path?: unknown } | undefined)?.path;
+    this.path = typeof path === 'string' ? (this.req.baseUrl ?? '') + path : undefined;
+  }
+
+  template(): string | undefined {
+    // Without the hook (not an Express request prototype): the route as it stands now.
+    if (!this.hooked) this.routed(this.req.route);
+    return this.path;
+  }
+}
+
 /**
  * Express middleware: one access line per request when the response finishes or the
  * connection closes. Mount it after `trackingId()`.
@@ -64,6 +82,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const path = pathOf(url);
     if (skip(req, path)) return next();
     const start = now();
+    // The route template, taken when the route matches: by the time the response ends, an
+    // error on its way to the error handler (or Express's own) has unwound the router mounts
+    // (`req.baseUrl` then says the parent's, or nothing at all).
+    const route = new RouteTemplate(req);
+    if (!onRoute(req, route)) route.hooked = false;
     let written = 0;
     // Bytes actually written, for responses without content-length (streams, chunked).
     const write = res.write;
@@ -83,7 +106,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const done = () => {
       res.removeListener('close', done);
       try {
-        logAccess(req, res, path, now() - start, written);
+        logAccess(req, res, path, now() - start, written, route.template());
       } catch (err) {
         // A failing user callback (levelFor, a getter) must not become an uncaught exception
         // in an event listener, nor cost the line.
@@ -103,7 +126,14 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     next();
   };
 
-  function logAccess(req: Request, res: Response, path: string, ms: number, written: number) {
+  function logAccess(
+    req: Request,
+    res: Response,
+    path: string,
+    ms: number,
+    written: number,
+    route: string | undefined,
+  ) {
     const aborted = !res.writableFinished;
     const status = res.statusCode;
     const request: Record<string, unknown> = {
@@ -111,8 +141,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
       path,
       duration: Math.round(ms * 1000) / 1_000_000,
     };
-    if (req.route?.path !== undefined && typeof req.route.path === 'string')
-      request.route = req.baseUrl + req.route.path;
+    if (route !== undefined) request.route = route;
     const reqSize = sizeOf(req.headers['content-length']);
     if (reqSize !== undefined) request.size = reqSize;
     const ua = req.headers['user-agent'];

@@ -5,10 +5,35 @@ import { isOwnAccessRecord } from './access-line';
 import { CONTEXT } from './context';
 
 const FLUSH_AT = 64 * 1024;
+/**
+ * Bytes a stream may hold unwritten (its consumer stuck or gone slow) before further lines are
+ * dropped and counted: memory stays bounded whatever happens downstream.
+ */
+export const MAX_BUFFERED = 8 * 1024 * 1024;
 /** What a deferred access line is counted as towards FLUSH_AT (they are 300–600 bytes). */
 const ACCESS_LINE_BYTES = 512;
 
 type Info = Record<string | symbol, unknown>;
+
+/** Streams watched for errors: one listener each, however many loggers share them. */
+const watched = new WeakSet<Writable>();
+
+/**
+ * A stream that fails (EPIPE once stdout's reader is gone, ENOSPC on a file) emits 'error'; with
+ * no listener that ends the process. The lines are lost either way: say so once per stream.
+ */
+function watch(stream: Writable): void {
+  if (watched.has(stream) || typeof stream.on !== 'function') return;
+  watched.add(stream);
+  let warned = false;
+  stream.on('error', (err: Error) => {
+    if (warned) return;
+    warned = true;
+    process.emitWarning(`log lines could not be written: ${err.message}`, {
+      code: 'AI_TEAMS_LOG_STREAM',
+    });
+  });
+}
 
 /** Transports with lines pending, flushed synchronously if the process exits first. */
 const pendingAtExit = new Set<JsonLineTransport>();
@@ -39,6 +64,8 @@ export class JsonLineTransport extends Transport {
   private times: number[] = [];
   private bytes = 0;
   private scheduled = false;
+  /** Lines dropped while the stream held more than MAX_BUFFERED, reported when it drains. */
+  private dropped = 0;
 
   constructor(
     private readonly stream: Writable,
@@ -47,6 +74,7 @@ export class JsonLineTransport extends Transport {
     readonly clock: () => number = Date.now,
   ) {
     super();
+    watch(stream);
     this.flush = this.flush.bind(this);
     if (!exitHook) {
       exitHook = true;
@@ -55,7 +83,7 @@ export class JsonLineTransport extends Transport {
   }
 
   override log(info: Info, next: () => void): void {
-    if (this.sync) this.stream.write(`${this.render(info)}\n`);
+    if (this.sync) this.send(`${this.render(info)}\n`, 1);
     // Deferred only with the request's ids already on the record (the logger's format).
     else if (info[CONTEXT] !== undefined && isOwnAccessRecord(info)) {
       this.deferAccessLine(info, this.clock());
@@ -103,15 +131,46 @@ export class JsonLineTransport extends Transport {
   flush(): void {
     this.scheduled = false;
     pendingAtExit.delete(this);
-    if (this.lines.length === 0) return;
-    this.stream.write(this.take());
+    const count = this.lines.length;
+    if (count === 0) return;
+    this.send(this.take(), count);
+  }
+
+  /**
+   * `chunk` (`count` lines) to the stream, or counted as dropped while the stream holds more
+   * than MAX_BUFFERED unwritten; the first write after that says how many were lost.
+   */
+  private send(chunk: string, count: number): void {
+    const stream = this.stream;
+    if (stream.destroyed) return;
+    if (stream.writableLength > MAX_BUFFERED) {
+      this.dropped += count;
+      return;
+    }
+    if (this.dropped > 0) {
+      const dropped = this.dropped;
+      this.dropped = 0;
+      stream.write(`${this.droppedLine(dropped)}\n`);
+    }
+    stream.write(chunk);
+  }
+
+  private droppedLine(dropped: number): string {
+    return this.render({
+      level: 'warn',
+      message: `${dropped} log lines dropped: the log stream was not keeping up`,
+      tracking_id: 'none',
+      log: { dropped_lines: dropped },
+    });
   }
 
   /** At exit no write completes later: stdout and stderr are written synchronously. */
   flushAtExit(): void {
     const fd = this.stream === process.stdout ? 1 : this.stream === process.stderr ? 2 : -1;
     if (fd === -1 || this.lines.length === 0) return this.flush();
-    const chunk = this.take();
+    // A chunk still being written asynchronously is cut off by the exit: start on a line of
+    // our own rather than in the middle of its last one.
+    const chunk = (this.stream.writableLength > 0 ? '\n' : '') + this.take();
     try {
       writeSync(fd, chunk);
     } catch {

@@ -27,7 +27,7 @@ export interface CloudwatchFormatOptions {
   /**
    * Largest line in bytes (newline excluded). Long strings are cut with a marker to fit; as a
    * last resort a core-only line with `log.truncated` is written.
-   * @default 262144 (the ECS awslogs split size)
+   * @default 262118 (the ECS awslogs split size: 256 KiB less CloudWatch's 26 bytes per event)
    */
   maxEventBytes?: number;
   /**

@@ -241,6 +241,28 @@ describe('createLogger() lines', () => {
     );
   });
 
+  it('writes a line logged after logger.end() instead of crashing the process', async () => {
+    const { logger, out } = setup({ sync: false });
+    const errors: unknown[] = [];
+    logger.on('error', (e) => errors.push(e));
+    const finished = new Promise((resolve) => logger.on('finish', resolve));
+    logger.end();
+    await finished;
+    // Without a listener, the stream's 'write after end' error would end the process.
+    logger.removeAllListeners('error');
+    logger.warn('shutting down', { in_flight: 1 });
+    logger.log('error', 'late error');
+    await tick();
+    assert.deepEqual(
+      out.lines().map((l) => [l['@message'], l['@level']]),
+      [
+        ['shutting down', 'WARN'],
+        ['late error', 'ERROR'],
+      ],
+    );
+    assert.deepEqual(errors, []);
+  });
+
   it('writes an access record batched, in its place and at its own time, as it would at once', async () => {
     const record = () => ({
       message: 'GET /api/v1/items/7 - 200',

@@ -170,4 +170,52 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     );
     assert.notEqual(millis(records[0]!), CLOCK_MS, 'stamped by the SDK, as the transport does');
   });
+
+  it('redacts, bounds and keeps every OTLP copy as its JSON line does', async () => {
+    exporter.reset();
+    const out = captureLines();
+    const logger = createLogger({
+      service: 'svc',
+      stream: out.stream,
+      sync: true,
+      env: {},
+      maxEventBytes: 16_384,
+      transports: [new OpenTelemetryTransportV3()],
+    });
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    logger.info('login', {
+      headers: { authorization: 'Bearer SECRET-TOKEN', cookie: 'sid=SECRET' },
+      password: 'hunter2',
+      api_key: 'SECRET-KEY',
+      count: 10n,
+      long: 'x'.repeat(100_000),
+      circular,
+      lazy: {
+        get value(): string {
+          throw new Error('getter failed');
+        },
+      },
+      error: Object.assign(new Error('db down'), { code: 'ECONNREFUSED' }),
+    });
+    logger.info({ password: 'hunter2', note: 'object as the message' } as never);
+    await tick();
+    const records = exporter.getFinishedLogRecords();
+    assert.equal(records.length, 2, 'no record lost to a throwing getter');
+    const text = JSON.stringify(records.map((r) => [r.body, r.attributes]));
+    assert.doesNotMatch(text, /SECRET|hunter2/);
+    const a = records[0]!.attributes as Record<string, unknown>;
+    assert.deepEqual(a.headers, { authorization: '[REDACTED]', cookie: '[REDACTED]' });
+    assert.equal(a.password, '[REDACTED]');
+    assert.equal(a.count, '10');
+    assert.ok(String(a.long).length < 2_000, `${String(a.long).length} characters`);
+    assert.deepEqual(a.circular, { name: 'loop', self: '[Circular]' });
+    assert.deepEqual(a.lazy, { value: '[Throws: getter failed]' });
+    // The transport turns an error attribute into the exception.* conventions.
+    assert.equal(a['exception.message'], 'db down');
+    assert.match(String(a['exception.stacktrace']), /^Error: db down\n\s+at /);
+    // The JSON line is untouched by the copy's format.
+    assert.doesNotMatch(out.raw().join('\n'), /SECRET|hunter2/);
+    assert.equal((out.lines()[0]!.error as { message: string }).message, 'db down');
+  });
 });

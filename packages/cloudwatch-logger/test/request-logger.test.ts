@@ -150,6 +150,49 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.equal(lines[0]!['@level'], 'ERROR');
   });
 
+  it('keeps the full route template on lines of errors, whichever handler answers', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.set('env', 'test'); // Express's default handler prints the stack outside test
+    app.use(requestLogger({ logger }));
+    const router = version.load().Router();
+    router.get('/sessions/:id', () => {
+      throw new Error('nested');
+    });
+    app.use('/api/v1', router);
+    app.get('/top/:id', () => {
+      throw new Error('top');
+    });
+    const handled = createApp();
+    handled.use(requestLogger({ logger }));
+    handled.use('/api/v1', router);
+    handled.use((_err: Error, _req: unknown, res: import('express').Response, _next: unknown) => {
+      res.status(500).json({ error: 'x' });
+    });
+    // The mounts are unwound by the time the error reaches a handler: Express's own (req.baseUrl
+    // then undefined) or the app's (req.baseUrl then the parent's).
+    await request(app).get('/api/v1/sessions/1').expect(500);
+    await request(app).get('/top/2').expect(500);
+    await request(handled).get('/api/v1/sessions/3').expect(500);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => (l.request as { route?: string }).route),
+      ['/api/v1/sessions/:id', '/top/:id', '/api/v1/sessions/:id'],
+    );
+  });
+
+  it("writes a child logger's fields on its access lines", async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger: logger.child({ component: 'http' }) }));
+    app.get('/c', (_req, res) => {
+      res.send('ok');
+    });
+    await request(app).get('/c').expect(200);
+    await settled();
+    assert.equal(out.lines()[0]!.component, 'http');
+  });
+
   it('includes the error an error handler leaves in res.locals.error', async () => {
     const { out, logger } = setup();
     const app = createApp();

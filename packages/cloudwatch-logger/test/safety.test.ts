@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { captureLines } from '@ai-teams/test-utils';
+import { Writable } from 'node:stream';
+import { captureLines, tick } from '@ai-teams/test-utils';
 import { format } from 'winston';
 import { DEFAULT_REDACT, cloudwatchFormat, createLogger } from '../src';
 import type { LoggerOptions } from '../src';
+import { MAX_BUFFERED } from '../src/transport';
 
 function setup(options: Partial<LoggerOptions> = {}) {
   const out = captureLines();
@@ -121,6 +123,41 @@ describe('hostile values', () => {
     assert.equal(lines[1]!.ok, 1);
   });
 
+  it('stays under the awslogs event size by default (262144 less 26 bytes)', () => {
+    const { out, logger } = setup({ clock: () => 0 });
+    logger.info('');
+    const overhead = Buffer.byteLength(out.raw().at(-1)!);
+    // A line of 262 130 bytes: whole under a 262 144 limit, split by awslogs.
+    logger.info('x'.repeat(262_130 - overhead));
+    const raw = out.raw().at(-1)!;
+    assert.ok(Buffer.byteLength(raw) <= 262_118, `${Buffer.byteLength(raw)} bytes`);
+  });
+
+  it('keeps even the last-resort line under the smallest maxEventBytes', () => {
+    const { out, logger } = setup({ maxEventBytes: 1024, service: 's'.repeat(2000) });
+    logger.info('€'.repeat(2000), { a: '€'.repeat(2000), b: '€'.repeat(2000) });
+    const raw = out.raw().at(-1)!;
+    assert.ok(Buffer.byteLength(raw) <= 1024, `${Buffer.byteLength(raw)} bytes`);
+    assert.equal((JSON.parse(raw).log as { truncated: boolean }).truncated, true);
+  });
+
+  it('keeps the line of an Error whose name getter throws, and logs a frozen object', () => {
+    const { out, logger } = setup();
+    const err = new Error('boom');
+    Object.defineProperty(err, 'name', {
+      get() {
+        throw new Error('name getter');
+      },
+    });
+    logger.error('failed', { error: err, order_id: 7 });
+    const line = out.lines().at(-1)!;
+    assert.equal(line.order_id, 7);
+    assert.equal((line.error as { message: string }).message, 'boom');
+    assert.equal(line.log, undefined, 'not a fallback line');
+    logger.info(Object.freeze({ message: 'frozen', n: 1 }));
+    assert.deepEqual([out.lines().at(-1)!['@message'], out.lines().at(-1)!.n], ['frozen', 1]);
+  });
+
   it('keeps newlines and control characters inside one line', () => {
     const { logger, out } = setup();
     logger.info('line one\nline two\r\n\u0000\u001b[31m\u2028', { 'key\nwith newline': 'a\nb' });
@@ -154,6 +191,16 @@ describe('redaction', () => {
     });
     assert.deepEqual(l.usage, { tokens: 120, max_tokens: 1000 }, 'token counts are not secrets');
     assert.equal(l.password, '[REDACTED]');
+  });
+
+  it('redacts an object passed as the message and a source object', () => {
+    const { out, logger } = setup();
+    logger.info({ password: 'hunter2', headers: { authorization: 'Bearer abc' } });
+    logger.warn([{ api_key: 'k-123' }] as never);
+    logger.info('x', { source: { module: 'm', api_key: 'k-456' } });
+    const text = out.raw().join('\n');
+    assert.doesNotMatch(text, /hunter2|Bearer abc|k-123|k-456/);
+    assert.equal(out.lines().length, 3);
   });
 
   it('takes a custom list, and false turns redaction off', () => {
@@ -197,5 +244,69 @@ describe('cloudwatchFormat()', () => {
   it('names the option when service is missing', () => {
     assert.throws(() => cloudwatchFormat({} as never), /`service` option is required/);
     assert.throws(() => createLogger({ service: '' }), /`service` option is required/);
+  });
+});
+
+describe('a failing or stuck stream', () => {
+  it('does not end the process when the stream fails, and says so once', async () => {
+    const failing = new Writable({
+      write(_chunk, _enc, cb) {
+        cb(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      },
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${(w as { code?: string }).code}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const logger = createLogger({ service: 'svc', stream: failing, env: {} });
+      logger.info('one');
+      await tick();
+      logger.info('two');
+      await tick();
+      await tick();
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, [
+      'AI_TEAMS_LOG_STREAM: log lines could not be written: no space left on device',
+    ]);
+  });
+
+  it('drops lines past 8 MB unwritten, then says how many were dropped', async () => {
+    const pending: (() => void)[] = [];
+    const written: string[] = [];
+    const stuck = new Writable({
+      highWaterMark: 16_384,
+      write(chunk: Buffer, _enc, cb) {
+        written.push(chunk.toString());
+        pending.push(cb);
+      },
+    });
+    const logger = createLogger({ service: 'svc', stream: stuck, env: {} });
+    const line = 'y'.repeat(60_000);
+    for (let i = 0; i < 300; i++) logger.info(line, { i });
+    await tick();
+    assert.ok(stuck.writableLength <= MAX_BUFFERED + 200_000, `${stuck.writableLength} bytes held`);
+    // The consumer catches up.
+    while (pending.length > 0 || stuck.writableLength > 0) {
+      pending.shift()?.();
+      await tick();
+    }
+    logger.info('after');
+    await tick();
+    while (pending.length > 0) pending.shift()!();
+    await tick();
+    const lines = written
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const note = lines.find((l) => (l.log as { dropped_lines?: number })?.dropped_lines);
+    assert.ok(note, 'a line says lines were dropped');
+    const dropped = (note.log as { dropped_lines: number }).dropped_lines;
+    const kept = lines.filter((l) => typeof l.i === 'number').length;
+    assert.equal(kept + dropped, 300, 'every line written or counted');
+    assert.ok(dropped > 0);
+    assert.equal(lines.at(-1)!['@message'], 'after');
   });
 });

@@ -64,6 +64,21 @@ describeExpress('tracking and tracing in an instrumented request', (createApp) =
     assert.equal(lines[0]!.item_id, '7');
   });
 
+  it('merges the request context under a string shorthand of the call (user, operation)', async () => {
+    const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
+    const app = createApp();
+    app.use(trackingId());
+    app.get('/s', (_req, res) => {
+      setRequestContext({ user: { id: 'ctx-user', segment: 'pro' }, operation: { type: 'write' } });
+      logger.info('shorthand', { user: 'call-user', operation: 'create_session' });
+      res.end();
+    });
+    await request(app).get('/s').expect(200);
+    const [line] = out.lines();
+    assert.deepEqual(line!.user, { id: 'call-user', segment: 'pro' });
+    assert.deepEqual(line!.operation, { type: 'write', name: 'create_session' });
+  });
+
   it('renders a batched access line at the end of the turn with the ids of its request', async () => {
     const out = captureLines();
     // Not sync: lines are joined per event-loop turn, and an access line of the usual shape
