@@ -1,9 +1,9 @@
 import { metrics } from '@opentelemetry/api';
 import { apiVersionOf } from './endpoint';
-import { defaultServiceName } from './labels';
+import { serviceNameLabel } from './labels';
 import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
 import type { BusinessMetricsOptions } from './types';
-import { amount, flag, text } from './validate';
+import { amount, describe, flag, isPlainObject, text } from './validate';
 
 /** One use of an API key: `api_key_usage_total`. */
 export interface ApiKeyUsage {
@@ -58,12 +58,17 @@ export interface BusinessMetrics {
 
 /** Typed recorders for the plan's business and AI metrics. */
 export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessMetrics {
-  const serviceName = options.serviceName ?? defaultServiceName();
-  const tokenTypes = new Set(options.tokenTypes ?? ['input', 'output']);
-  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(
-    METER_NAME,
-    METER_VERSION,
-  );
+  const types = options.tokenTypes ?? ['input', 'output'];
+  // A string would be taken character by character ('input' → i, n, p, u, t).
+  if (!Array.isArray(types) || !types.every((t) => typeof t === 'string' && t !== '')) {
+    throw new TypeError(
+      `businessMetrics(): option "tokenTypes" must be an array of non-empty strings, e.g. ['input', 'output', 'cached']`,
+    );
+  }
+  const tokenTypes = new Set(types);
+  const provider = options.meterProvider ?? metrics.getMeterProvider();
+  const serviceName = serviceNameLabel(options.serviceName, provider);
+  const meter = provider.getMeter(METER_NAME, METER_VERSION);
   const apiKeyUsage = meter.createCounter(METRIC.apiKeyUsage, {
     description: 'API key uses, by key id, client, endpoint and success.',
   });
@@ -130,8 +135,11 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
       const fn = 'recordAiRequest()';
       const model = text(fn, 'model', call?.model);
       const provider = text(fn, 'provider', call.provider);
-      if (call.tokens !== undefined && (typeof call.tokens !== 'object' || call.tokens === null)) {
-        throw new TypeError(`${fn}: "tokens" must be an object such as { input: 10, output: 20 }`);
+      // Object.entries reads own keys only: a Map or an empty array would record no tokens.
+      if (call.tokens !== undefined && !isPlainObject(call.tokens)) {
+        throw new TypeError(
+          `${fn}: "tokens" must be a plain object such as { input: 10, output: 20 }, got ${describe(call.tokens)}`,
+        );
       }
       const tokens = Object.entries(call.tokens ?? {}).map(([type, count]) => {
         if (!tokenTypes.has(type)) {

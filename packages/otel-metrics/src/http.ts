@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { metrics, type Attributes } from '@opentelemetry/api';
+import { metrics, type Attributes, type MeterProvider } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
-import { unwrapSkippedLayer } from '@ai-teams/tracking-id';
+import { onRoute, unwrapSkippedLayer, type RouteListener } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
-import { defaultServiceName } from './labels';
+import { serviceNameLabel } from './labels';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
-import { onRoute, type RouteListener } from './route-hook';
+import { tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
 
 const { addListener, removeListener } = EventEmitter.prototype;
@@ -13,9 +13,11 @@ const { addListener, removeListener } = EventEmitter.prototype;
 const DEFAULT_OPTIONS = {
   ignore: [] as (string | RegExp)[],
   trackingIdLabel: false,
-  requestCountLimit: 400,
   now: () => performance.now(),
 };
+
+/** `requestCountLimit` on a provider whose limits are not known (the SDK's default is 2000). */
+const DEFAULT_REQUEST_COUNT_LIMIT = 400;
 
 // Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
 const MAX_ENDPOINTS = 1000;
@@ -43,14 +45,25 @@ function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | und
  * route template (never the raw path). Mount it before the routes.
  */
 export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
-  const o = { ...DEFAULT_OPTIONS, ...options };
-  for (const i of o.ignore) {
-    if (typeof i !== 'string' && !(i instanceof RegExp)) {
-      throw new TypeError('httpMetrics(): option "ignore" must hold path strings or RegExps');
-    }
+  // Per option, so an option passed as `undefined` (from a config object) keeps its default.
+  const o = {
+    ...options,
+    ignore: options.ignore ?? DEFAULT_OPTIONS.ignore,
+    trackingIdLabel: options.trackingIdLabel ?? DEFAULT_OPTIONS.trackingIdLabel,
+    now: options.now ?? DEFAULT_OPTIONS.now,
+  };
+  if (
+    !Array.isArray(o.ignore) ||
+    !o.ignore.every((i) => typeof i === 'string' || i instanceof RegExp)
+  ) {
+    throw new TypeError(
+      `httpMetrics(): option "ignore" must be an array of path strings or RegExps, e.g. ['/metrics', '/health']`,
+    );
   }
-  const serviceName = o.serviceName ?? defaultServiceName();
-  const meter = (o.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME, METER_VERSION);
+  const provider = o.meterProvider ?? metrics.getMeterProvider();
+  const serviceName = serviceNameLabel(o.serviceName, provider);
+  const countLimit = requestCountLimit(o.requestCountLimit, provider);
+  const meter = provider.getMeter(METER_NAME, METER_VERSION);
   const requests = meter.createObservableCounter(METRIC.requestCount, {
     description: 'HTTP requests handled, by route template and status code.',
   });
@@ -70,12 +83,6 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   const now = o.now;
   const userId = o.userIdLabel;
   const trackingIdLabel = o.trackingIdLabel;
-  const countLimit = o.requestCountLimit;
-  if (!Number.isInteger(countLimit) || countLimit < 2) {
-    throw new RangeError(
-      `httpMetrics(): option "requestCountLimit" must be an integer >= 2, got ${String(countLimit)}`,
-    );
-  }
   // In-flight requests per endpoint, counted here and observed at collection time: two map
   // updates per request instead of SDK records (which hash their attributes every time).
   const inFlight = new Map<string, number>();
@@ -97,7 +104,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     let c = counts.get(key);
     if (!c) {
       // A new label set. Only opt-in id labels or parameters in mount paths reach the limit,
-      // which is kept below the SDK's own: its overflow for observed values loses totals.
+      // which is at most the provider's own: its overflow for observed values loses totals.
       if (counts.size >= countLimit - 1) key = OVERFLOW_KEY;
       c = counts.get(key);
       if (!c) {
@@ -227,7 +234,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     if (!m.hooked && req.route) m.routed(req.route);
     m.done = true;
     leave(m.endpoint);
-    const status = res.writableFinished || res.headersSent ? res.statusCode : CLIENT_CLOSED;
+    // Headers sent is not enough: a streamed response the client dropped halfway has them.
+    const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
     const endpoint = m.endpoint;
     const method = methodOf(req.method);
     const s = seriesOf(endpoint, method);
@@ -294,6 +302,29 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     addListener.call(res, 'close', onClose);
     next();
   };
+}
+
+/**
+ * Most request_count label sets: the option, else the provider's limit for request_count when
+ * known. Past that limit the SDK folds further sets into its overflow series, which does not
+ * add up observed totals (counts are lost): an option above it is lowered to it.
+ */
+function requestCountLimit(option: number | undefined, provider: MeterProvider): number {
+  const tag = tagOf(provider);
+  const providerLimit =
+    tag && (tag.cardinalityLimits?.[METRIC.requestCount] ?? tag.cardinalityLimit);
+  const limit = option ?? providerLimit ?? DEFAULT_REQUEST_COUNT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 2) {
+    throw new RangeError(
+      `httpMetrics(): option "requestCountLimit" must be an integer >= 2, got ${String(limit)}`,
+    );
+  }
+  if (providerLimit === undefined || limit <= providerLimit) return limit;
+  process.emitWarning(
+    `httpMetrics(): option "requestCountLimit" (${limit}) is above the provider's cardinality limit for request_count (${providerLimit}), past which counts would be lost; using ${providerLimit}. To keep more, raise both, e.g. prometheusMetrics({ cardinalityLimits: { request_count: ${limit} } }).`,
+    { code: 'AI_TEAMS_METRICS_REQUEST_COUNT_LIMIT' },
+  );
+  return providerLimit;
 }
 
 declare global {

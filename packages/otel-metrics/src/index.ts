@@ -13,6 +13,7 @@ export {
   DEFAULT_CARDINALITY_LIMIT,
   DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
 } from './prometheus';
+export { tagMeterProvider, type MeterProviderTag } from './provider';
 export {
   metricsResourceAttributes,
   requiredLabels,

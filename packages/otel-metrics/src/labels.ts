@@ -1,3 +1,5 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import { tagOf } from './provider';
 import type { RequiredLabelsOptions } from './types';
 
 /** The plan's default project label. */
@@ -17,6 +19,15 @@ const env = (name: string) => {
 /** `OTEL_SERVICE_NAME`, else `unknown_service` (the OpenTelemetry fallback). */
 export function defaultServiceName(): string {
   return env('OTEL_SERVICE_NAME') ?? 'unknown_service';
+}
+
+/**
+ * The `service_name` label of `httpMetrics()` and `businessMetrics()`: the option, else the
+ * service of the provider they record to (when `prometheusMetrics()` or `@ai-teams/telemetry`
+ * made it), so it matches that provider's `service` label.
+ */
+export function serviceNameLabel(option: string | undefined, provider: MeterProvider): string {
+  return option ?? tagOf(provider)?.serviceName ?? defaultServiceName();
 }
 
 /** Resolves the required labels from options, then the environment, then defaults. */

@@ -4,6 +4,8 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { InstrumentType, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { RequestHandler } from 'express';
 import { metricsResourceAttributes } from './labels';
+import { METRIC_NAMES } from './names';
+import { tagMeterProvider } from './provider';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
 
 /** Default attribute sets per counter or gauge: 500 series at most. */
@@ -24,6 +26,21 @@ function checkLimit(name: string, value: unknown): number {
     );
   }
   return value;
+}
+
+/**
+ * A key of `cardinalityLimits` that names no instrument of this package is most likely a typo
+ * (`request_cuont`) or a Prometheus name (`request_count_total`), and such a view matches
+ * nothing. It may also be an instrument of the app's own on this provider: a warning, not an
+ * error.
+ */
+function warnUnknownNames(names: string[]): void {
+  const unknown = names.filter((name) => !METRIC_NAMES.includes(name));
+  if (unknown.length === 0) return;
+  process.emitWarning(
+    `prometheusMetrics(): option "cardinalityLimits" names ${unknown.map((n) => `"${n}"`).join(', ')}, not an instrument of @ai-teams/otel-metrics; it applies only to an instrument of that exact name created on this provider. This package's instrument names (as created, before Prometheus adds "_total" or "_bucket"): ${METRIC_NAMES.join(', ')}.`,
+    { code: 'AI_TEAMS_METRICS_CARDINALITY_LIMITS' },
+  );
 }
 
 /** A Prometheus reader whose default cardinality limits are ours, not the SDK's 2000. */
@@ -55,25 +72,28 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
     'cardinalityLimit',
     options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
   );
+  const limits = options.cardinalityLimits ?? {};
   // A view matching an instrument replaces the reader's default, so overrides are views.
-  const views: ViewOptions[] = Object.entries(options.cardinalityLimits ?? {}).map(
-    ([instrumentName, value]) => ({
-      instrumentName,
-      aggregationCardinalityLimit: checkLimit(`cardinalityLimits.${instrumentName}`, value),
-    }),
-  );
+  const views: ViewOptions[] = Object.entries(limits).map(([instrumentName, value]) => ({
+    instrumentName,
+    aggregationCardinalityLimit: checkLimit(`cardinalityLimits.${instrumentName}`, value),
+  }));
   const histogramLimit = checkLimit(
     'histogramCardinalityLimit',
     options.histogramCardinalityLimit ?? DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
   );
+  warnUnknownNames(Object.keys(limits));
   const exporter = new BoundedPrometheusExporter(limit, histogramLimit);
+  const labels = metricsResourceAttributes(options);
   const resource = defaultResource().merge(
-    resourceFromAttributes({
-      ...options.resourceAttributes,
-      ...metricsResourceAttributes(options),
-    }),
+    resourceFromAttributes({ ...options.resourceAttributes, ...labels }),
   );
   const meterProvider = new MeterProvider({ resource, views, readers: [exporter] });
+  tagMeterProvider(meterProvider, {
+    serviceName: labels.service!,
+    cardinalityLimit: limit,
+    cardinalityLimits: { ...limits },
+  });
   if (options.global) metrics.setGlobalMeterProvider(meterProvider);
 
   const handler: RequestHandler = function prometheusMetricsHandler(req, res) {

@@ -31,11 +31,13 @@ export interface HttpMetricsOptions {
   meterProvider?: MeterProvider;
   /**
    * The `service_name` label.
-   * @default process.env.OTEL_SERVICE_NAME, else 'unknown_service'
+   * @default the service of the provider when `prometheusMetrics()` or `@ai-teams/telemetry`
+   * made it, else process.env.OTEL_SERVICE_NAME, else 'unknown_service'
    */
   serviceName?: string;
   /**
-   * Requests not measured: exact paths (`'/health'`) or patterns, tested against `req.path`.
+   * Requests not measured: an array of exact paths (`'/health'`) or patterns, tested against
+   * `req.path`. Anything else is a `TypeError`.
    * @default []
    */
   ignore?: (string | RegExp)[];
@@ -55,8 +57,11 @@ export interface HttpMetricsOptions {
   /**
    * Most `request_count` label sets, the overflow series (`otel_metric_overflow="true"`)
    * included. The middleware counts requests itself (cheaper than an SDK record per request)
-   * and the provider observes the totals; keep this below the provider's cardinality limit.
-   * @default 400
+   * and the provider observes the totals, which its own overflow would lose: it must not
+   * exceed the provider's limit for `request_count`. On a provider made by
+   * `prometheusMetrics()` or `@ai-teams/telemetry` a larger value is lowered to that limit,
+   * with a warning.
+   * @default that provider's limit for `request_count` (500 unless set), else 400
    */
   requestCountLimit?: number;
   /**
@@ -76,11 +81,13 @@ export interface BusinessMetricsOptions {
   /**
    * The `service_name` label of `api_key_usage_total`, `endpoint_usage_total` and
    * `user_activity_total`.
-   * @default process.env.OTEL_SERVICE_NAME, else 'unknown_service'
+   * @default the service of the provider when `prometheusMetrics()` or `@ai-teams/telemetry`
+   * made it, else process.env.OTEL_SERVICE_NAME, else 'unknown_service'
    */
   serviceName?: string;
   /**
-   * Accepted `token_type` values of `ai_tokens_total` (keys of `recordAiRequest`'s `tokens`).
+   * Accepted `token_type` values of `ai_tokens_total` (keys of `recordAiRequest`'s `tokens`):
+   * an array of non-empty strings.
    * @default ['input', 'output']
    */
   tokenTypes?: string[];
@@ -102,7 +109,9 @@ export interface PrometheusMetricsOptions extends RequiredLabelsOptions {
    */
   histogramCardinalityLimit?: number;
   /**
-   * Per-metric overrides of both limits, by instrument name (`{ request_count: 1000 }`).
+   * Per-metric overrides of both limits, by instrument name (`{ request_count: 1000 }`). A
+   * name that is not one of this package's instruments gets a warning (it applies only to an
+   * instrument of the app's own with that exact name).
    * @default {}
    */
   cardinalityLimits?: Record<string, number>;

@@ -25,7 +25,15 @@ export function amount(fn: string, field: string, value: unknown, max = Infinity
   return value;
 }
 
-function describe(value: unknown): string {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Map) return 'a Map';
   return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
 }

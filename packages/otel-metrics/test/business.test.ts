@@ -161,7 +161,17 @@ describe('businessMetrics()', () => {
       [
         () => b.recordAiRequest({ model: 'm', provider: 'p', tokens: 3 as never }),
         'TypeError',
-        /"tokens" must be an object/,
+        /"tokens" must be a plain object such as \{ input: 10, output: 20 \}, got 3/,
+      ],
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', tokens: new Map() as never }),
+        'TypeError',
+        /"tokens" must be a plain object .*, got a Map/,
+      ],
+      [
+        () => b.recordAiRequest({ model: 'm', provider: 'p', tokens: [] as never }),
+        'TypeError',
+        /"tokens" must be a plain object .*, got an array/,
       ],
       [
         () => b.recordWorkflowSuccessRate({ workflowType: 'w', complexityLevel: 'c', rate: 1.2 }),
@@ -194,6 +204,33 @@ describe('businessMetrics()', () => {
       'a rejected call records nothing, not even ai_requests_total',
     );
     await p.shutdown();
+  });
+
+  it('rejects a tokenTypes option that is not an array of non-empty strings, naming it', () => {
+    for (const tokenTypes of ['input', ['input', ''], [1]]) {
+      assert.throws(() => businessMetrics({ tokenTypes: tokenTypes as never }), {
+        name: 'TypeError',
+        message: /businessMetrics\(\): option "tokenTypes" must be an array of non-empty strings/,
+      });
+    }
+  });
+
+  it('labels service_name with the service of the prometheusMetrics() provider by default', async () => {
+    const saved = process.env.OTEL_SERVICE_NAME;
+    process.env.OTEL_SERVICE_NAME = 'from-env';
+    try {
+      const p = prometheusMetrics({ serviceName: 'orders' });
+      const b = businessMetrics({ meterProvider: p.meterProvider });
+      b.recordUserActivity({ activityType: 'login' });
+      const app = express();
+      app.get('/metrics', p.handler);
+      const text = parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+      assert.equal(text.find('user_activity_total')[0]!.labels.service_name, 'orders');
+      await p.shutdown();
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_SERVICE_NAME;
+      else process.env.OTEL_SERVICE_NAME = saved;
+    }
   });
 
   it('accepts more token types through the tokenTypes option', async () => {

@@ -3,7 +3,8 @@ import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { describeExpress, listen } from '@ai-teams/test-utils';
-import { metricsApp } from './helpers';
+import { httpMetrics, prometheusMetrics } from '../src';
+import { metricsApp, warningsOf, type MetricsApp } from './helpers';
 
 const REQUESTS = 20_000;
 const CONCURRENCY = 32;
@@ -19,7 +20,72 @@ function get(agent: http.Agent, url: string, headers: Record<string, string>): P
   });
 }
 
+/** `n` requests to one route, each with a new tracking id: `n` request_count label sets. */
+async function sendDistinctIds(m: MetricsApp, n: number) {
+  m.app.use((req, _res, next) => {
+    req.trackingId = String(req.headers['x-id']);
+    next();
+  });
+  m.app.get('/items', (_req, res) => {
+    res.send('ok');
+  });
+  const server = await listen(m.app);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let sent = 0;
+  const worker = async () => {
+    while (sent < n) await get(agent, `${server.url}/items`, { 'x-id': String(sent++) });
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  agent.destroy();
+  await server.close();
+  const counts = (await m.scrape()).find('request_count_total');
+  return { series: counts.length, total: counts.reduce((sum, s) => sum + s.value, 0) };
+}
+
 describeExpress('httpMetrics() cardinality', (createApp, version) => {
+  it("takes request_count's limit from the prometheusMetrics() provider, lowered or raised, and loses no count", async () => {
+    const cases = [
+      { promOptions: { cardinalityLimit: 10 }, series: 10 },
+      { promOptions: { cardinalityLimits: { request_count: 450 } }, series: 450 },
+    ];
+    for (const { promOptions, series } of cases) {
+      const m = metricsApp(createApp, { trackingIdLabel: true }, promOptions);
+      assert.deepEqual(
+        await sendDistinctIds(m, 460),
+        { series, total: 460 },
+        JSON.stringify(promOptions),
+      );
+      await m.prom.shutdown();
+    }
+  });
+
+  it("lowers a requestCountLimit above the provider's limit to it, with a warning naming both", async () => {
+    let m!: MetricsApp;
+    const warnings = await warningsOf(() => {
+      m = metricsApp(
+        createApp,
+        { trackingIdLabel: true, requestCountLimit: 50 },
+        { cardinalityLimit: 10 },
+      );
+    });
+    assert.equal(warnings.length, 1);
+    assert.equal(warnings[0]!.code, 'AI_TEAMS_METRICS_REQUEST_COUNT_LIMIT');
+    assert.match(
+      warnings[0]!.message,
+      /option "requestCountLimit" \(50\) is above the provider's cardinality limit for request_count \(10\).*cardinalityLimits: \{ request_count: 50 \}/,
+    );
+    assert.deepEqual(await sendDistinctIds(m, 40), { series: 10, total: 40 });
+    await m.prom.shutdown();
+
+    const prom = prometheusMetrics({ cardinalityLimit: 10 });
+    const meterProvider = prom.meterProvider;
+    assert.deepEqual(
+      await warningsOf(() => httpMetrics({ meterProvider, requestCountLimit: 10 })),
+      [],
+    );
+    await prom.shutdown();
+  });
+
   it(`keeps series bounded over ${REQUESTS} requests to random paths with random ids`, async function () {
     this.timeout(120_000); // real loopback requests on a shared 2-core machine
     const m = metricsApp(

@@ -13,6 +13,20 @@ export interface MetricsApp {
   scrape(): Promise<PromText>;
 }
 
+/** The process warnings `fn` emits (emitWarning delivers them on the next tick). */
+export async function warningsOf(fn: () => void): Promise<(Error & { code?: string })[]> {
+  const seen: Error[] = [];
+  const listener = (warning: Error) => seen.push(warning);
+  process.on('warning', listener);
+  try {
+    fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', listener);
+  }
+  return seen;
+}
+
 /** An app with httpMetrics() first and the real Prometheus handler at /metrics (ignored). */
 export function metricsApp(
   createApp: () => Express,

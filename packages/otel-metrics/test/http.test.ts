@@ -13,6 +13,15 @@ import { describeExpress, listen, parsePrometheus } from '@ai-teams/test-utils';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
 import { metricsApp } from './helpers';
 
+/** The `service_name` of the one request_count data point a reader collects. */
+async function serviceNameOf(reader: MetricReader): Promise<unknown> {
+  const { resourceMetrics } = await reader.collect();
+  const metric = resourceMetrics.scopeMetrics[0]!.metrics.find(
+    (m) => m.descriptor.name === 'request_count',
+  )!;
+  return metric.dataPoints[0]!.attributes.service_name;
+}
+
 const SVC = { service_name: 'svc' };
 
 describeExpress('httpMetrics()', (createApp, version) => {
@@ -190,6 +199,40 @@ describeExpress('httpMetrics()', (createApp, version) => {
     await m.prom.shutdown();
   });
 
+  it('holds automatic OPTIONS answers and middleware-served files under "unmatched" too: 404s are its status_code="404"', async () => {
+    const m = metricsApp(createApp);
+    // What express.static or a CORS preflight answer looks like here: no route matched.
+    m.app.use((req, res, next) => {
+      if (req.path === '/robots.txt') res.type('text/plain').send('User-agent: *');
+      else next();
+    });
+    m.app.get('/items/:id', (_req, res) => {
+      res.send('item');
+    });
+    await request(m.app).get('/robots.txt').expect(200);
+    await request(m.app).options('/items/1').expect(200);
+    await request(m.app).get('/missing').expect(404);
+    await request(m.app).get('/missing/too').expect(404);
+    const text = await m.scrape();
+    const unmatched = text.find('request_count_total', { endpoint: 'unmatched' });
+    assert.deepEqual(
+      unmatched.map((s) => [s.labels.method, s.labels.status_code, s.value]),
+      [
+        ['GET', '200', 1],
+        ['OPTIONS', '200', 1],
+        ['GET', '404', 2],
+      ],
+    );
+    // docs/metrics.md's "404 traffic" query selects exactly these.
+    assert.deepEqual(
+      text
+        .find('request_count_total', { endpoint: 'unmatched', status_code: '404' })
+        .map((s) => s.value),
+      [2],
+    );
+    await m.prom.shutdown();
+  });
+
   it('labels HEAD with the GET route and answers OPTIONS as unmatched', async () => {
     const m = metricsApp(createApp);
     m.app.get('/items/:id', (_req, res) => {
@@ -292,6 +335,131 @@ describeExpress('httpMetrics()', (createApp, version) => {
     assert.equal(removed, 1, 'the close listener was there, and was removed');
     await server.close();
     await m.prom.shutdown();
+  });
+
+  it('counts a streamed response the client drops after the headers as 499, a finished one with its status', async () => {
+    const m = metricsApp(createApp);
+    let closed!: () => void;
+    const closing = new Promise<void>((resolve) => (closed = resolve));
+    m.app.get('/stream/:id', (req, res) => {
+      res.on('close', closed);
+      res.write('first chunk');
+      // The whole body only for /stream/done, after the client has read the first chunk.
+      if (req.params.id === 'done') setTimeout(() => res.end('last chunk'), 10);
+    });
+    const server = await listen(m.app);
+    await new Promise<void>((resolve) => {
+      const req = http.get(`${server.url}/stream/dropped`, (res) => {
+        assert.equal(res.statusCode, 200, 'the headers (and a 200) reached the client');
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+    });
+    await closing;
+    const done = await fetch(`${server.url}/stream/done`);
+    assert.equal(await done.text(), 'first chunklast chunk');
+    await server.close();
+    const text = await m.scrape();
+    assert.deepEqual(
+      text
+        .find('request_count_total', { endpoint: '/stream/:id' })
+        .map((s) => [s.labels.status_code, s.value]),
+      [
+        ['499', 1],
+        ['200', 1],
+      ],
+    );
+    assert.equal(text.find('request_errors_total').length, 0, '499 is not an error');
+    assert.equal(text.value('active_requests', { endpoint: '/stream/:id' }), 0);
+    await m.prom.shutdown();
+  });
+
+  it('keeps the defaults of options passed as undefined', async () => {
+    const m = metricsApp(createApp, {
+      ignore: undefined,
+      trackingIdLabel: undefined,
+      now: undefined,
+    });
+    m.app.get('/api/v1/sessions/:id', (_req, res) => {
+      res.end();
+    });
+    await request(m.app).get('/api/v1/sessions/1').expect(200);
+    const text = await m.scrape();
+    assert.equal(text.value('request_count_total', { endpoint: '/api/v1/sessions/:id' }), 1);
+  });
+
+  it('rejects an ignore option that is not an array, naming the option', () => {
+    for (const ignore of ['/metrics', /^\/health/, [1]]) {
+      assert.throws(() => httpMetrics({ ignore: ignore as never }), {
+        name: 'TypeError',
+        message: /httpMetrics\(\): option "ignore" must be an array of path strings or RegExps/,
+      });
+    }
+  });
+
+  describe('service_name by default', () => {
+    let saved: string | undefined;
+    beforeEach(() => {
+      saved = process.env.OTEL_SERVICE_NAME;
+      process.env.OTEL_SERVICE_NAME = 'from-env';
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.OTEL_SERVICE_NAME;
+      else process.env.OTEL_SERVICE_NAME = saved;
+    });
+
+    it('is the service of the prometheusMetrics() provider, given or global, like the service label', async () => {
+      const given = metricsApp(createApp, { serviceName: undefined }, { serviceName: 'orders' });
+      given.app.get('/x', (_req, res) => {
+        res.send('x');
+      });
+      await request(given.app).get('/x').expect(200);
+      const [sample] = (await given.scrape()).find('request_count_total');
+      assert.equal(sample!.labels.service_name, 'orders');
+      assert.equal(sample!.labels.service, 'orders');
+      await given.prom.shutdown();
+
+      const global = prometheusMetrics({ serviceName: 'billing', global: true });
+      try {
+        const app = createApp();
+        app.use(httpMetrics({ ignore: ['/metrics'] }));
+        app.get('/metrics', global.handler);
+        app.get('/x', (_req, res) => {
+          res.send('x');
+        });
+        await request(app).get('/x').expect(200);
+        const text = parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+        assert.equal(text.find('request_count_total')[0]!.labels.service_name, 'billing');
+      } finally {
+        await global.shutdown();
+      }
+    });
+
+    it('is the option when given, and OTEL_SERVICE_NAME on a provider of unknown service', async () => {
+      const prom = prometheusMetrics({ serviceName: 'orders' });
+      const reader = new PeriodicExportingMetricReader({
+        exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+        exportIntervalMillis: 3_600_000,
+      });
+      const plain = new MeterProvider({ readers: [reader] });
+      const app = createApp();
+      app.get('/named', httpMetrics({ meterProvider: prom.meterProvider, serviceName: 'mine' }));
+      app.get('/plain', httpMetrics({ meterProvider: plain }));
+      app.get('/metrics', prom.handler);
+      app.get(['/named', '/plain'], (_req, res) => {
+        res.send('ok');
+      });
+      await request(app).get('/named').expect(200);
+      await request(app).get('/plain').expect(200);
+      const text = parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+      assert.equal(text.find('request_count_total')[0]!.labels.service_name, 'mine');
+      assert.equal(await serviceNameOf(reader), 'from-env');
+      await plain.shutdown();
+      await prom.shutdown();
+    });
   });
 
   it('skips ignored paths and strings or patterns', async () => {

@@ -3,7 +3,8 @@ import { metrics } from '@opentelemetry/api';
 import express from 'express';
 import request from 'supertest';
 import { parsePrometheus } from '@ai-teams/test-utils';
-import { metricsResourceAttributes, prometheusMetrics, requiredLabels } from '../src';
+import { METRIC_NAMES, metricsResourceAttributes, prometheusMetrics, requiredLabels } from '../src';
+import { warningsOf } from './helpers';
 
 async function scrape(handler: express.RequestHandler) {
   const app = express();
@@ -146,6 +147,28 @@ describe('prometheusMetrics()', () => {
       name: 'RangeError',
       message: /option "cardinalityLimits.request_count"/,
     });
+  });
+
+  it('warns about a cardinalityLimits name that is none of its instruments (a typo, a Prometheus name)', async () => {
+    const providers: ReturnType<typeof prometheusMetrics>[] = [];
+    const warnings = await warningsOf(() => {
+      providers.push(
+        prometheusMetrics({ cardinalityLimits: { request_cuont: 1000, request_count_total: 900 } }),
+      );
+    });
+    assert.equal(warnings.length, 1, 'one warning for the call');
+    assert.equal(warnings[0]!.code, 'AI_TEAMS_METRICS_CARDINALITY_LIMITS');
+    assert.match(
+      warnings[0]!.message,
+      /option "cardinalityLimits" names "request_cuont", "request_count_total", not an instrument of @ai-teams\/otel-metrics/,
+    );
+    assert.ok(warnings[0]!.message.includes(METRIC_NAMES.join(', ')), 'it lists the names');
+    const known = Object.fromEntries(METRIC_NAMES.map((name) => [name, 100]));
+    assert.deepEqual(
+      await warningsOf(() => providers.push(prometheusMetrics({ cardinalityLimits: known }))),
+      [],
+    );
+    for (const p of providers) await p.shutdown();
   });
 
   it('registers globally only with global: true, and unregisters on shutdown', async () => {

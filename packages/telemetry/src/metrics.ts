@@ -8,6 +8,7 @@ import {
   DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
   metricsResourceAttributes,
   prometheusMetrics,
+  tagMeterProvider,
 } from '@ai-teams/otel-metrics';
 import { positiveFromEnv } from './env';
 import type { ResolvedTelemetryOptions } from './types';
@@ -65,6 +66,12 @@ export function createMetrics(
           },
         }),
       ],
+    });
+    // So httpMetrics() and businessMetrics() label service_name with this service, and keep
+    // request_count within this reader's limit (prometheusMetrics() tags its own provider).
+    tagMeterProvider(provider, {
+      serviceName: config.serviceName,
+      cardinalityLimit: DEFAULT_CARDINALITY_LIMIT,
     });
     metrics.setGlobalMeterProvider(provider);
     return { handler: notServed, shutdown: () => provider.shutdown() };

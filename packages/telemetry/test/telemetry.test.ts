@@ -5,6 +5,16 @@ import { startService, type Service } from './process';
 const SERVER = 2; // OTLP JSON SpanKind
 const CLIENT = 3;
 
+/** The attributes of every pushed data point of the metric `name`. */
+function pointsOf(receiver: OtlpReceiver, name: string): Record<string, unknown>[] {
+  return receiver.requests
+    .filter((r) => r.path === '/v1/metrics')
+    .flatMap((r) => r.body.resourceMetrics as any[])
+    .flatMap((rm) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics))
+    .filter((m) => m.name === name)
+    .flatMap((m) => m.sum.dataPoints.map((p: any) => attributesOf(p.attributes)));
+}
+
 describe('setupTelemetry() through the register entry', () => {
   let receiver: OtlpReceiver;
   const running: Service[] = [];
@@ -298,6 +308,22 @@ describe('setupTelemetry() through the register entry', () => {
       assert.ok(names.length > 0);
       assert.deepEqual([...new Set(names)], ['from-code']);
       assert.match(metrics, /request_count_total\{[^}]*service="from-code"/);
+      // httpMetrics() without options: its service_name is the set-up's, not the variable's.
+      assert.match(metrics, /request_count_total\{service_name="from-code",/);
+      assert.doesNotMatch(metrics, /service_name="fixture-service"/);
+    });
+
+    it('httpMetrics() labels service_name with the serviceName option in otlp mode too', async () => {
+      const s = await service(
+        'service.cjs',
+        { SETUP_IN_CODE: '1', SETUP_SERVICE_NAME: 'from-code', OTEL_METRICS_EXPORTER: 'otlp' },
+        [],
+      );
+      await fetch(`${s.url}/hello/named`);
+      await s.shutdown();
+      const points = pointsOf(receiver, 'request_count');
+      assert.ok(points.length > 0, 'request_count was pushed');
+      assert.deepEqual([...new Set(points.map((p) => p.service_name))], ['from-code']);
     });
 
     it('OTEL_SDK_DISABLED=true: no signal is exported or served; requests and stdout lines go on', async () => {
