@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import express from 'express';
 import request from 'supertest';
 import { prometheusMetrics } from '@ai-teams/otel-metrics';
 import {
@@ -12,6 +14,7 @@ import {
 import { createApp as createAgent } from '@ai-teams/example-workflow-agent';
 import { createApp as createEngine } from '@ai-teams/example-workflow-engine';
 import type { Express } from 'express';
+import { createService } from '@ai-teams/example-service-kit';
 import { createApp as createGateway } from '../src/app';
 import { SessionStore } from '../src/sessions';
 
@@ -218,5 +221,56 @@ describe('the three example services together', () => {
     assert.equal(missing.body.tracking_id, missing.headers['x-tracking-id']);
     const noSession = await request(gateway.app).get('/api/v1/sessions/none').expect(404);
     assert.equal(noSession.body.error.code, 'session_not_found');
+  });
+});
+
+describe('service-kit', () => {
+  it('takes the environment from DEPLOYMENT_ENVIRONMENT first, as the packages do', async () => {
+    const saved = { d: process.env.DEPLOYMENT_ENVIRONMENT, e: process.env.ENVIRONMENT };
+    const bodies: Record<string, unknown>[] = [];
+    try {
+      for (const [deployment, environment] of [
+        ['prod', 'dev'],
+        ['dev', 'prod'],
+      ] as const) {
+        process.env.DEPLOYMENT_ENVIRONMENT = deployment;
+        process.env.ENVIRONMENT = environment;
+        const logs = captureLines();
+        const { app, finish } = createService({ serviceName: 'env-probe', logStream: logs.stream });
+        app.get('/boom', () => {
+          throw new Error('internal detail');
+        });
+        finish();
+        bodies.push((await request(app).get('/boom').expect(500)).body.error);
+      }
+    } finally {
+      for (const [key, value] of [
+        ['DEPLOYMENT_ENVIRONMENT', saved.d],
+        ['ENVIRONMENT', saved.e],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    assert.equal(bodies[0]!.stack, undefined, 'prod: no stack');
+    assert.equal(bodies[0]!.message, 'Internal Server Error');
+    assert.match(String(bodies[1]!.stack), /internal detail/, 'dev: the stack');
+  });
+
+  it('exits non-zero when the port is taken, instead of saying it listens', async () => {
+    const taken = await listen(express());
+    try {
+      const port = new URL(taken.url).port;
+      const child = spawnSync(
+        process.execPath,
+        ['-e', "require('@ai-teams/example-service-kit').serve(require('express')(), 1, 'probe')"],
+        { cwd: __dirname, env: { ...process.env, PORT: port }, encoding: 'utf8', timeout: 20_000 },
+      );
+      assert.equal(child.status, 1, child.stderr);
+      assert.match(child.stderr, /probe could not listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+      assert.doesNotMatch(child.stderr, /listening on/);
+    } finally {
+      await taken.close();
+    }
   });
 });

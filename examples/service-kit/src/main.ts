@@ -6,7 +6,12 @@ import { getTelemetry } from '@ai-teams/telemetry';
 export function serve(app: Express, defaultPort: number, name: string): Server {
   const port = Number(process.env.PORT ?? defaultPort);
   const host = process.env.HOST ?? '127.0.0.1';
-  const server = app.listen(port, host, () => {
+  const server = app.listen(port, host, (err?: Error) => {
+    // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback.
+    if (err) {
+      process.stderr.write(`${name} could not listen on ${host}:${port}: ${err.message}\n`);
+      process.exit(1);
+    }
     process.stderr.write(`${name} listening on http://${host}:${port}\n`);
     process.send?.({ ready: name, port });
   });

@@ -32,7 +32,15 @@ export interface Service {
 
 /** An Express app with every package in place, in the order a real service would use. */
 export function createService(options: ServiceOptions): Service {
-  const environment = options.environment ?? process.env.ENVIRONMENT ?? 'dev';
+  // The environment the telemetry resolved (it reads OTEL_RESOURCE_ATTRIBUTES too), else the
+  // same variables in the same order as every package: a service the metrics call prod never
+  // logs at debug or shows stacks because a less specific variable said otherwise.
+  const environment =
+    options.environment ??
+    getTelemetry()?.config.environment ??
+    process.env.DEPLOYMENT_ENVIRONMENT ??
+    process.env.ENVIRONMENT ??
+    'dev';
   const { serviceName } = options;
   const logger = createLogger({
     service: serviceName,
