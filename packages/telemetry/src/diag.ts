@@ -29,9 +29,28 @@ export function rateLimitedDiag(
   return { error: emit('error'), warn: emit('warn'), info: quiet, debug: quiet, verbose: quiet };
 }
 
-export function installDiag(intervalMs: number): void {
+/** OTEL_LOG_LEVEL values that ask for more than warnings: sdk-node's console logger prints them. */
+const DETAILED = new Set(['INFO', 'DEBUG', 'VERBOSE', 'ALL']);
+
+/**
+ * Installs the rate-limited diag logger, at the level OTEL_LOG_LEVEL asks for: `NONE` turns
+ * diagnostics off, `ERROR` keeps errors only, `INFO` and more detailed keep sdk-node's console
+ * logger (every line, as asked), anything else warnings and errors. Called before the SDK is
+ * made and again after it: sdk-node's constructor installs its own logger when the variable is
+ * set, so `early` leaves that case alone, and the second call puts the limit back over it.
+ */
+export function installDiag(intervalMs: number, early = false): void {
+  const level = process.env.OTEL_LOG_LEVEL?.trim().toUpperCase();
+  if (level) {
+    if (early) return;
+    if (level === 'NONE') {
+      diag.disable();
+      return;
+    }
+    if (DETAILED.has(level)) return;
+  }
   diag.setLogger(rateLimitedDiag(intervalMs), {
-    logLevel: DiagLogLevel.WARN,
+    logLevel: level === 'ERROR' ? DiagLogLevel.ERROR : DiagLogLevel.WARN,
     suppressOverrideMessage: true,
   });
 }

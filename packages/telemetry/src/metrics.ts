@@ -53,7 +53,11 @@ export function createMetrics(
       interval,
     );
     const provider = new MeterProvider({
-      resource: resourceFromAttributes(metricsResourceAttributes(labels)),
+      resource: resourceFromAttributes({
+        ...metricsResourceAttributes(labels),
+        // The collector makes `instance` of it: each replica's series stay apart.
+        'service.instance.id': config.serviceInstanceId,
+      }),
       readers: [
         new PeriodicExportingMetricReader({
           exporter: new OTLPMetricExporter(otlp),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import { resourceAttributesEnvDetector } from '@opentelemetry/resources';
 import type { MetricsMode, ResolvedTelemetryOptions, TelemetryOptions } from './types';
@@ -60,6 +61,9 @@ export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOpti
       env.ENVIRONMENT ??
       'dev',
     project: fromResource.project ?? options.project ?? env.PROJECT ?? 'starmates-ai-team',
+    // One per process, on every signal: the collector's Prometheus exporter and remote write
+    // turn it into `instance`, without which two replicas' series are one.
+    serviceInstanceId: fromResource['service.instance.id'] ?? randomUUID(),
     otlpEndpoint: options.otlpEndpoint?.replace(/\/+$/, ''),
     // OTEL_SDK_DISABLED turns every signal off, whatever the code asks for: the operator's switch.
     traces: !disabled && (options.traces ?? envFlag('OTEL_TRACES_EXPORTER')),

@@ -2,9 +2,17 @@ import { logs, metrics, trace } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  envDetector,
+  hostDetector,
+  osDetector,
+  processDetector,
+  resourceFromAttributes,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { installDiag } from './diag';
 import { positiveFromEnv } from './env';
 import { createInstrumentations } from './instrumentations';
@@ -19,6 +27,27 @@ const EXPORT_TIMEOUT_MS = 10_000;
 const LOG_QUEUE_SIZE = 2048;
 
 let current: Telemetry | undefined;
+
+/**
+ * sdk-node's resource detectors, as OTEL_NODE_RESOURCE_DETECTORS names them (all by default),
+ * but for `serviceinstance`: its random `service.instance.id` would win over ours on spans and
+ * logs, while the metrics carry ours. Ours comes from OTEL_RESOURCE_ATTRIBUTES when set there.
+ */
+function resourceDetectors(): ResourceDetector[] {
+  const byName: Record<string, ResourceDetector> = {
+    process: processDetector,
+    host: hostDetector,
+    os: osDetector,
+    env: envDetector,
+  };
+  const names = (process.env.OTEL_NODE_RESOURCE_DETECTORS ?? 'all')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.includes('none')) return [];
+  if (names.includes('all')) return Object.values(byName);
+  return names.flatMap((n) => byName[n] ?? []);
+}
 
 /**
  * The log batch processor's settings from the standard OTEL_BLRP_* variables, as sdk-node
@@ -55,7 +84,7 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     return current;
   }
   const config = resolveOptions(options);
-  installDiag(config.diagIntervalMs);
+  installDiag(config.diagIntervalMs, true);
   warnIfLoadedTooEarly();
 
   const resource = resourceFromAttributes({
@@ -64,21 +93,26 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     'deployment.environment.name': config.environment,
     'deployment.environment': config.environment,
     project: config.project,
+    'service.instance.id': config.serviceInstanceId,
   });
   const sdk = new NodeSDK({
     resource,
+    resourceDetectors: resourceDetectors(),
     // Applied after resource detection: the name the metrics carry, even where
     // OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise than an explicit option.
     serviceName: config.serviceName,
     instrumentations: createInstrumentations(config),
     // Reads OTEL_BSP_* for the batch processor; OTEL_TRACES_SAMPLER(_ARG) for the sampler.
+    // Without export the spans are still made and dropped: sdk-node registers no tracer at all
+    // for an empty list, and then each service would make its own tracking id and send no
+    // traceparent, losing the one id across the services.
     ...(config.traces
       ? {
           traceExporter:
             options.traceExporter ??
             new OTLPTraceExporter(signalUrl(config.otlpEndpoint, '/v1/traces')),
         }
-      : { spanProcessors: [] }),
+      : { spanProcessors: [new NoopSpanProcessor()] }),
     logRecordProcessors: config.logs
       ? [
           new BatchLogRecordProcessor({
@@ -92,6 +126,7 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     // Metrics are set up below, with the cardinality limits of @ai-teams/otel-metrics.
     metricReaders: [],
   });
+  installDiag(config.diagIntervalMs);
   sdk.start();
   // @opentelemetry/winston-transport still emits through the pre-3.x logs API package, whose
   // global is separate from @opentelemetry/api's: point it at the same provider.

@@ -45,7 +45,8 @@ export interface TelemetryOptions {
   logs?: boolean;
   /**
    * `prometheus`: served by your app (`metricsHandler()`); `otlp`: pushed to the collector.
-   * @default OTEL_METRICS_EXPORTER if 'prometheus' | 'otlp' | 'none', else 'prometheus'
+   * @default OTEL_METRICS_EXPORTER, else 'prometheus'; any other value (`console`, a list) is a
+   *   TypeError naming the variable: set-up fails at start rather than run without metrics
    */
   metrics?: MetricsMode;
   /**
@@ -92,4 +93,6 @@ export type ResolvedTelemetryOptions = Required<
   Omit<TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
 > & {
   otlpEndpoint: string | undefined;
+  /** `service.instance.id` on every signal: OTEL_RESOURCE_ATTRIBUTES's, else a random UUID. */
+  serviceInstanceId: string;
 };

@@ -109,6 +109,44 @@ describe('setupTelemetry() through the register entry', () => {
     await s.shutdown();
   });
 
+  it('gives each process one service.instance.id, on its spans and pushed metrics alike', async () => {
+    const a = await service('service.cjs', { OTEL_METRICS_EXPORTER: 'otlp' });
+    const b = await service('service.cjs', { OTEL_METRICS_EXPORTER: 'otlp' });
+    await fetch(`${a.url}/hello/a`);
+    await fetch(`${b.url}/hello/b`);
+    await a.shutdown();
+    await b.shutdown();
+    const metricIds = receiver.requests
+      .filter((r) => r.path === '/v1/metrics')
+      .flatMap((r) => r.body.resourceMetrics as { resource: { attributes: unknown } }[])
+      .map((rm) => attributesOf(rm.resource.attributes)['service.instance.id']);
+    const spanIds = receiver
+      .spans()
+      .filter(({ span }) => span.kind === SERVER)
+      .map(({ resource }) => resource['service.instance.id']);
+    assert.equal(new Set(metricIds).size, 2, `two replicas, two instances: ${metricIds}`);
+    assert.deepEqual(new Set(spanIds), new Set(metricIds));
+    for (const id of metricIds) assert.match(String(id), /^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps propagating the trace with span export off (OTEL_TRACES_EXPORTER=none)', async () => {
+    const downstream = await service();
+    const upstream = await service('service.cjs', {
+      DOWNSTREAM_URL: downstream.url,
+      OTEL_TRACES_EXPORTER: 'none',
+    });
+    assert.equal((await fetch(`${upstream.url}/call`)).status, 200);
+    await upstream.shutdown();
+    await downstream.shutdown();
+    const servers = receiver.spans().filter(({ span }) => span.kind === SERVER);
+    assert.equal(servers.length, 1, 'only the downstream service exports');
+    assert.match(
+      String(servers[0]!.span.parentSpanId),
+      /^[0-9a-f]{16}$/,
+      'its server span continues the traceparent the upstream sent',
+    );
+  });
+
   it('puts request.size and response.size on the server span', async () => {
     const s = await service();
     const body = JSON.stringify({ sizes: 'x'.repeat(40) });
@@ -180,6 +218,37 @@ describe('setupTelemetry() through the register entry', () => {
     assert.match(s.stderr(), /OTEL_BLRP_MAX_EXPORT_BATCH_SIZE=0 is not a positive number/);
     const names = receiver.logRecords().map(({ record }) => attributesOf(record.attributes).name);
     assert.deepEqual(names, ['zero']);
+  });
+
+  it('warns about a value that is not a number at all, without using up the diagnostic line', async () => {
+    const s = await service('service.cjs', { OTEL_BLRP_MAX_QUEUE_SIZE: 'abc' });
+    await fetch(`${s.url}/hello/abc`);
+    await s.shutdown();
+    assert.match(s.stderr(), /OTEL_BLRP_MAX_QUEUE_SIZE=abc is not a positive number/);
+    assert.doesNotMatch(s.stderr(), /\[telemetry\]/);
+  });
+
+  it('keeps the diagnostic line limited under OTEL_LOG_LEVEL=error, without an override warning', async () => {
+    const s = await service('service.cjs', {
+      OTEL_LOG_LEVEL: 'error',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => fetch(`${s.url}/hello/${batch}-${i}`)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await s.shutdown();
+    const stderr = s.stderr();
+    assert.doesNotMatch(stderr, /will be overwritten/);
+    const lines = stderr.split('\n').filter((l) => l.includes('ECONNREFUSED'));
+    assert.ok(lines.length <= 2, `export failures printed ${lines.length} times:\n${stderr}`);
+    assert.ok(
+      stderr.split('\n').some((l) => l.startsWith('[telemetry] error')),
+      `the failure is reported once:\n${stderr}`,
+    );
   });
 
   it('keeps serving with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=0: one diagnostic line, the default batch', async () => {
