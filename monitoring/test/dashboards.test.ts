@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { applicationSeries } from './metrics';
 import { logqlRefs } from './logql';
 import { at, text, yamlFile } from './paths';
-import { checkPromql, promqlRefs } from './promql';
+import { checkPromql, promqlRefs, substituteGrafanaVariables } from './promql';
 
 interface Target {
   expr?: string;
@@ -23,7 +23,15 @@ interface Dashboard {
   title: string;
   panels: Panel[];
   templating: {
-    list: { name: string; type: string; query: unknown; datasource?: { type?: string } }[];
+    list: {
+      name: string;
+      type: string;
+      query: unknown;
+      datasource?: { type?: string };
+      includeAll?: boolean;
+      allValue?: string;
+      current?: { value?: unknown };
+    }[];
   };
 }
 
@@ -125,6 +133,53 @@ describe('grafana dashboards', () => {
     }
   });
 
+  for (const f of ['service-overview.json', 'ai-usage-cost.json']) {
+    it(`${f}: the Source (job) variable never sums a series twice, by default or on All`, () => {
+      // With OTLP metrics, the local Prometheus holds each series twice: the collector's :8889
+      // copy (job="otel-collector") and the remote-written one (job = service.name). The
+      // variable leaves the first out, and All is the union of what it lists (no custom ".*"),
+      // so the default adds up each request once; the services' own scrape (ai-teams-services)
+      // never overlaps the remote-written copy (a service either serves /metrics or pushes).
+      const d = load(f);
+      const job = d.templating.list.find((v) => v.name === 'job');
+      assert.ok(job, 'no job variable');
+      const q = (job.query as { query: string }).query;
+      assert.match(q, /^label_values\(\w+\{.*job!="otel-collector".*\}, job\)$/);
+      assert.equal(job.includeAll, true);
+      assert.equal(
+        job.allValue,
+        undefined,
+        'a custom All value would bring the collector copy back',
+      );
+      assert.deepEqual(job.current?.value, ['$__all']);
+      const panelExprs = panelsOf(d).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+      for (const e of panelExprs.filter((x) => x.includes('{'))) {
+        for (const s of promqlRefs(substituteGrafanaVariables(e)).selectors) {
+          assert.ok(s.labels.includes('job'), `${s.metric} not filtered by job: ${e}`);
+        }
+        assert.match(e, /job=~"\$job"/);
+      }
+    });
+  }
+
+  it('no dashboard uses the `service` label, which remote-written series lack', () => {
+    // Remote write keeps the data point attributes plus job (= service.name) and the external
+    // labels; the `service` resource attribute is not converted (resource_to_telemetry_conversion
+    // off), so in Grafana Cloud a query on it finds nothing. service_name and job identify the
+    // service there.
+    for (const f of ['service-overview.json', 'ai-usage-cost.json']) {
+      for (const { where, expr } of promqlOf(load(f))) {
+        const refs = promqlRefs(substituteGrafanaVariables(expr));
+        const used = [
+          ...refs.selectors.flatMap((s) => s.labels),
+          ...refs.groupings.flatMap((g) => g.labels),
+          ...refs.matchings.flatMap((m) => m.labels),
+        ];
+        assert.ok(!used.includes('service'), `${f} ${where}: uses service\n    ${expr}`);
+      }
+    }
+  });
+
   it('AI usage and cost shows requests, tokens and cost', () => {
     const exprs = promqlOf(load('ai-usage-cost.json')).map((e) => e.expr);
     const metrics = new Set(exprs.flatMap((e) => promqlRefs(e).selectors.map((s) => s.metric)));
@@ -136,9 +191,16 @@ describe('grafana dashboards', () => {
 
   it('every LogQL expression parses and uses the labels Loki gives OTLP logs', () => {
     // Index labels Loki makes from OTLP resource attributes (service.name, deployment.environment)
-    // and the structured metadata it keeps per record (severity, trace and span ids).
+    // and the structured metadata it keeps per record (severity, trace and span ids, and the
+    // record's attributes, among them tracking_id).
     const STREAM = new Set(['service_name', 'deployment_environment', 'service_namespace']);
-    const METADATA = new Set(['severity_text', 'severity_number', 'trace_id', 'span_id']);
+    const METADATA = new Set([
+      'severity_text',
+      'severity_number',
+      'trace_id',
+      'span_id',
+      'tracking_id',
+    ]);
     let checked = 0;
     const problems: string[] = [];
     for (const f of files) {
@@ -177,7 +239,17 @@ describe('grafana dashboards', () => {
     const panels = panelsOf(d);
     const logs = panels.filter((p) => p.type === 'logs');
     assert.ok(logs.length > 0);
-    assert.ok(logs.some((p) => p.targets?.some((t) => t.expr?.includes('|= "$tracking_id"'))));
+    // An OTLP record's line in Loki is its message alone: the id is structured metadata, so a
+    // line filter (`|= "$tracking_id"`) would find nothing. The regex ends in .* so that an
+    // empty box shows every line (an absent label reads as "", which ".*" matches).
+    const byId = logs
+      .flatMap((p) => p.targets ?? [])
+      .filter((t) => t.expr?.includes('tracking_id'));
+    assert.equal(byId.length, 1);
+    const expr = byId[0]!.expr!;
+    assert.deepEqual(logqlRefs(expr).filterLabels, ['tracking_id']);
+    assert.match(expr, /\| tracking_id=~"\$\{tracking_id\}\.\*"$/);
+    assert.doesNotMatch(expr, /\|[=~] *"\$/);
     const trace = panels.find((p) => p.type === 'traces');
     assert.equal(trace?.targets?.[0]?.datasource?.uid, 'jaeger');
     assert.equal(trace?.targets?.[0]?.query, '$tracking_id');
