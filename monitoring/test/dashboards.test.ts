@@ -162,24 +162,6 @@ describe('grafana dashboards', () => {
     });
   }
 
-  it('no dashboard uses the `service` label, which remote-written series lack', () => {
-    // Remote write keeps the data point attributes plus job (= service.name) and the external
-    // labels; the `service` resource attribute is not converted (resource_to_telemetry_conversion
-    // off), so in Grafana Cloud a query on it finds nothing. service_name and job identify the
-    // service there.
-    for (const f of ['service-overview.json', 'ai-usage-cost.json']) {
-      for (const { where, expr } of promqlOf(load(f))) {
-        const refs = promqlRefs(substituteGrafanaVariables(expr));
-        const used = [
-          ...refs.selectors.flatMap((s) => s.labels),
-          ...refs.groupings.flatMap((g) => g.labels),
-          ...refs.matchings.flatMap((m) => m.labels),
-        ];
-        assert.ok(!used.includes('service'), `${f} ${where}: uses service\n    ${expr}`);
-      }
-    }
-  });
-
   it('AI usage and cost shows requests, tokens and cost', () => {
     const exprs = promqlOf(load('ai-usage-cost.json')).map((e) => e.expr);
     const metrics = new Set(exprs.flatMap((e) => promqlRefs(e).selectors.map((s) => s.metric)));

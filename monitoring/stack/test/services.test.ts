@@ -270,14 +270,17 @@ describe('the example services on the real stack (issue 8 acceptance)', function
       async () => {
         const r = await promQuery(
           stack.mimirUrl,
-          'sum by (environment, project) (request_count_total{service_name="api-gateway",endpoint="/api/v1/sessions",method="POST"})',
+          'sum by (environment, project, service) (request_count_total{service_name="api-gateway",endpoint="/api/v1/sessions",method="POST"})',
           auth,
         );
-        const values = r.map((x) => [x.metric.environment, x.metric.project, x.value[1]]).sort();
+        const values = r
+          .map((x) => [x.metric.environment, x.metric.project, x.metric.service, x.value[1]])
+          .sort();
+        // `service` too: the packages put it on the data points in otlp mode.
         return JSON.stringify(values) ===
           JSON.stringify([
-            ['dev', PROJECT, '2'],
-            ['prod', PROJECT, '3'],
+            ['dev', PROJECT, 'api-gateway', '2'],
+            ['prod', PROJECT, 'api-gateway', '3'],
           ])
           ? values
           : undefined;
@@ -292,14 +295,14 @@ describe('the example services on the real stack (issue 8 acceptance)', function
       async () => {
         const r = await promQuery(
           stack.mimirUrl,
-          'sum by (environment) (ai_requests_total{job="workflow-agent"})',
+          'sum by (environment, service) (ai_requests_total{job="workflow-agent"})',
           auth,
         );
-        const values = r.map((x) => [x.metric.environment, x.value[1]]).sort();
+        const values = r.map((x) => [x.metric.environment, x.metric.service, x.value[1]]).sort();
         return JSON.stringify(values) ===
           JSON.stringify([
-            ['dev', '2'],
-            ['prod', '3'],
+            ['dev', 'workflow-agent', '2'],
+            ['prod', 'workflow-agent', '3'],
           ])
           ? values
           : undefined;

@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
 import { apiVersionOf } from './endpoint';
-import { serviceNameLabel } from './labels';
+import { serviceAttribute, serviceNameLabel } from './labels';
 import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
 import type { BusinessMetricsOptions } from './types';
 import { amount, describe, flag, isPlainObject, text } from './validate';
@@ -68,6 +68,8 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
   const tokenTypes = new Set(types);
   const provider = options.meterProvider ?? metrics.getMeterProvider();
   const serviceName = serviceNameLabel(options.serviceName, provider);
+  // `service` on each data point where the exporter drops the resource's (OTLP mode).
+  const service = serviceAttribute(provider);
   const meter = provider.getMeter(METER_NAME, METER_VERSION);
   const apiKeyUsage = meter.createCounter(METRIC.apiKeyUsage, {
     description: 'API key uses, by key id, client, endpoint and success.',
@@ -101,6 +103,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
         service_name: serviceName,
         endpoint: text(fn, 'endpoint', usage.endpoint),
         success: String(flag(fn, 'success', usage.success)),
+        ...service,
       });
     },
     recordEndpointUsage(usage) {
@@ -115,12 +118,14 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
         endpoint,
         api_version: apiVersion,
         user_segment: text(fn, 'userSegment', usage.userSegment),
+        ...service,
       });
     },
     recordUserActivity(activity) {
       userActivity.add(1, {
         activity_type: text('recordUserActivity()', 'activityType', activity?.activityType),
         service_name: serviceName,
+        ...service,
       });
     },
     recordWorkflowSuccessRate(run) {
@@ -128,6 +133,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
       const attributes = {
         workflow_type: text(fn, 'workflowType', run?.workflowType),
         complexity_level: text(fn, 'complexityLevel', run.complexityLevel),
+        ...service,
       };
       workflowSuccessRate.record(amount(fn, 'rate', run.rate, 1), attributes);
     },
@@ -150,9 +156,11 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
         return [type, amount(fn, `tokens.${type}`, count)] as const;
       });
       const cost = call.cost === undefined ? undefined : amount(fn, 'cost', call.cost);
-      aiRequests.add(1, { model, provider });
-      for (const [type, count] of tokens) aiTokens.add(count, { model, token_type: type });
-      if (cost !== undefined) aiCost.add(cost, { model });
+      aiRequests.add(1, { model, provider, ...service });
+      for (const [type, count] of tokens) {
+        aiTokens.add(count, { model, token_type: type, ...service });
+      }
+      if (cost !== undefined) aiCost.add(cost, { model, ...service });
     },
   };
 }

@@ -3,7 +3,7 @@ import { metrics, type Attributes, type MeterProvider } from '@opentelemetry/api
 import type { Request, RequestHandler, Response } from 'express';
 import { onRoute, unwrapSkippedLayer, type RouteListener } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
-import { serviceNameLabel } from './labels';
+import { serviceAttribute, serviceNameLabel } from './labels';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
 import { tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
@@ -22,7 +22,6 @@ const DEFAULT_REQUEST_COUNT_LIMIT = 400;
 // Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
 const MAX_ENDPOINTS = 1000;
 const OVERFLOW_KEY = '\0overflow';
-const OVERFLOW: Attributes = { 'otel.metric.overflow': true };
 /** Durations a series holds before it records them in the SDK (see Series). */
 const DURATION_BATCH = 32;
 
@@ -62,6 +61,9 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   }
   const provider = o.meterProvider ?? metrics.getMeterProvider();
   const serviceName = serviceNameLabel(o.serviceName, provider);
+  // `service` on each data point where the exporter drops the resource's (OTLP mode).
+  const service = serviceAttribute(provider);
+  const overflow: Attributes = { 'otel.metric.overflow': true, ...service };
   const countLimit = requestCountLimit(o.requestCountLimit, provider);
   const meter = provider.getMeter(METER_NAME, METER_VERSION);
   const requests = meter.createObservableCounter(METRIC.requestCount, {
@@ -108,7 +110,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       if (counts.size >= countLimit - 1) key = OVERFLOW_KEY;
       c = counts.get(key);
       if (!c) {
-        c = { attributes: key === OVERFLOW_KEY ? OVERFLOW : attributes(), value: 0 };
+        c = { attributes: key === OVERFLOW_KEY ? overflow : attributes(), value: 0 };
         counts.set(key, c);
       }
     }
@@ -118,7 +120,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     for (const [endpoint, count] of inFlight) {
       let attributes = attributesOf.get(endpoint);
       if (!attributes) {
-        attributes = { service_name: serviceName, endpoint };
+        attributes = { service_name: serviceName, endpoint, ...service };
         attributesOf.set(endpoint, attributes);
       }
       result.observe(count, attributes);
@@ -198,7 +200,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     let s = byMethod?.get(method);
     if (s) return s;
     s = {
-      duration: { service_name: serviceName, endpoint, method },
+      duration: { service_name: serviceName, endpoint, method, ...service },
       counts: new Map(),
       pending: undefined,
       size: 0,
@@ -266,6 +268,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
         method,
         error_type: statusCode,
         status_code: statusCode,
+        ...service,
       };
       if (trackingId !== undefined) errorAttributes.tracking_id = trackingId;
       if (user !== undefined) errorAttributes.user_id = user;
@@ -281,6 +284,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       method: s.duration.method,
       status_code: String(status),
       api_version: apiVersionOf(endpoint),
+      ...service,
     };
   }
 

@@ -30,6 +30,15 @@ export function serviceNameLabel(option: string | undefined, provider: MeterProv
   return option ?? tagOf(provider)?.serviceName ?? defaultServiceName();
 }
 
+/**
+ * `{ service }` for the data points of a provider tagged with `serviceLabel` (see
+ * MeterProviderTag), else nothing: a Prometheus provider has `service` as a constant label.
+ */
+export function serviceAttribute(provider: MeterProvider): { service?: string } {
+  const tag = tagOf(provider);
+  return tag?.serviceLabel ? { service: tag.serviceName } : {};
+}
+
 /** Resolves the required labels from options, then the environment, then defaults. */
 export function requiredLabels(options: RequiredLabelsOptions = {}): RequiredLabels {
   return {

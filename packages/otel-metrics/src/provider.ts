@@ -12,6 +12,12 @@ export interface MeterProviderTag {
   cardinalityLimit: number;
   /** Per-instrument overrides of `cardinalityLimit`, by instrument name. */
   cardinalityLimits?: Record<string, number>;
+  /**
+   * The provider's exporter does not turn resource attributes into labels (OTLP to the
+   * collector, whose remote write keeps only `job`, `instance` and its own external labels):
+   * the metrics of this package then carry `service` on each data point themselves.
+   */
+  serviceLabel?: boolean;
 }
 
 // Symbol.for: the provider @ai-teams/telemetry tags with its copy of this package is found

@@ -2,7 +2,19 @@ import assert from 'node:assert/strict';
 import express from 'express';
 import request from 'supertest';
 import { parsePrometheus } from '@ai-teams/test-utils';
-import { businessMetrics, prometheusMetrics, SUCCESS_RATE_BUCKETS } from '../src';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import {
+  businessMetrics,
+  httpMetrics,
+  prometheusMetrics,
+  SUCCESS_RATE_BUCKETS,
+  tagMeterProvider,
+} from '../src';
 
 function setup(options: { tokenTypes?: string[] } = {}) {
   const p = prometheusMetrics({ serviceName: 'svc', environment: 'test', project: 'proj' });
@@ -237,6 +249,68 @@ describe('businessMetrics()', () => {
     const { p, b, scrape } = setup({ tokenTypes: ['input', 'output', 'cached'] });
     b.recordAiRequest({ model: 'm', provider: 'p', tokens: { cached: 7 } });
     assert.equal((await scrape()).value('ai_tokens_total', { token_type: 'cached' }), 7);
+    await p.shutdown();
+  });
+});
+
+describe('a provider whose exporter drops resource attributes (OTLP to the collector)', () => {
+  it('puts service on every data point of httpMetrics() and businessMetrics()', async () => {
+    const reader = new PeriodicExportingMetricReader({
+      exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+      exportIntervalMillis: 3_600_000,
+    });
+    const provider = new MeterProvider({ readers: [reader] });
+    tagMeterProvider(provider, {
+      serviceName: 'pushed-svc',
+      cardinalityLimit: 500,
+      serviceLabel: true,
+    });
+    const b = businessMetrics({ meterProvider: provider });
+    b.recordAiRequest({ model: 'm', provider: 'p', tokens: { input: 3 }, cost: 0.1 });
+    b.recordWorkflowSuccessRate({ workflowType: 'w', complexityLevel: 'low', rate: 1 });
+    b.recordUserActivity({ activityType: 'login' });
+    const app = express();
+    app.use(httpMetrics({ meterProvider: provider }));
+    app.get('/x/:id', (_req, res) => {
+      res.end();
+    });
+    app.get('/boom', (_req, res) => {
+      res.status(500).end();
+    });
+    await request(app).get('/x/1').expect(200);
+    await request(app).get('/boom').expect(500);
+    const { resourceMetrics } = await reader.collect();
+    const metrics = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+    const seen = new Set<string>();
+    for (const m of metrics) {
+      for (const p of m.dataPoints) {
+        assert.equal(
+          p.attributes.service,
+          'pushed-svc',
+          `${m.descriptor.name} ${JSON.stringify(p.attributes)}`,
+        );
+        seen.add(m.descriptor.name);
+      }
+    }
+    assert.deepEqual([...seen].sort(), [
+      'active_requests',
+      'ai_cost_total',
+      'ai_requests_total',
+      'ai_tokens_total',
+      'request_count',
+      'request_duration_seconds',
+      'request_errors_total',
+      'user_activity_total',
+      'workflow_success_rate',
+    ]);
+    await provider.shutdown();
+  });
+
+  it('leaves service to the constant labels of a Prometheus provider (no duplicate label)', async () => {
+    const { p, b, scrape } = setup();
+    b.recordUserActivity({ activityType: 'login' });
+    const [series] = (await scrape()).find('user_activity_total');
+    assert.equal(series!.labels.service, 'svc');
     await p.shutdown();
   });
 });

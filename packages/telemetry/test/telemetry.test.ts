@@ -94,6 +94,10 @@ describe('setupTelemetry() through the register entry', () => {
     assert.ok(pushed.length >= 1, 'shutdown flushed the metrics');
     const names = JSON.stringify(pushed.map((r) => r.body));
     assert.match(names, /"name":"request_count"/);
+    // `service` on each data point: the collector's remote write drops resource attributes.
+    const points = pointsOf(receiver, 'request_count');
+    assert.ok(points.length > 0);
+    for (const p of points) assert.equal(p.service, 'fixture-service');
     assert.match(names, /"key":"project","value":\{"stringValue":"proj-x"\}/);
   });
 
