@@ -37,7 +37,9 @@ export function directWriter(logger: Logger): Write {
   const rootWrite = (logger as unknown as Record<symbol, unknown>)[ROOT_WRITE];
   return (level, info) => {
     if (logger.silent) return;
-    if (logger.write !== rootWrite) return viaWinston(level, info);
+    // A child logger adds its fields in its own write(); an ended logger has unpiped its
+    // transports (its write() still reaches them, see writeAfterEnd).
+    if (logger.write !== rootWrite || isEnding(logger)) return viaWinston(level, info);
     const transports = logger.transports;
     for (const t of transports) if (!isDirect(t, ours)) return viaWinston(level, info);
     const wanted = logger.levels[level];
@@ -86,6 +88,12 @@ function deliver(
   }
 }
 
+/** Whether `end()` was called (winston's streams are readable-stream 3's: no `writableEnded`). */
+function isEnding(logger: Logger): boolean {
+  const state = (logger as unknown as { _writableState?: { ending?: boolean } })._writableState;
+  return state?.ending === true || logger.destroyed === true;
+}
+
 /** The logger's own `write()`, kept to tell a child logger (its own `write()`) from it. */
 const ROOT_WRITE = Symbol.for('@ai-teams/cloudwatch-logger/write');
 
@@ -105,9 +113,7 @@ export function writeAfterEnd(logger: Logger): void {
     return (streamEnd as (...a: unknown[]) => Logger).apply(this, args);
   } as Logger['end'];
   function write(this: Logger, info: unknown, ...rest: unknown[]): boolean {
-    // winston's streams are readable-stream 3's: `ending` is set by end(), no `writableEnded`.
-    const state = (this as unknown as { _writableState?: { ending?: boolean } })._writableState;
-    if (state?.ending !== true && !this.destroyed)
+    if (!isEnding(this))
       return (streamWrite as (...a: unknown[]) => boolean).call(this, info, ...rest);
     try {
       const record = info as Info;

@@ -49,14 +49,14 @@ export function isOtelTransport(t: TransportStream): boolean {
 
 /**
  * The Logs API logger of an OpenTelemetry winston transport whose records this package can make
- * itself: one with its default severity options and no format of its own (or the safety
- * format `createLogger()` gives it, which leaves access records as they are). Undefined for any other
+ * itself: one with its default severity options and no format of its own, whose safety
+ * wrapper (see `protectOtlpCopies`) would leave access records as they are. Undefined for any other
  * transport, which then gets the record through its own `log()`.
  */
 export function otelLoggerOf(t: TransportStream): OtelLogger | undefined {
-  // No format, or this package's OTLP safety format when it leaves access records unchanged.
-  const format = t.format as (TransportStream['format'] & { [OTLP_SAFE]?: boolean }) | undefined;
-  if ((format && format[OTLP_SAFE] !== true) || !isOtelTransport(t)) return undefined;
+  // Made safe by createLogger() in a way that leaves access records as they are, or not at all.
+  if (t.format || (t as { [OTLP_SAFE]?: boolean })[OTLP_SAFE] === false || !isOtelTransport(t))
+    return undefined;
   const { _logger, _severityMapping, _logSeverity } = t as unknown as OtelTransport;
   if (_severityMapping != null || _logSeverity != null) return undefined;
   return typeof _logger?.emit === 'function' ? _logger : undefined;

@@ -1,4 +1,3 @@
-import { format, type Logform } from 'winston';
 import type TransportStream from 'winston-transport';
 import type { RenderConfig } from './config';
 import { isError } from './errors';
@@ -7,12 +6,17 @@ import { messageOf } from './render';
 import { OMIT, sanitize, truncate, type Walk } from './sanitize';
 
 type Info = Record<string | symbol, unknown>;
+type Log = (info: Info, next: () => void) => unknown;
 
-/** Marks the format below; its value says whether access records pass it unchanged. */
+/**
+ * Set on an OpenTelemetry transport whose `log()` makes its records safe (below); true when
+ * access records pass unchanged, so they may skip `log()` (see `otelLoggerOf`).
+ */
 export const OTLP_SAFE = Symbol.for('@ai-teams/cloudwatch-logger/otlp-safe');
 
-/** Longest stack kept on an error attribute. */
+/** Longest stack kept on an error, and how deep causes are followed. */
 const MAX_STACK = 8192;
+const MAX_CAUSES = 3;
 
 /** The keys `requestLogger()`'s own access records hold (see `isOwnAccessRecord`). */
 const ACCESS_KEYS = [
@@ -31,76 +35,94 @@ const ACCESS_KEYS = [
   'aborted',
 ];
 
-/** An Error as the OTLP record's attribute: the OpenTelemetry transport's shape, bounded. */
-function errorAttribute(err: Error, w: Walk): unknown {
-  const read = (key: string): unknown => {
-    try {
-      return (err as unknown as Record<string, unknown>)[key];
-    } catch {
-      return undefined;
-    }
-  };
+function read(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An Error as the OpenTelemetry transport reads one (`name`, `message`, `stack`, `code`, and
+ * its `cause`, which becomes `error.cause.*`), bounded, as a plain object.
+ */
+function errorLike(err: Error, w: Walk, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of ['name', 'message', 'code'] as const) {
-    const v = read(key);
+    const v = read(err, key);
     if (v !== undefined) out[key] = sanitize(v, w);
   }
-  const stack = read('stack');
+  const stack = read(err, 'stack');
   if (typeof stack === 'string') out.stack = truncate(stack, MAX_STACK);
+  const cause = read(err, 'cause');
+  if (cause !== undefined) {
+    out.cause =
+      isError(cause) && depth < MAX_CAUSES ? errorLike(cause, w, depth + 1) : sanitize(cause, w);
+  }
   return out;
 }
 
 /**
- * The OTLP copy of a record made as safe as its JSON line: the same redaction, at any depth
- * and in an object passed as the message; circular references, BigInt, throwing getters and
- * the like turned into JSON-safe values; strings cut at `maxEventBytes / 16` and at most
- * `maxFields` leaves. Without it `@opentelemetry/winston-transport` ships the caller's values
- * as they are (secrets included), and drops the whole record when one of them throws.
- * It works on the transport's own copy of the record (winston-transport makes one for a
- * transport's format), so the JSON line is not affected.
+ * The OTLP copy of a record made as safe as its JSON line, as a new object (the record itself is
+ * left as it is for the other transports): the same redaction, at any depth and in an object
+ * passed as the message; circular references, BigInt, throwing getters and the like turned into
+ * JSON-safe values; strings cut at `maxEventBytes / 16` and at most `maxFields` leaves. Errors
+ * keep what the transport makes `exception.*` and `error.cause.*` of; a record that is an Error
+ * (`logger.error(err)`) keeps its message and stack.
  */
-export function otlpSafeFormat(cfg: RenderConfig): Logform.Format {
+export function safeRecord(info: Info, cfg: RenderConfig): Info {
   const maxString = Math.max(256, cfg.maxEventBytes >> 4);
   const redact = cfg.redact;
-  const f = format((info: Info) => {
-    const w: Walk = { remaining: cfg.maxFields, dropped: 0, maxString, redact };
-    const message = info.message;
-    info.message =
-      typeof message === 'string'
-        ? truncate(message, maxString)
-        : messageOf(message, maxString, redact);
-    for (const key of Object.keys(info)) {
-      if (key === 'level' || key === 'message') continue;
-      if (redact?.(key)) {
-        info[key] = REDACTED;
-        continue;
-      }
-      let raw: unknown;
-      try {
-        raw = info[key];
-      } catch (e) {
-        raw = `[Throws: ${messageOf(e, 200)}]`;
-      }
-      const v = isError(raw) ? errorAttribute(raw, w) : sanitize(raw, w);
-      if (v === OMIT) delete info[key];
-      else info[key] = v;
+  const w: Walk = { remaining: cfg.maxFields, dropped: 0, maxString, redact };
+  const out: Info = {};
+  // The level, the splat, the context the winston instrumentation attached.
+  for (const sym of Object.getOwnPropertySymbols(info)) out[sym] = info[sym];
+  const message = read(info, 'message');
+  out.level = read(info, 'level');
+  out.message =
+    typeof message === 'string'
+      ? truncate(message, maxString)
+      : messageOf(message, maxString, redact);
+  if (isError(info)) Object.assign(out, errorLike(info, w), { message: out.message });
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    if (redact?.(key)) {
+      out[key] = REDACTED;
+      continue;
     }
-    return info as Logform.TransformableInfo;
-  })();
-  // Access records hold short strings and numbers under these keys: safe as they are, unless a
-  // redaction rule names one of them.
-  Object.defineProperty(f, OTLP_SAFE, { value: !ACCESS_KEYS.some((k) => redact?.(k)) });
-  return f;
+    let raw: unknown;
+    try {
+      raw = info[key];
+    } catch (e) {
+      raw = `[Throws: ${messageOf(e, 200)}]`;
+    }
+    const v = isError(raw) ? errorLike(raw, w) : sanitize(raw, w);
+    if (v !== OMIT) out[key] = v;
+  }
+  return out;
 }
 
-/** Gives each OpenTelemetry transport of the logger that has no format of its own this one. */
+/**
+ * Makes each OpenTelemetry transport of the logger (present when it is made: the winston
+ * instrumentation adds its own then) hand safe records to the Logs API: without it,
+ * `@opentelemetry/winston-transport` ships the caller's values as they are (secrets included)
+ * and loses the whole record when one of them throws. Its `log()` is wrapped rather than given
+ * a winston format, which would see only a copy of the record's enumerable keys (an Error's
+ * message and stack are not).
+ */
 export function protectOtlpCopies(
   transports: TransportStream[],
   cfg: RenderConfig,
   isOtel: (t: TransportStream) => boolean,
 ): void {
-  let safe: Logform.Format | undefined;
+  const accessUnchanged = !ACCESS_KEYS.some((k) => cfg.redact?.(k));
   for (const t of transports) {
-    if (isOtel(t) && !t.format) t.format = safe ??= otlpSafeFormat(cfg);
+    if (!isOtel(t) || (t as unknown as Info)[OTLP_SAFE] !== undefined) continue;
+    const log = t.log as unknown as Log;
+    t.log = function (this: TransportStream, info: Info, next: () => void) {
+      return log.call(this, safeRecord(info, cfg), next);
+    } as unknown as TransportStream['log'];
+    Object.defineProperty(t, OTLP_SAFE, { value: accessUnchanged });
   }
 }

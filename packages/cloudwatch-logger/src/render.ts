@@ -205,16 +205,24 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     } catch {
       level = undefined;
     }
-    // A message (and service) cut to fit the smallest limit, 1024 bytes, 3 bytes a character.
-    return JSON.stringify({
-      '@timestamp': ts,
-      '@level': LEVEL_LABEL[String(level)] ?? 'INFO',
-      '@message': messageOf(info.message, Math.min(1024, cfg.maxEventBytes >> 3), cfg.redact),
-      service: truncate(cfg.service, 64),
-      tracking_id:
-        typeof info.tracking_id === 'string' ? truncate(info.tracking_id, 64) : 'unknown',
-      log: { truncated: true, original_bytes: bytes, note },
-    });
+    const line = (message: string) =>
+      JSON.stringify({
+        '@timestamp': ts,
+        '@level': LEVEL_LABEL[String(level)] ?? 'INFO',
+        '@message': message,
+        service: truncate(cfg.service, 64),
+        tracking_id:
+          typeof info.tracking_id === 'string' ? truncate(info.tracking_id, 64) : 'unknown',
+        log: { truncated: true, original_bytes: bytes, note: truncate(note, 200) },
+      });
+    // The message cut until the line fits: escaped, a character can take 6 bytes or more.
+    let message = messageOf(info.message, 1024, cfg.redact);
+    let out = line(message);
+    while (Buffer.byteLength(out) > cfg.maxEventBytes && message !== '') {
+      message = message.length > 16 ? `${message.slice(0, message.length >> 1)}…` : '';
+      out = line(message);
+    }
+    return out;
   }
 
   const max = cfg.maxEventBytes;

@@ -218,4 +218,30 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     assert.doesNotMatch(out.raw().join('\n'), /SECRET|hunter2/);
     assert.equal((out.lines()[0]!.error as { message: string }).message, 'db down');
   });
+
+  it('keeps the message, stack and cause of an Error in its OTLP copy', async () => {
+    exporter.reset();
+    const logger = createLogger({
+      service: 'svc',
+      stream: captureLines().stream,
+      sync: true,
+      env: {},
+      transports: [new OpenTelemetryTransportV3()],
+    });
+    // The Error as the record: its message and stack are not enumerable.
+    logger.error(Object.assign(new Error('db connection refused'), { code: 'ECONNREFUSED' }));
+    const cause = Object.assign(new Error('root cause'), { code: 'ECONNRESET' });
+    logger.error('failed', { error: new Error('outer', { cause }) });
+    await tick();
+    const [asRecord, withCause] = exporter.getFinishedLogRecords();
+    assert.equal(asRecord!.body, 'db connection refused');
+    assert.equal(asRecord!.attributes['exception.message'], 'db connection refused');
+    assert.match(
+      String(asRecord!.attributes['exception.stacktrace']),
+      /^Error: db connection refused/,
+    );
+    assert.equal(withCause!.attributes['exception.message'], 'outer');
+    assert.equal(withCause!.attributes['error.cause.message'], 'root cause');
+    assert.equal(withCause!.attributes['error.cause.code'], 'ECONNRESET');
+  });
 });

@@ -181,6 +181,24 @@ describeExpress('requestLogger()', (createApp, version) => {
     );
   });
 
+  it('writes access lines after logger.end(), as other lines', async () => {
+    const { out, logger } = capturedLogger();
+    const finished = new Promise((resolve) => logger.on('finish', resolve));
+    logger.end();
+    await finished;
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/x', (_req, res) => {
+      res.send('ok');
+    });
+    await request(app).get('/x').expect(200);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['GET /x - 200'],
+    );
+  });
+
   it("writes a child logger's fields on its access lines", async () => {
     const { out, logger } = setup();
     const app = createApp();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { captureLines, tick } from '@ai-teams/test-utils';
+import * as winston from 'winston';
 import { format } from 'winston';
 import { DEFAULT_REDACT, cloudwatchFormat, createLogger } from '../src';
 import type { LoggerOptions } from '../src';
@@ -139,6 +140,31 @@ describe('hostile values', () => {
     const raw = out.raw().at(-1)!;
     assert.ok(Buffer.byteLength(raw) <= 1024, `${Buffer.byteLength(raw)} bytes`);
     assert.equal((JSON.parse(raw).log as { truncated: boolean }).truncated, true);
+  });
+
+  it('keeps the last-resort line under the limit with escaped characters and a long tracking id', () => {
+    const { out, logger } = setup({ maxEventBytes: 1024 });
+    const meta: Record<string, string> = {};
+    for (let i = 0; i < 200; i++) meta[`field_number_${i}`] = `v${i}`;
+    logger.info('\u0001'.repeat(5000), { ...meta, tracking_id: '<'.repeat(64) });
+    const raw = out.raw().at(-1)!;
+    assert.ok(Buffer.byteLength(raw) <= 1024, `${Buffer.byteLength(raw)} bytes`);
+  });
+
+  it('writes a frozen call once even when another transport throws', () => {
+    const { out, logger } = setup({
+      transports: [
+        new winston.transports.Stream({
+          stream: captureLines().stream,
+          format: format.printf((i) => (i as unknown as { user: { id: string } }).user.id),
+        }),
+      ],
+    });
+    assert.throws(() => logger.info('charged', Object.freeze({ component: 'billing' })));
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['charged'],
+    );
   });
 
   it('keeps the line of an Error whose name getter throws, and logs a frozen object', () => {

@@ -1,4 +1,4 @@
-import { logs, metrics, trace } from '@opentelemetry/api';
+import { diag, logs, metrics, trace } from '@opentelemetry/api';
 import { logs as legacyLogs } from '@opentelemetry/api-logs';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -40,13 +40,18 @@ function resourceDetectors(): ResourceDetector[] {
     os: osDetector,
     env: envDetector,
   };
-  const names = (process.env.OTEL_NODE_RESOURCE_DETECTORS ?? 'all')
+  // Empty or blank is unset, as sdk-node reads it.
+  const names = (process.env.OTEL_NODE_RESOURCE_DETECTORS?.trim() || 'all')
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean);
-  if (names.includes('none')) return [];
   if (names.includes('all')) return Object.values(byName);
-  return names.flatMap((n) => byName[n] ?? []);
+  if (names.includes('none')) return [];
+  return names.flatMap((n) => {
+    if (byName[n] || n === 'serviceinstance') return byName[n] ?? [];
+    diag.warn(`Invalid resource detector "${n}" in OTEL_NODE_RESOURCE_DETECTORS`);
+    return [];
+  });
 }
 
 /**

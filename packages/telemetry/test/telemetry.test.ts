@@ -133,6 +133,18 @@ describe('setupTelemetry() through the register entry', () => {
     for (const id of metricIds) assert.match(String(id), /^[0-9a-f-]{36}$/);
   });
 
+  it('runs the resource detectors for an empty OTEL_NODE_RESOURCE_DETECTORS, as sdk-node does', async () => {
+    const s = await service('service.cjs', {
+      OTEL_NODE_RESOURCE_DETECTORS: '',
+      OTEL_RESOURCE_ATTRIBUTES: 'custom.attr=1',
+    });
+    await fetch(`${s.url}/hello/detect`);
+    await s.shutdown();
+    const [server] = receiver.spans().filter(({ span }) => span.kind === SERVER);
+    assert.equal(server!.resource['custom.attr'], '1', 'the env detector ran');
+    assert.equal(typeof server!.resource['host.name'], 'string', 'the host detector ran');
+  });
+
   it('keeps propagating the trace with span export off (OTEL_TRACES_EXPORTER=none)', async () => {
     const downstream = await service();
     const upstream = await service('service.cjs', {

@@ -237,6 +237,46 @@ describeExpress('trackingId() without an SDK', (createApp, version) => {
     assert.deepEqual(res.body, [1, true, res.headers['x-tracking-id'], 0, 0]);
   });
 
+  it("adds once() listeners through an on() that later middleware replaced (compression's drain)", async () => {
+    const a = createApp();
+    a.use(trackingId());
+    const redirected: string[] = [];
+    a.use((_req, res, next) => {
+      // As compression does: 'drain' listeners go to its own stream, added through res.on.
+      const on = res.on;
+      res.on = function (this: typeof res, event: string, listener: (...a: unknown[]) => void) {
+        if (event === 'drain') redirected.push('drain');
+        return on.call(this, event, listener);
+      } as typeof res.on;
+      next();
+    });
+    a.get('/', (_req, res) => {
+      const calls: unknown[] = [];
+      res.once('drain', () => calls.push(getTrackingId()));
+      res.emit('drain');
+      res.emit('drain');
+      res.json({ calls, left: res.listenerCount('drain') });
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.deepEqual(redirected, ['drain']);
+    assert.deepEqual(res.body, { calls: [res.headers['x-tracking-id']], left: 0 });
+  });
+
+  it('runs a once() listener called from rawListeners() by hand, once', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      let calls = 0;
+      res.once('ping', () => calls++);
+      const [raw] = res.rawListeners('ping') as ((...args: unknown[]) => void)[];
+      raw!();
+      raw!();
+      res.json({ calls, left: res.listenerCount('ping') });
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.deepEqual(res.body, { calls: 1, left: 0 });
+  });
+
   it('keeps the defaults of options passed as undefined', async () => {
     const res = await request(
       app({ header: undefined, exposeHeader: undefined, generateId: undefined }),
