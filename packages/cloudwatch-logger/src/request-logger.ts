@@ -1,6 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
-import { onRoute, unwrapSkippedLayer, type RouteListener } from '@ai-teams/tracking-id';
+import {
+  onRoute,
+  routeTemplate,
+  unwrapSkippedLayer,
+  type RouteListener,
+} from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
 import { createLogger } from './logger';
@@ -43,15 +48,14 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
-/** `req.baseUrl` + the route's path, as they are when Express matches the route. */
+/** The route template (`routeTemplate()`) as it is when Express matches the route. */
 class RouteTemplate implements RouteListener {
   hooked = true;
   private path: string | undefined;
   constructor(private readonly req: Request) {}
 
   routed(route: unknown): void {
-    const path = (route as { path?: unknown } | undefined)?.path;
-    this.path = typeof path === 'string' ? (this.req.baseUrl ?? '') + path : undefined;
+    this.path = routeTemplate(this.req.baseUrl, route as Parameters<typeof routeTemplate>[1]);
   }
 
   template(): string | undefined {

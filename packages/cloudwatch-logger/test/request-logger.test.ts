@@ -199,6 +199,31 @@ describeExpress('requestLogger()', (createApp, version) => {
     );
   });
 
+  it("writes request.route as otel-metrics' endpoint: router root, path arrays, RegExps", async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    const router = version.load().Router();
+    router.get('/', (_req, res) => {
+      res.end();
+    });
+    app.use('/api', router);
+    app.get(['/p1/:id', '/p2/:id'], (_req, res) => {
+      res.end();
+    });
+    app.get(/^\/re\/\d+$/, (_req, res) => {
+      res.end();
+    });
+    await request(app).get('/api').expect(200);
+    await request(app).get('/p2/7').expect(200);
+    await request(app).get('/re/42').expect(200);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => (l.request as { route?: string }).route),
+      ['/api', '/p1/:id,/p2/:id', 'regex(^\\/re\\/\\d+$)'],
+    );
+  });
+
   it("writes a child logger's fields on its access lines", async () => {
     const { out, logger } = setup();
     const app = createApp();

@@ -1,28 +1,20 @@
+import { routeTemplate } from '@ai-teams/tracking-id';
 import { UNMATCHED } from './names';
 
 /** Longest endpoint label value: a regex source or a long mount path is cut here. */
 export const MAX_ENDPOINT_LENGTH = 128;
 
-type RoutePath = string | RegExp | (string | RegExp)[] | undefined;
-
-function pathText(path: RoutePath): string {
-  if (typeof path === 'string') return path;
-  if (path instanceof RegExp) return `regex(${path.source})`;
-  if (Array.isArray(path)) return path.map(pathText).join(',');
-  return '';
-}
-
 /**
- * The route template of a matched route with its router mounts: `req.baseUrl` (`/api/v1`) +
- * `route.path` (`/sessions/:id`). A root route inside a mounted router (`/`) is reported as
- * the mount alone. Express keeps only the matched text of a mount, so a parameter in a mount
- * path (`app.use('/t/:tenant', r)`) shows its value: the cardinality limit bounds that case.
+ * The `endpoint` label: the route template with its router mounts (`routeTemplate()` of
+ * tracking-id, the same text as the access line's `request.route`), cut at
+ * MAX_ENDPOINT_LENGTH, or `unmatched` without a route.
  */
-export function endpointOf(baseUrl: string, route: { path?: RoutePath } | undefined): string {
-  if (!route) return UNMATCHED;
-  const path = pathText(route.path);
-  const endpoint = baseUrl && path === '/' ? baseUrl : baseUrl + path;
-  if (endpoint === '') return UNMATCHED;
+export function endpointOf(
+  baseUrl: string | undefined,
+  route: Parameters<typeof routeTemplate>[1],
+): string {
+  const endpoint = routeTemplate(baseUrl, route);
+  if (endpoint === undefined) return UNMATCHED;
   return endpoint.length > MAX_ENDPOINT_LENGTH ? endpoint.slice(0, MAX_ENDPOINT_LENGTH) : endpoint;
 }
 

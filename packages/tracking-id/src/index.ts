@@ -4,4 +4,4 @@ export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
-export { onRoute, type RouteListener } from './route-hook';
+export { onRoute, routeTemplate, type RouteListener } from './route-hook';

@@ -71,3 +71,31 @@ export function onRoute(req: Request, listener: RouteListener): boolean {
     : listener;
   return true;
 }
+
+type RoutePath = string | RegExp | (string | RegExp)[] | undefined;
+
+function pathText(path: RoutePath): string {
+  if (typeof path === 'string') return path;
+  if (path instanceof RegExp) return `regex(${path.source})`;
+  if (Array.isArray(path)) return path.map(pathText).join(',');
+  return '';
+}
+
+/**
+ * The route template of a matched route with its router mounts: `baseUrl` (`/api/v1`, as
+ * `req.baseUrl` is when the route matches) + the route's path (`/sessions/:id`). A root route
+ * inside a mounted router (`/`) is the mount alone; a RegExp path reads `regex(source)`, an
+ * array of paths its paths joined by commas. Undefined without a route. Express keeps only the
+ * matched text of a mount, so a parameter in a mount path (`/t/:tenant`) shows its value.
+ * Shared by otel-metrics' `endpoint` label and cloudwatch-logger's `request.route`.
+ */
+export function routeTemplate(
+  baseUrl: string | undefined,
+  route: { path?: RoutePath } | undefined,
+): string | undefined {
+  if (!route) return undefined;
+  const path = pathText(route.path);
+  const base = baseUrl ?? '';
+  const template = base && path === '/' ? base : base + path;
+  return template === '' ? undefined : template;
+}
