@@ -35,6 +35,28 @@ function watch(stream: Writable): void {
   });
 }
 
+/** How long the exit-time write waits for a full pipe to take its lines. */
+const EXIT_WRITE_MS = 1000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * All of `text` to `fd`, synchronously: stdout as a pipe is non-blocking, so a write can be
+ * partial or refused (EAGAIN) while the reader catches up; retried for up to EXIT_WRITE_MS.
+ */
+function writeAllSync(fd: number, text: string): void {
+  const data = Buffer.from(text);
+  const deadline = Date.now() + EXIT_WRITE_MS;
+  let offset = 0;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) return;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
+
 /** Transports with lines pending, flushed synchronously if the process exits first. */
 const pendingAtExit = new Set<JsonLineTransport>();
 let exitHook = false;
@@ -64,7 +86,11 @@ export class JsonLineTransport extends Transport {
   private times: number[] = [];
   private bytes = 0;
   private scheduled = false;
-  /** Lines dropped while the stream held more than MAX_BUFFERED, reported when it drains. */
+  /** Chunks held while the stream is above its high-water mark (see `send`). */
+  private held: string[] = [];
+  private heldBytes = 0;
+  private waiting = false;
+  /** Lines dropped while more than MAX_BUFFERED was held, reported when it drains. */
   private dropped = 0;
 
   constructor(
@@ -76,6 +102,7 @@ export class JsonLineTransport extends Transport {
     super();
     watch(stream);
     this.flush = this.flush.bind(this);
+    this.drained = this.drained.bind(this);
     if (!exitHook) {
       exitHook = true;
       process.once('exit', flushAllAtExit);
@@ -137,22 +164,50 @@ export class JsonLineTransport extends Transport {
   }
 
   /**
-   * `chunk` (`count` lines) to the stream, or counted as dropped while the stream holds more
-   * than MAX_BUFFERED unwritten; the first write after that says how many were lost.
+   * `chunk` (`count` lines) to the stream. While the stream is above its high-water mark,
+   * chunks are held here instead, in order, and written when it drains: what Node has not
+   * written yet is lost if the process exits, what is held here is written then (see
+   * flushAtExit). Past MAX_BUFFERED held, lines are dropped and counted, and a line saying how
+   * many follows the held ones once the stream has caught up.
    */
   private send(chunk: string, count: number): void {
-    const stream = this.stream;
-    if (stream.destroyed) return;
-    if (stream.writableLength > MAX_BUFFERED) {
-      this.dropped += count;
+    if (this.stream.destroyed) return;
+    if (this.waiting) {
+      if (this.dropped > 0 || this.heldBytes + chunk.length > MAX_BUFFERED) {
+        this.dropped += count;
+        return;
+      }
+      this.held.push(chunk);
+      this.heldBytes += chunk.length;
+      pendingAtExit.add(this);
       return;
+    }
+    this.writeOut(chunk);
+  }
+
+  private writeOut(chunk: string): void {
+    if (this.stream.write(chunk)) return;
+    this.waiting = true;
+    pendingAtExit.add(this);
+    this.stream.once('drain', this.drained);
+  }
+
+  /** The stream caught up: the held chunks, then the count of dropped lines, if any. */
+  private drained(): void {
+    this.waiting = false;
+    while (this.held.length > 0) {
+      const chunk = this.held.shift()!;
+      this.heldBytes -= chunk.length;
+      this.writeOut(chunk);
+      if (this.waiting) return;
     }
     if (this.dropped > 0) {
       const dropped = this.dropped;
       this.dropped = 0;
-      stream.write(`${this.droppedLine(dropped)}\n`);
+      this.writeOut(`${this.droppedLine(dropped)}\n`);
+      if (this.waiting) return;
     }
-    stream.write(chunk);
+    if (!this.scheduled) pendingAtExit.delete(this);
   }
 
   private droppedLine(dropped: number): string {
@@ -164,18 +219,25 @@ export class JsonLineTransport extends Transport {
     });
   }
 
-  /** At exit no write completes later: stdout and stderr are written synchronously. */
+  /**
+   * At exit no asynchronous write completes later: the held chunks and the turn's lines go to
+   * stdout or stderr synchronously. Node's own unwritten data is lost with the process; if a
+   * chunk of it was cut off mid-line, ours start on a new line.
+   */
   flushAtExit(): void {
     const fd = this.stream === process.stdout ? 1 : this.stream === process.stderr ? 2 : -1;
-    if (fd === -1 || this.lines.length === 0) return this.flush();
-    // A chunk still being written asynchronously is cut off by the exit: start on a line of
-    // our own rather than in the middle of its last one.
-    const chunk = (this.stream.writableLength > 0 ? '\n' : '') + this.take();
-    try {
-      writeSync(fd, chunk);
-    } catch {
-      // stdout already closed: nothing left to write to
+    if (fd === -1) return this.flush();
+    let chunk = this.held.join('');
+    this.held = [];
+    this.heldBytes = 0;
+    if (this.dropped > 0) {
+      chunk += `${this.droppedLine(this.dropped)}\n`;
+      this.dropped = 0;
     }
+    if (this.lines.length > 0) chunk += this.take();
+    if (chunk === '') return;
+    if (this.stream.writableLength > 0) chunk = `\n${chunk}`;
+    writeAllSync(fd, chunk);
   }
 
   override close(): void {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { captureLines, tick } from '@ai-teams/test-utils';
 import * as winston from 'winston';
@@ -334,5 +336,46 @@ describe('a failing or stuck stream', () => {
     assert.equal(kept + dropped, 300, 'every line written or counted');
     assert.ok(dropped > 0);
     assert.equal(lines.at(-1)!['@message'], 'after');
+  });
+});
+
+describe('process exit with a slow stdout pipe', () => {
+  it('writes the held lines at exit: only the chunk Node was writing is lost, and no line is mixed', async () => {
+    const count = 5000;
+    const child = spawn(
+      process.execPath,
+      [path.join(__dirname, 'fixtures', 'exit-child.cjs'), String(count)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let text = '';
+    // A reader slower than the writer: the pipe fills and Node holds the rest.
+    child.stdout!.on('data', (data: Buffer) => {
+      text += data.toString();
+      child.stdout!.pause();
+      setTimeout(() => child.stdout!.resume(), 5);
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    const lines = text.split('\n').filter(Boolean);
+    const numbers: number[] = [];
+    const invalid: string[] = [];
+    for (const line of lines) {
+      try {
+        numbers.push(Number(String(JSON.parse(line)['@message']).split(' ')[1]));
+      } catch {
+        invalid.push(line);
+      }
+    }
+    assert.ok(invalid.length <= 1, `${invalid.length} lines are not JSON`);
+    assert.deepEqual(
+      numbers,
+      [...numbers].sort((a, b) => a - b),
+      'in order',
+    );
+    assert.equal(numbers.at(-1), count - 1, 'the last line arrived');
+    // At most the rest of one 64 KB chunk (about 300 of these lines) is lost.
+    assert.ok(numbers.length >= count - 400, `${numbers.length} of ${count} lines`);
   });
 });
