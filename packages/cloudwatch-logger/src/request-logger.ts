@@ -1,11 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
-import {
-  onRoute,
-  routeTemplate,
-  unwrapSkippedLayer,
-  type RouteListener,
-} from '@ai-teams/tracking-id';
+import { hookRoutes, matchedRouteTemplate, unwrapSkippedLayer } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
 import { createLogger } from './logger';
@@ -48,23 +43,6 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
-/** The route template (`routeTemplate()`) as it is when Express matches the route. */
-class RouteTemplate implements RouteListener {
-  hooked = true;
-  private path: string | undefined;
-  constructor(private readonly req: Request) {}
-
-  routed(route: unknown): void {
-    this.path = routeTemplate(this.req.baseUrl, route as Parameters<typeof routeTemplate>[1]);
-  }
-
-  template(): string | undefined {
-    // Without the hook (not an Express request prototype): the route as it stands now.
-    if (!this.hooked) this.routed(this.req.route);
-    return this.path;
-  }
-}
-
 /**
  * Express middleware: one access line per request when the response finishes or the
  * connection closes. Mount it after `trackingId()`.
@@ -86,11 +64,10 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const path = pathOf(url);
     if (skip(req, path)) return next();
     const start = now();
-    // The route template, taken when the route matches: by the time the response ends, an
-    // error on its way to the error handler (or Express's own) has unwound the router mounts
-    // (`req.baseUrl` then says the parent's, or nothing at all).
-    const route = new RouteTemplate(req);
-    if (!onRoute(req, route)) route.hooked = false;
+    // The route's mounts are kept when it matches: by the time the response ends, an error on
+    // its way to the error handler (or Express's own) has unwound them (`req.baseUrl` then
+    // says the parent's, or nothing at all). Installed once; nothing is made per request.
+    hookRoutes(req);
     let written = 0;
     // Bytes actually written, for responses without content-length (streams, chunked).
     const write = res.write;
@@ -110,7 +87,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const done = () => {
       res.removeListener('close', done);
       try {
-        logAccess(req, res, path, now() - start, written, route.template());
+        logAccess(req, res, path, now() - start, written);
       } catch (err) {
         // A failing user callback (levelFor, a getter) must not become an uncaught exception
         // in an event listener, nor cost the line.
@@ -130,14 +107,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     next();
   };
 
-  function logAccess(
-    req: Request,
-    res: Response,
-    path: string,
-    ms: number,
-    written: number,
-    route: string | undefined,
-  ) {
+  function logAccess(req: Request, res: Response, path: string, ms: number, written: number) {
     const aborted = !res.writableFinished;
     const status = res.statusCode;
     const request: Record<string, unknown> = {
@@ -145,6 +115,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
       path,
       duration: Math.round(ms * 1000) / 1_000_000,
     };
+    const route = matchedRouteTemplate(req);
     if (route !== undefined) request.route = route;
     const reqSize = sizeOf(req.headers['content-length']);
     if (reqSize !== undefined) request.size = reqSize;

@@ -4,4 +4,10 @@ export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
-export { onRoute, routeTemplate, type RouteListener } from './route-hook';
+export {
+  hookRoutes,
+  matchedRouteTemplate,
+  onRoute,
+  routeTemplate,
+  type RouteListener,
+} from './route-hook';

@@ -5,14 +5,17 @@ import type { Request } from 'express';
 // process (two versions of a package, an older otel-metrics) shares one accessor.
 const ROUTE = Symbol.for('@ai-teams/otel-metrics.route');
 const ON_ROUTE = Symbol.for('@ai-teams/otel-metrics.onRoute');
-const PATCHED = Symbol.for('@ai-teams/otel-metrics.routeAccessor');
+const ROUTE_BASE = Symbol.for('@ai-teams/tracking-id.routeBase');
+// A new name for the accessor that also keeps the mount: an older copy's accessor (without it)
+// is replaced, and still serves its listeners through ON_ROUTE.
+const PATCHED = Symbol.for('@ai-teams/tracking-id.routeAccessor');
 
 /** Told each time Express assigns `req.route`. */
 export interface RouteListener {
   routed(route: unknown): void;
 }
 type Hook = RouteListener;
-type Hooked = Request & { [ROUTE]?: unknown; [ON_ROUTE]?: Hook };
+type Hooked = Request & { [ROUTE]?: unknown; [ROUTE_BASE]?: string; [ON_ROUTE]?: Hook };
 
 const ready = new WeakSet<object>();
 
@@ -42,6 +45,8 @@ function install(req: Request): boolean {
       },
       set(this: Hooked, route: unknown) {
         this[ROUTE] = route;
+        // The mount as it is now: an error unwinds it before the response ends.
+        this[ROUTE_BASE] = this.baseUrl;
         this[ON_ROUTE]?.routed(route);
       },
     });
@@ -49,6 +54,27 @@ function install(req: Request): boolean {
   }
   ready.add(appRequest!);
   return true;
+}
+
+/**
+ * For middleware authors: makes `matchedRouteTemplate(req)` keep the router mounts of the route
+ * `req` matches (an accessor installed once per Express copy; nothing per request). Call it
+ * before the routes run. Returns false when `req` is not an Express request it can hook.
+ */
+export function hookRoutes(req: Request): boolean {
+  return install(req);
+}
+
+/**
+ * The template of the route `req` matched (`routeTemplate()`), with the router mounts as they
+ * were when it matched when `hookRoutes()` ran for it, else as they are now. Undefined when no
+ * route matched.
+ */
+export function matchedRouteTemplate(req: Request): string | undefined {
+  const r = req as Hooked;
+  const route = r.route as Parameters<typeof routeTemplate>[1];
+  if (!route) return undefined;
+  return routeTemplate(r[ROUTE_BASE] ?? req.baseUrl, route);
 }
 
 /**
