@@ -12,6 +12,12 @@ const RECORD_KEYS = new Set(['level', 'message', 'request', 'response', 'trackin
 
 type Info = Record<string | symbol, unknown>;
 
+/** Whether a redaction rule names a key of an access record of the usual shape. */
+export function redactsAccessKeys(redact: ((key: string) => boolean) | undefined): boolean {
+  if (!redact) return false;
+  return [...RECORD_KEYS, ...REQUEST_KEYS, ...RESPONSE_KEYS].some((k) => redact(k));
+}
+
 /**
  * An access record of the usual shape: made by `requestLogger()` and holding only its own
  * keys, so nothing but this package ever holds its objects (its request{} and response{} are
@@ -33,15 +39,9 @@ export function isOwnAccessRecord(info: Info): boolean {
 export function accessLineRenderer(
   cfg: RenderConfig,
 ): (info: Info, ctx: LineContext, ts: string) => string | undefined {
-  const keys = [
-    ...RECORD_KEYS,
-    ...REQUEST_KEYS,
-    ...RESPONSE_KEYS,
-    'tracing',
-    'trace_id',
-    'span_id',
-  ];
-  if (cfg.redact && keys.some((k) => cfg.redact!(k))) return () => undefined;
+  const tracingKeys = ['tracing', 'trace_id', 'span_id'];
+  if (redactsAccessKeys(cfg.redact) || tracingKeys.some((k) => cfg.redact?.(k)))
+    return () => undefined;
   // At most four client-sent strings (path, route, user agent, message): together under the cap.
   const maxString = cfg.maxEventBytes >> 3;
   const service = `,"service":${JSON.stringify(cfg.service)},"tracking_id":`;

@@ -35,9 +35,10 @@ export function findError(info: Record<string | symbol, unknown>): Error | undef
   return undefined;
 }
 
-function read(err: Error, key: string): unknown {
+/** `value[key]`, undefined when reading it throws (a getter, a revoked proxy). */
+export function read(value: object, key: string): unknown {
   try {
-    return (err as unknown as Record<string, unknown>)[key];
+    return (value as Record<string, unknown>)[key];
   } catch {
     return undefined;
   }

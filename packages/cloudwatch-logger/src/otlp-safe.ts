@@ -1,6 +1,7 @@
 import type TransportStream from 'winston-transport';
 import type { RenderConfig } from './config';
-import { isError } from './errors';
+import { redactsAccessKeys } from './access-line';
+import { isError, read } from './errors';
 import { REDACTED } from './redact';
 import { messageOf } from './render';
 import { OMIT, sanitize, truncate, type Walk } from './sanitize';
@@ -17,31 +18,6 @@ export const OTLP_SAFE = Symbol.for('@ai-teams/cloudwatch-logger/otlp-safe');
 /** Longest stack kept on an error, and how deep causes are followed. */
 const MAX_STACK = 8192;
 const MAX_CAUSES = 3;
-
-/** The keys `requestLogger()`'s own access records hold (see `isOwnAccessRecord`). */
-const ACCESS_KEYS = [
-  'request',
-  'response',
-  'tracking_id',
-  'method',
-  'path',
-  'route',
-  'duration',
-  'size',
-  'user_agent',
-  'ip',
-  'status',
-  'content_type',
-  'aborted',
-];
-
-function read(value: object, key: string): unknown {
-  try {
-    return (value as Record<string, unknown>)[key];
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * An Error as the OpenTelemetry transport reads one (`name`, `message`, `stack`, `code`, and
@@ -71,8 +47,7 @@ function errorLike(err: Error, w: Walk, depth = 0): Record<string, unknown> {
  * keep what the transport makes `exception.*` and `error.cause.*` of; a record that is an Error
  * (`logger.error(err)`) keeps its message and stack.
  */
-export function safeRecord(info: Info, cfg: RenderConfig): Info {
-  const maxString = Math.max(256, cfg.maxEventBytes >> 4);
+function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   const redact = cfg.redact;
   const w: Walk = { remaining: cfg.maxFields, dropped: 0, maxString, redact };
   const out: Info = {};
@@ -116,12 +91,13 @@ export function protectOtlpCopies(
   cfg: RenderConfig,
   isOtel: (t: TransportStream) => boolean,
 ): void {
-  const accessUnchanged = !ACCESS_KEYS.some((k) => cfg.redact?.(k));
+  const accessUnchanged = !redactsAccessKeys(cfg.redact);
+  const maxString = Math.max(256, cfg.maxEventBytes >> 4);
   for (const t of transports) {
     if (!isOtel(t) || (t as unknown as Info)[OTLP_SAFE] !== undefined) continue;
     const log = t.log as unknown as Log;
     t.log = function (this: TransportStream, info: Info, next: () => void) {
-      return log.call(this, safeRecord(info, cfg), next);
+      return log.call(this, safeRecord(info, cfg, maxString), next);
     } as unknown as TransportStream['log'];
     Object.defineProperty(t, OTLP_SAFE, { value: accessUnchanged });
   }

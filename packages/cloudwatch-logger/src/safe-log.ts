@@ -4,7 +4,7 @@ import type { Logger } from 'winston';
 function extensible(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Object.isExtensible(value)) return value;
   if (value instanceof Error) return value; // a copy would lose its message and stack
-  return { ...value };
+  return Array.isArray(value) ? [...(value as unknown[])] : { ...value };
 }
 
 /** A copy of `meta` whose throwing getters became '[Throws: …]'; undefined if none threw. */
@@ -35,8 +35,9 @@ let depth = 0;
  */
 function guarded(method: Method): Method {
   return function guardedLog(this: unknown, ...args: unknown[]) {
-    for (let i = 0; i < args.length; i++) args[i] = extensible(args[i]);
+    // An inner call (a level method calling log()) has its arguments from the outer one.
     if (depth > 0) return method.apply(this, args);
+    for (let i = 0; i < args.length; i++) args[i] = extensible(args[i]);
     depth++;
     try {
       return method.apply(this, args);
