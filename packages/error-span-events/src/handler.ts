@@ -135,25 +135,22 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
     if (isError(err) && res.locals && res.locals.error === undefined) res.locals.error = err;
     const trackingId = trackingIdOf(req, res);
+    // Headers already sent: too late for an answer of ours. Express's default handler ends the
+    // connection and the client gets a cut-off response, a server failure whatever was sent.
+    const sent = res.headersSent;
+    const status = sent ? res.statusCode : statusOf(fields);
+    // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
+    const failed = sent || status >= 500;
     const span = targetSpan();
-    if (res.headersSent) {
-      // Too late for an answer of ours: Express's default handler ends the connection and the
-      // client gets a cut-off response. Still a server failure, recorded and logged as one.
-      if (span) {
-        recordException(span, error);
-        markFailed(span, error.type, error.message);
-      }
-      log(error, fields, res.statusCode, 'error', trackingId, req);
+    if (span) {
+      recordException(span, error);
+      if (failed) markFailed(span, error.type, error.message);
+    }
+    log(error, fields, status, failed ? 'error' : 'warn', trackingId, req);
+    if (sent) {
       next(err);
       return;
     }
-    const status = statusOf(fields);
-    if (span) {
-      recordException(span, error);
-      // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
-      if (status >= 500) markFailed(span, error.type, error.message);
-    }
-    log(error, fields, status, status >= 500 ? 'error' : 'warn', trackingId, req);
     res.status(status).json(body(error, fields, status, trackingId, dev));
   };
 }

@@ -10,7 +10,7 @@ import {
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
-import { eventsNamed, testLogger } from './helpers';
+import { eventsNamed, revokedProxy, testLogger, withThrowingGetter } from './helpers';
 
 const GENERIC_500 = { type: 'InternalServerError', code: null, message: 'Internal Server Error' };
 
@@ -320,20 +320,13 @@ describeExpress('errorHandler()', (createApp, version) => {
   });
 
   it('answers JSON and logs for thrown values whose properties throw when read', async () => {
-    const revocable = Proxy.revocable({}, {});
-    revocable.revoke();
-    const failing = new Error('status getter');
-    Object.defineProperty(failing, 'status', {
-      get() {
-        throw new Error('status getter failed');
-      },
-    });
-    const lazy = {
-      status: 502,
-      get message(): string {
-        throw new Error('lazy message failed');
-      },
-    };
+    const failing = withThrowingGetter(
+      new Error('status getter'),
+      'status',
+      'status getter failed',
+    );
+    const lazy = withThrowingGetter({ status: 502 }, 'message', 'lazy message failed');
+    const proxy = revokedProxy();
     const { app, capture } = setup((a) => {
       a.get('/lazy', () => {
         throw lazy;
@@ -342,7 +335,7 @@ describeExpress('errorHandler()', (createApp, version) => {
         throw failing;
       });
       a.get('/proxy', () => {
-        throw revocable.proxy;
+        throw proxy;
       });
     });
     const lazyRes = await request(app).get('/lazy').expect(502).expect('content-type', /json/);

@@ -37,3 +37,21 @@ export function lineOf(file: string, marker: string): number {
       .findIndex((l) => l.includes(marker)) + 1
   );
 }
+
+/** A revoked proxy: even `instanceof` on it throws. */
+export function revokedProxy(): object {
+  const revocable = Proxy.revocable({}, {});
+  revocable.revoke();
+  return revocable.proxy;
+}
+
+/** `target` with an enumerable `key` whose getter throws `message`. */
+export function withThrowingGetter<T extends object>(target: T, key: string, message: string): T {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get() {
+      throw new Error(message);
+    },
+  });
+  return target;
+}

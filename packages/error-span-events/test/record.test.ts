@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { enableTestTracing, type TestTracing } from '@ai-teams/test-utils';
 import { recordErrorOnSpan } from '../src';
+import { revokedProxy, withThrowingGetter } from './helpers';
 
 describe('recordErrorOnSpan()', () => {
   let tracing: TestTracing;
@@ -91,20 +92,9 @@ describe('recordErrorOnSpan()', () => {
   });
 
   it('records values whose properties throw when read instead of throwing', async () => {
-    const revocable = Proxy.revocable({}, {});
-    revocable.revoke();
-    const named = new Error('name getter');
-    Object.defineProperty(named, 'name', {
-      get() {
-        throw new Error('name failed');
-      },
-    });
-    const lazy = {
-      get message(): string {
-        throw new Error('message failed');
-      },
-    };
-    for (const value of [revocable.proxy, named, lazy]) {
+    const named = withThrowingGetter(new Error('name getter'), 'name', 'name failed');
+    const lazy = withThrowingGetter({}, 'message', 'message failed');
+    for (const value of [revokedProxy(), named, lazy]) {
       const { span, result } = await onSpan((s) => recordErrorOnSpan(s, value));
       assert.equal(result, true);
       assert.equal(span.status.code, SpanStatusCode.ERROR);
