@@ -15,6 +15,7 @@ import {
   SUCCESS_RATE_BUCKETS,
   tagMeterProvider,
 } from '../src';
+import { serviceAttribute } from '../src/labels';
 
 function setup(options: { tokenTypes?: string[] } = {}) {
   const p = prometheusMetrics({ serviceName: 'svc', environment: 'test', project: 'proj' });
@@ -311,6 +312,8 @@ describe('a provider whose exporter drops resource attributes (OTLP to the colle
     b.recordUserActivity({ activityType: 'login' });
     const [series] = (await scrape()).find('user_activity_total');
     assert.equal(series!.labels.service, 'svc');
+    // No data point attribute of its own beside the exporter's constant label.
+    assert.deepEqual(serviceAttribute(p.meterProvider), {});
     await p.shutdown();
   });
 });
