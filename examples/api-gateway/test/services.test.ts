@@ -210,6 +210,94 @@ describe('the three example services together', () => {
     assert.match(agentText, /ai_tokens_total\{[^}]*token_type="input"/);
   });
 
+  it('keeps each of 48 concurrent sessions, some failing, to its own id in rows, spans and logs', async () => {
+    // Real sockets between the three services, all requests in flight at once: the context of
+    // one request must never reach another's log line, span or row.
+    const gw = await listen(gateway.app);
+    const N = 48;
+    const fails = (i: number) => i % 4 === 3;
+    let results: { i: number; status: number; id: string; body: Record<string, unknown> }[];
+    try {
+      results = await Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          const res = await request(gw.url)
+            .post('/api/v1/sessions')
+            .send({
+              user_id: `cu-${i}`,
+              workflow_type: `cw-${i}`,
+              ...(fails(i) && { fail: true }),
+            });
+          return {
+            i,
+            status: res.status,
+            id: String(res.headers['x-tracking-id']),
+            body: res.body,
+          };
+        }),
+      );
+    } finally {
+      await gw.close();
+    }
+    const idOf = new Map<number, string>();
+    for (const r of results) {
+      assert.equal(r.status, fails(r.i) ? 502 : 201, `request ${r.i}: ${JSON.stringify(r.body)}`);
+      assert.match(r.id, /^[0-9a-f]{32}$/);
+      assert.equal(r.body.tracking_id, r.id);
+      if (!fails(r.i)) assert.equal(sessions.get(String(r.body.session_id))!.tracking_id, r.id);
+      idOf.set(r.i, r.id);
+    }
+    assert.equal(new Set(idOf.values()).size, N, 'one tracking id per request');
+
+    const spans = await tracing.spans();
+    const spanTrace = new Map(spans.map((s) => [s.spanContext().spanId, s.spanContext().traceId]));
+    for (const [i, id] of idOf) {
+      const servers = spans.filter((s) => s.kind === SERVER && s.spanContext().traceId === id);
+      const route = (r: string) => servers.filter((s) => s.attributes['http.route'] === r);
+      assert.equal(route('/api/v1/sessions').length, 1, `request ${i}: one gateway span`);
+      assert.equal(route('/generate-workflow').length, 1, `request ${i}: one agent span`);
+      assert.equal(route('/execute').length, 1, `request ${i}: one engine span`);
+      assert.equal(route('/api/v1/sessions')[0]!.attributes['user.id'], `cu-${i}`);
+      assert.equal(
+        route('/execute')[0]!.status.code,
+        fails(i) ? 2 : 0,
+        `request ${i}: engine status`,
+      );
+    }
+
+    // Each line names its request twice: by its tracking id, and by the user or workflow the
+    // handler put in the request's context. The two must agree, in every service.
+    const requestOf = (line: Record<string, unknown>): number | undefined => {
+      const workflow = (line.workflow as { type?: string } | undefined)?.type;
+      const user = (line.user as { id?: string } | undefined)?.id;
+      const tag = /^c[wu]-(\d+)$/.exec(workflow ?? user ?? '');
+      return tag ? Number(tag[1]) : undefined;
+    };
+    const seen = new Map<string, Set<number>>();
+    for (const { service: name, line } of allLines()) {
+      const i = requestOf(line);
+      if (i === undefined) continue;
+      assert.equal(line.tracking_id, idOf.get(i), `${name}: ${JSON.stringify(line)}`);
+      const { trace_id, span_id } = line.tracing as { trace_id: string; span_id: string };
+      assert.equal(trace_id, idOf.get(i));
+      assert.equal(spanTrace.get(span_id), trace_id, `${name}: span_id is a span of its own trace`);
+      if (!seen.has(name)) seen.set(name, new Set());
+      seen.get(name)!.add(i);
+    }
+    for (const name of ['workflow-agent', 'workflow-engine', 'api-gateway']) {
+      assert.equal(seen.get(name)?.size, N, `${name} logged a line for each request`);
+    }
+
+    for (const s of [agent, engine, gateway]) {
+      const text = (await request(s.app).get('/metrics').expect(200)).text;
+      const active = text.split('\n').filter((l) => l.startsWith('active_requests{'));
+      assert.ok(active.length > 0);
+      for (const l of active) {
+        // Only the /metrics request being served may be in flight.
+        assert.match(l, l.includes('endpoint="/metrics"') ? / [01]$/ : / 0$/, l);
+      }
+    }
+  });
+
   it('rejects a bad body with 400 and the tracking id, and unknown routes with 404', async () => {
     const bad = await request(gateway.app)
       .post('/api/v1/sessions')
