@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { prometheusMetrics } from '@ai-teams/otel-metrics';
 import {
+  attributesOf,
   captureLines,
   enableTestTracing,
+  getTarget,
   listen,
+  startOtlpReceiver,
   type LineCapture,
   type Listening,
   type TestTracing,
@@ -359,6 +365,87 @@ describe('service-kit', () => {
       assert.doesNotMatch(child.stderr, /listening on/);
     } finally {
       await taken.close();
+    }
+  });
+
+  it('on SIGTERM lets a request finish and closes its connection, cuts a stuck one after the grace, and exports both', async () => {
+    const receiver = await startOtlpReceiver();
+    const child = fork(path.join(__dirname, 'fixtures', 'shutdown-service.cjs'), [], {
+      env: { ...process.env, PORT: '0', OTLP_URL: receiver.url, SHUTDOWN_GRACE_MS: '600' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    try {
+      const [ready] = (await once(child, 'message')) as [{ ready: string; port: number }];
+      assert.ok(ready.port > 0, `the bound port, not PORT=0: ${JSON.stringify(ready)}`);
+      const base = `http://127.0.0.1:${ready.port}`;
+      assert.equal(await getTarget(base, '/fast'), 200);
+      const running = new Set<string>();
+      const started = new Promise<void>((resolve) =>
+        child.on('message', (m: { running?: string }) => {
+          if (m.running) running.add(m.running);
+          if (running.size === 2) resolve();
+        }),
+      );
+      const outcome = (target: string) =>
+        getTarget(base, target).catch((e: NodeJS.ErrnoException) => e.code);
+      // On a keep-alive connection: told to close it, so shutdown need not wait for it idle.
+      const agent = new http.Agent({ keepAlive: true });
+      const medium = new Promise<string>((resolve, reject) =>
+        http
+          .get(`${base}/medium`, { agent }, (res) => {
+            res.resume();
+            res.once('end', () => resolve(`${res.statusCode} ${res.headers.connection}`));
+          })
+          .once('error', reject),
+      );
+      const stuck = outcome('/stuck');
+      await started;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      assert.deepEqual(await Promise.all([medium, stuck]), ['200 close', 'ECONNRESET']);
+      assert.deepEqual(await exited, [0, null]);
+
+      const lines = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>)
+        .filter((l) => l.request);
+      assert.deepEqual(
+        lines.map((l) => [l.request.path, l.response.status, l.response.aborted ?? false]).sort(),
+        [
+          ['/fast', 200, false],
+          ['/medium', 200, false],
+          ['/stuck', 200, true],
+        ],
+      );
+      const spans = receiver.spans().filter(({ span }) => span.kind === 2);
+      assert.deepEqual(spans.map(({ span }) => span.name).sort(), [
+        'GET /fast',
+        'GET /medium',
+        'GET /stuck',
+      ]);
+      const logged = receiver.logRecords().map(({ record }) => record.body?.stringValue);
+      for (const message of ['GET /fast - 200', 'GET /medium - 200', 'GET /stuck - 200']) {
+        assert.ok(logged.includes(message), `${message} exported: ${JSON.stringify(logged)}`);
+      }
+      const counts = receiver.requests
+        .filter((r) => r.path === '/v1/metrics')
+        .flatMap((r) => r.body.resourceMetrics as any[])
+        .flatMap((rm) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics))
+        .filter((m) => m.name === 'request_count')
+        .flatMap((m) => m.sum.dataPoints)
+        .map((p: any) => {
+          const a = attributesOf(p.attributes);
+          return `${a.endpoint} ${a.status_code}=${p.asInt ?? p.asDouble}`;
+        });
+      for (const c of ['/fast 200=1', '/medium 200=1', '/stuck 499=1']) {
+        assert.ok(counts.includes(c), `${c} in ${JSON.stringify(counts)}`);
+      }
+    } finally {
+      child.kill('SIGKILL');
+      await receiver.close();
     }
   });
 });

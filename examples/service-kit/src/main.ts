@@ -1,8 +1,23 @@
 import type { Express } from 'express';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { getTelemetry } from '@ai-teams/telemetry';
 
-/** Listens on PORT (or the default); on SIGTERM/SIGINT closes, flushes telemetry, exits. */
+/** How long requests in flight at SIGTERM/SIGINT may run on before their connections are cut. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+function graceMs(): number {
+  const raw = process.env.SHUTDOWN_GRACE_MS;
+  const ms = raw === undefined || raw === '' ? NaN : Number(raw);
+  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_SHUTDOWN_GRACE_MS;
+}
+
+/**
+ * Listens on PORT (or the default). On SIGTERM/SIGINT: stops taking connections, lets the
+ * requests in flight finish for up to SHUTDOWN_GRACE_MS (10 s) and then cuts theirs, waits
+ * until every response has closed (so each one's access line, metrics and span are made), then
+ * flushes telemetry and exits.
+ */
 export function serve(app: Express, defaultPort: number, name: string): Server {
   const port = Number(process.env.PORT ?? defaultPort);
   const host = process.env.HOST ?? '127.0.0.1';
@@ -12,14 +27,48 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
       process.stderr.write(`${name} could not listen on ${host}:${port}: ${err.message}\n`);
       process.exit(1);
     }
-    process.stderr.write(`${name} listening on http://${host}:${port}\n`);
-    process.send?.({ ready: name, port });
+    const bound = (server.address() as AddressInfo).port; // PORT=0: the one the system chose
+    process.stderr.write(`${name} listening on http://${host}:${bound}\n`);
+    process.send?.({ ready: name, port: bound });
   });
-  const stop = () => {
-    server.closeAllConnections();
-    server.close(() => {
-      void (getTelemetry()?.shutdown() ?? Promise.resolve()).finally(() => process.exit(0));
+
+  // Responses not closed yet. A response cut at shutdown emits 'close' only after the server's
+  // own 'close': exiting then would lose its line, its 499 and its span.
+  const open = new Set<ServerResponse>();
+  let drained: (() => void) | undefined;
+  let stopping = false;
+  // Once stopping, a keep-alive connection is closed after its response instead of waiting
+  // (idle) for the grace period to end.
+  const lastOnConnection = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  server.on('request', (_req, res: ServerResponse) => {
+    open.add(res);
+    if (stopping) lastOnConnection(res);
+    res.once('close', () => {
+      open.delete(res);
+      // The response's other 'close' listeners (the access line) run after this one.
+      if (open.size === 0 && drained) setImmediate(drained);
     });
+  });
+  const responsesClosed = () =>
+    new Promise<void>((resolve) => {
+      if (open.size === 0) setImmediate(resolve);
+      else drained = resolve;
+    });
+
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    open.forEach(lastOnConnection);
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs());
+    server.close(() => {
+      clearTimeout(cut);
+      void responsesClosed()
+        .then(() => getTelemetry()?.shutdown())
+        .finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,6 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
-import { hookRoutes, matchedRouteTemplate, unwrapSkippedLayer } from '@ai-teams/tracking-id';
+import {
+  hookRoutes,
+  matchedRouteTemplate,
+  requestPath,
+  unwrapSkippedLayer,
+} from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
 import { createLogger } from './logger';
@@ -21,11 +26,6 @@ function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: strin
     else patterns.push(s);
   }
   return (_req, path) => exact.has(path) || patterns.some((p) => p.test(path));
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 function sizeOf(header: number | string | string[] | undefined): number | undefined {
@@ -60,8 +60,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, requestLoggerMiddleware);
-    const url = req.originalUrl || req.url || '/';
-    const path = pathOf(url);
+    const path = requestPath(req.originalUrl || req.url);
     if (skip(req, path)) return next();
     const start = now();
     // The route's mounts are kept when it matches: by the time the response ends, an error on

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
-import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
+import { captureLines, describeExpress, getTarget, listen, tick } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
 import { capturedLogger } from './helpers';
@@ -132,6 +132,28 @@ describeExpress('requestLogger()', (createApp, version) => {
     await request(app).get('/metrics');
     await settled();
     assert.equal(out.raw().length, 0);
+  });
+
+  it('reads an absolute-form target (GET http://host/path) as its path: skipped, and logged by path', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/health', (_req, res) => res.send('ok'));
+    app.get('/hello', (_req, res) => res.send('hi'));
+    const server = await listen(app);
+    try {
+      assert.equal(await getTarget(server.url, 'http://127.0.0.1/health'), 200);
+      assert.equal(await getTarget(server.url, 'http://127.0.0.1/hello?q=1'), 200);
+    } finally {
+      await server.close();
+    }
+    await settled();
+    const lines = out.lines();
+    assert.deepEqual(
+      lines.map((l) => l['@message']),
+      ['GET /hello - 200'],
+    );
+    assert.equal((lines[0]!.request as { path: string }).path, '/hello');
   });
 
   it('logs a handler that throws as a 500 at error level', async () => {

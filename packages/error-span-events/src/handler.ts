@@ -42,6 +42,16 @@ function statusOf(fields: HttpErrorFields): number {
   return 500;
 }
 
+/**
+ * The request target's path without its query; for the absolute form a client may send
+ * (`GET http://host/a?x=1`), the URL's path (`/a`), as Express's `req.path` reads it.
+ */
+function pathOf(target: string): string {
+  const path = target.split('?')[0]!;
+  if (path.startsWith('/') || !URL.canParse(path)) return path;
+  return new URL(path).pathname;
+}
+
 /** The request's tracking id: tracking-id's, else the trace id, sampled or not. */
 function trackingIdOf(req: Request, res: Response): string | null {
   const fromRequest = (req as { trackingId?: unknown }).trackingId ?? res.locals?.trackingId;
@@ -113,7 +123,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     try {
       const meta = {
         tracking_id: trackingId,
-        request: { method: req.method, path: (req.originalUrl ?? req.url).split('?')[0] },
+        request: { method: req.method, path: pathOf(req.originalUrl ?? req.url) },
         response: { status },
         error: {
           type: error.type,

@@ -7,6 +7,8 @@ import {
   describeExpress,
   disableTestTracing,
   enableTestTracing,
+  getTarget,
+  listen,
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
@@ -70,6 +72,21 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(events[0]!.span, server);
     assert.equal(events[0]!.e.attributes!['error.type'], 'RangeError');
     assert.equal(capture.lines().length, 1);
+  });
+
+  it('logs the path of an absolute-form target (GET http://host/path), not the whole URL', async () => {
+    const { app, capture } = setup((a) =>
+      a.get('/orders/:id', () => {
+        throw new Error('lost');
+      }),
+    );
+    const server = await listen(app);
+    try {
+      assert.equal(await getTarget(server.url, 'http://127.0.0.1/orders/7?token=secret'), 500);
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(capture.lines()[0]!.request, { method: 'GET', path: '/orders/7' });
   });
 
   it('handles a rejected async handler (Express 5) or next(err) from async code (Express 4)', async () => {

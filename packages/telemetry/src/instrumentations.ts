@@ -4,6 +4,7 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
+import { requestPath } from '@ai-teams/tracking-id';
 import type { ResolvedTelemetryOptions } from './types';
 
 /**
@@ -13,19 +14,12 @@ import type { ResolvedTelemetryOptions } from './types';
 export const QUIET_LAYERS =
   /^middleware - (trackingIdMiddleware|httpMetricsMiddleware|requestLoggerMiddleware|query|expressInit|jsonParser|urlencodedParser)$/;
 
-/** The path of a request target, without its query: one string, no array per request. */
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
 export function createInstrumentations(config: ResolvedTelemetryOptions): Instrumentation[] {
   const ignored = new Set(config.ignorePaths);
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) =>
-        ignored.size !== 0 && ignored.has(pathOf(req.url)),
+        ignored.size !== 0 && ignored.has(requestPath(req.url)),
       // The plan's request.size / response.size, set once the response has ended.
       applyCustomAttributesOnSpan: (span, request, response) => {
         if (!('getHeader' in response) || !('headers' in request)) return;

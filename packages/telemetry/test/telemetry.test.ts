@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { attributesOf, startOtlpReceiver, type OtlpReceiver } from '@ai-teams/test-utils';
+import {
+  attributesOf,
+  getTarget,
+  startOtlpReceiver,
+  type OtlpReceiver,
+} from '@ai-teams/test-utils';
 import { startService, type Service } from './process';
 
 const SERVER = 2; // OTLP JSON SpanKind
@@ -48,13 +53,15 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(res.status, 200);
     assert.equal((await fetch(`${s.url}/health`)).status, 200);
     assert.equal((await fetch(`${s.url}/health?probe=1`)).status, 200);
+    // The absolute form a client may send is the same path.
+    assert.equal(await getTarget(s.url, 'http://127.0.0.1/health?probe=1'), 200);
     await s.shutdown();
     const spans = receiver.spans();
     const server = spans.filter(({ span }) => span.kind === SERVER);
     assert.equal(
       server.length,
       1,
-      'one server span: /health (with or without a query) is not traced',
+      'one server span: /health (with or without a query, in either form) is not traced',
     );
     const [{ resource, span }] = server as [(typeof server)[number]];
     assert.equal(span.name, 'GET /hello/:name');

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 
 export interface ExpressVersion {
   name: string;
@@ -75,4 +75,20 @@ export function wrappedLayers(app: Express, name: string): boolean[] {
   // Express 4's app.router is a getter that throws: its router is app._router.
   walk(a._router?.stack ?? a.router?.stack);
   return found;
+}
+
+/**
+ * A GET with the request target exactly as given (e.g. the absolute form
+ * `http://127.0.0.1/health`, which servers must accept), to the server at `baseUrl`; resolves
+ * with the status once the whole response has arrived.
+ */
+export function getTarget(baseUrl: string, target: string): Promise<number> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: hostname, port, path: target, agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode!));
+    });
+    req.once('error', reject);
+  });
 }

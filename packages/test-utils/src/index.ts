@@ -4,6 +4,7 @@ export {
   describeExpress,
   listen,
   wrappedLayers,
+  getTarget,
   type ExpressVersion,
   type Listening,
 } from './express';

@@ -4,6 +4,7 @@ export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
+export { requestPath } from './request-path';
 export {
   hookRoutes,
   matchedRouteTemplate,

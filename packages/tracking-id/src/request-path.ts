@@ -1,0 +1,19 @@
+/** `scheme://authority` at the start of an absolute-form request target (RFC 9112 3.2.2). */
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/**
+ * The path of a request target without its query, as Express's `req.path` gives it, for code
+ * that runs before Express (or must not pay for its URL parsing): `/a/b?x=1` → `/a/b`. A
+ * client (or a proxy) may send the absolute form, which servers must accept:
+ * `http://host/a/b?x=1` → `/a/b`, `http://host` → `/`. Anything else (`*` of `OPTIONS *`) is
+ * returned without its query.
+ */
+export function requestPath(url: string | undefined): string {
+  if (!url) return '/';
+  const q = url.indexOf('?');
+  const target = q === -1 ? url : url.slice(0, q);
+  if (target.charCodeAt(0) === 47 /* '/' */) return target;
+  const authority = ABSOLUTE_FORM.exec(target);
+  if (!authority) return target;
+  return target.slice(authority[0].length) || '/';
+}
