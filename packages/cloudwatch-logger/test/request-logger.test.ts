@@ -236,13 +236,29 @@ describeExpress('requestLogger()', (createApp, version) => {
     app.get(/^\/re\/\d+$/, (_req, res) => {
       res.end();
     });
+    const v2 = version.load().Router();
+    v2.get(/^\/reports\/(\d+)$/, (_req, res) => {
+      res.end();
+    });
+    v2.get(['/a1', '/a2'], (_req, res) => {
+      res.end();
+    });
+    app.use('/api/v2', v2);
     await request(app).get('/api').expect(200);
     await request(app).get('/p2/7').expect(200);
     await request(app).get('/re/42').expect(200);
+    await request(app).get('/api/v2/reports/42').expect(200);
+    await request(app).get('/api/v2/a2').expect(200);
     await settled();
     assert.deepEqual(
       out.lines().map((l) => (l.request as { route?: string }).route),
-      ['/api', '/p1/:id,/p2/:id', 'regex(^\\/re\\/\\d+$)'],
+      [
+        '/api',
+        '/p1/:id,/p2/:id',
+        'regex(^\\/re\\/\\d+$)',
+        '/api/v2/regex(^\\/reports\\/(\\d+)$)',
+        '/api/v2/a1,/api/v2/a2',
+      ],
     );
   });
 

@@ -11,6 +11,15 @@ describe('endpoint labels', () => {
 
   it('writes regex and array routes in a bounded form', () => {
     assert.equal(endpointOf('', { path: [/^\/a$/, '/b/:id'] }), 'regex(^\\/a$),/b/:id');
+    // Under a mount, every path gets it, and a RegExp is a segment of its own (so api_version
+    // is read from the mount).
+    const mountedRegex = endpointOf('/api/v2', { path: /^\/reports\/(\d+)$/ });
+    assert.equal(mountedRegex, '/api/v2/regex(^\\/reports\\/(\\d+)$)');
+    assert.equal(apiVersionOf(mountedRegex), 'v2');
+    assert.equal(
+      endpointOf('/api/v2', { path: ['/a1', ['/a2', /^\/a3$/]] }),
+      '/api/v2/a1,/api/v2/a2,/api/v2/regex(^\\/a3$)',
+    );
     const long = endpointOf('', { path: new RegExp('x'.repeat(500)) });
     assert.equal(long.length, MAX_ENDPOINT_LENGTH);
     assert.ok(long.startsWith('regex(xxx'));

@@ -98,21 +98,24 @@ export function onRoute(req: Request, listener: RouteListener): boolean {
   return true;
 }
 
-type RoutePath = string | RegExp | (string | RegExp)[] | undefined;
+type RoutePath = string | RegExp | RoutePath[] | undefined;
 
-function pathText(path: RoutePath): string {
-  if (typeof path === 'string') return path;
-  if (path instanceof RegExp) return `regex(${path.source})`;
-  if (Array.isArray(path)) return path.map(pathText).join(',');
-  return '';
+/** One path of a route under its mount; each path of an array gets the mount. */
+function mounted(base: string, path: RoutePath): string {
+  if (Array.isArray(path)) return path.map((p) => mounted(base, p)).join(',');
+  if (path instanceof RegExp)
+    return base ? `${base}/regex(${path.source})` : `regex(${path.source})`;
+  if (typeof path !== 'string') return base;
+  return base && path === '/' ? base : base + path;
 }
 
 /**
  * The route template of a matched route with its router mounts: `baseUrl` (`/api/v1`, as
  * `req.baseUrl` is when the route matches) + the route's path (`/sessions/:id`). A root route
- * inside a mounted router (`/`) is the mount alone; a RegExp path reads `regex(source)`, an
- * array of paths its paths joined by commas. Undefined without a route. Express keeps only the
- * matched text of a mount, so a parameter in a mount path (`/t/:tenant`) shows its value.
+ * inside a mounted router (`/`) is the mount alone; a RegExp path reads `regex(source)`
+ * (`/api/v2/regex(source)` under a mount); an array of paths is each path under the mount,
+ * joined by commas. Undefined without a route. Express keeps only the matched text of a mount,
+ * so a parameter in a mount path (`/t/:tenant`) shows its value.
  * Shared by otel-metrics' `endpoint` label and cloudwatch-logger's `request.route`.
  */
 export function routeTemplate(
@@ -120,8 +123,6 @@ export function routeTemplate(
   route: { path?: RoutePath } | undefined,
 ): string | undefined {
   if (!route) return undefined;
-  const path = pathText(route.path);
-  const base = baseUrl ?? '';
-  const template = base && path === '/' ? base : base + path;
+  const template = mounted(baseUrl ?? '', route.path);
   return template === '' ? undefined : template;
 }
