@@ -417,7 +417,7 @@ describe('service-kit', () => {
         [
           ['/fast', 200, false],
           ['/medium', 200, false],
-          ['/stuck', 200, true],
+          ['/stuck', 499, true],
         ],
       );
       const spans = receiver.spans().filter(({ span }) => span.kind === 2);
@@ -427,7 +427,7 @@ describe('service-kit', () => {
         'GET /stuck',
       ]);
       const logged = receiver.logRecords().map(({ record }) => record.body?.stringValue);
-      for (const message of ['GET /fast - 200', 'GET /medium - 200', 'GET /stuck - 200']) {
+      for (const message of ['GET /fast - 200', 'GET /medium - 200', 'GET /stuck - 499']) {
         assert.ok(logged.includes(message), `${message} exported: ${JSON.stringify(logged)}`);
       }
       const counts = receiver.requests

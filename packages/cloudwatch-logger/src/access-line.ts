@@ -6,7 +6,7 @@ import type { RenderConfig } from './config';
 export const ACCESS = Symbol.for('@ai-teams/cloudwatch-logger/access');
 
 const REQUEST_KEYS = new Set(['method', 'path', 'route', 'duration', 'size', 'user_agent', 'ip']);
-const RESPONSE_KEYS = new Set(['status', 'size', 'content_type', 'aborted']);
+const RESPONSE_KEYS = new Set(['status', 'size', 'content_type', 'aborted', 'status_sent']);
 /** What an access record holds when nothing else (request context, error, meta) joined it. */
 const RECORD_KEYS = new Set(['level', 'message', 'request', 'response', 'tracking_id']);
 

@@ -12,6 +12,8 @@ import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
 const DEFAULT_SKIP = ['/health', '/metrics'];
+/** Status of a response whose connection closed before it finished. */
+const CLIENT_CLOSED = 499;
 
 function defaultLevel(status: number): string {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
@@ -108,7 +110,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   function logAccess(req: Request, res: Response, path: string, ms: number, written: number) {
     const aborted = !res.writableFinished;
-    const status = res.statusCode;
+    // A response the client did not wait for reads 499 (nginx's "client closed request"), as in
+    // otel-metrics' request_count, whatever the app had set.
+    const status = aborted ? CLIENT_CLOSED : res.statusCode;
     const request: Record<string, unknown> = {
       method: req.method,
       path,
@@ -131,7 +135,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     };
     const type = res.getHeader('content-type');
     if (type !== undefined) response.content_type = String(type);
-    if (aborted) response.aborted = true;
+    if (aborted) {
+      response.aborted = true;
+      // The status line the client did get before it went away.
+      if (res.headersSent) response.status_sent = res.statusCode;
+    }
     let level = levelFor(status, req, res);
     if (logger.levels[level] === undefined) level = defaultLevel(status);
     if (aborted && level !== 'error') level = 'warn';

@@ -52,7 +52,11 @@ describe('the access-line serializer', () => {
     ['an untraced request with no tracking id', { tracking_id: undefined }, untraced],
     [
       'an aborted response at warn',
-      { level: 'warn', response: { status: 200, size: 0, aborted: true } },
+      { level: 'warn', response: { status: 499, size: 0, aborted: true } },
+    ],
+    [
+      'a response cut after its headers',
+      { level: 'warn', response: { status: 499, size: 12, aborted: true, status_sent: 200 } },
     ],
     [
       'client strings that need escaping',

@@ -330,14 +330,44 @@ describeExpress('requestLogger()', (createApp, version) => {
     const lines = out.lines();
     assert.equal(lines.length, 1);
     const l = lines[0]!;
-    assert.equal(l['@message'], 'GET /stream - 200');
+    assert.equal(l['@message'], 'GET /stream - 499');
     assert.equal(l['@level'], 'WARN');
     assert.deepEqual(l.response, {
-      status: 200,
+      status: 499,
       size: Buffer.byteLength('first chunk;'),
       content_type: 'text/plain; charset=utf-8',
       aborted: true,
+      status_sent: 200,
     });
+  });
+
+  it('writes 499, as the metrics count it, for a request the client left before any answer', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    let serverClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (serverClosed = resolve));
+    app.use(requestLogger({ logger }));
+    app.post('/upload', (req, res) => {
+      res.on('close', serverClosed);
+      req.resume(); // reads a body that never ends
+    });
+    const server = await listen(app);
+    try {
+      const req = http.request(`${server.url}/upload`, {
+        method: 'POST',
+        headers: { 'content-length': '1000' },
+      });
+      req.on('error', () => {});
+      req.write('x'.repeat(100), () => setTimeout(() => req.destroy(), 20));
+      await closed;
+      await settled();
+    } finally {
+      await server.close();
+    }
+    const [l] = out.lines();
+    assert.equal(l!['@message'], 'POST /upload - 499');
+    assert.equal(l!['@level'], 'WARN');
+    assert.deepEqual(l!.response, { status: 499, size: 0, aborted: true });
   });
 
   it('removes its listeners once the line is written', async () => {
