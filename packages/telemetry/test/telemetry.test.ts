@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   attributesOf,
   getTarget,
@@ -475,6 +477,72 @@ describe('setupTelemetry() through the register entry', () => {
     await s.shutdown();
     assert.match(s.stderr(), /AI_TEAMS_TELEMETRY_TWICE/);
     assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 1);
+  });
+
+  it('keeps answering with a collector that takes exports and never answers, its heap bounded', async () => {
+    // A collector that reads every export and never replies: each export waits for its timeout
+    // (10 s, longer than this test) while the requests go on.
+    const held: http.ServerResponse[] = [];
+    let exports = 0;
+    const stalled = http.createServer((req, res) => {
+      exports++;
+      req.resume();
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const { port } = stalled.address() as AddressInfo;
+    try {
+      const s = await service(
+        'service.cjs',
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          ACCESS_LOG: '1',
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          OTEL_BLRP_SCHEDULE_DELAY: '50',
+          OTEL_BSP_MAX_QUEUE_SIZE: '256',
+          OTEL_BLRP_MAX_QUEUE_SIZE: '256',
+        },
+        ['--expose-gc', '--require', '@ai-teams/telemetry/register'],
+      );
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+      const get = (target: string) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) =>
+          http
+            .get(`${s.url}${target}`, { agent }, (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => (body += c));
+              res.once('end', () => resolve({ status: res.statusCode!, body }));
+            })
+            .once('error', reject),
+        );
+      const heap = async () =>
+        (JSON.parse((await get('/heap')).body) as { heapUsed: number }).heapUsed;
+      const round = async (tag: string) => {
+        const statuses = new Map<number, number>();
+        for (let batch = 0; batch < 100; batch++) {
+          const answers = await Promise.all(
+            Array.from({ length: 30 }, (_, i) => get(`/hello/${tag}-${batch}-${i}`)),
+          );
+          for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+        }
+        return Object.fromEntries(statuses);
+      };
+      assert.deepEqual(await round('warm'), { 200: 3000 });
+      const before = await heap();
+      assert.deepEqual(await round('more'), { 200: 3000 });
+      const after = await heap();
+      agent.destroy();
+      s.stop();
+      assert.ok(exports >= 1, 'the service tried to export');
+      // 3000 more spans and access records held would be several MB; the queues hold 256 each.
+      const grown = (after - before) / 1024 / 1024;
+      assert.ok(grown < 2, `heap grew ${grown.toFixed(1)} MB over 3000 requests`);
+    } finally {
+      for (const res of held) res.destroy();
+      stalled.closeAllConnections();
+      stalled.close();
+    }
   });
 
   it('keeps answering with the collector down, with one rate-limited diagnostic line', async () => {
