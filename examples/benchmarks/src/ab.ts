@@ -20,6 +20,13 @@ const DURATION = Number(process.env.AB_DURATION ?? 2);
 const REPEATS = Number(process.env.AB_REPEATS ?? 4);
 const PAIRS = Number(process.env.AB_PAIRS ?? 4);
 const TOGETHER = process.env.AB_TOGETHER === '1';
+// AB_RATE=N: every measured load offers N requests/s in all (not in together mode): the
+// latency of a service below its capacity. At full load, with every connection always busy,
+// mean latency is connections / throughput, so a p99 ratio there is bound to the throughput
+// ratio; at one fixed rate both servers answer the same requests and p99 compares the time
+// each takes, pauses included. The req/s ratio then reads about 1 (both keep up).
+const RATE = process.env.AB_RATE === undefined ? undefined : Number(process.env.AB_RATE);
+if (RATE !== undefined && !(RATE > 0)) throw new Error('AB_RATE must be a positive number');
 /** Connections per process when a pair is loaded together: the same total as one load. */
 const HALF = Math.max(1, Math.floor(CONNECTIONS / 2));
 
@@ -39,7 +46,7 @@ async function measure(name: string, baseline: string): Promise<Ratios> {
       started.push(await start(name, i));
     }
     const run = (s: Server, duration = DURATION) =>
-      load(s.url, { connections: CONNECTIONS, duration });
+      load(s.url, { connections: CONNECTIONS, duration, rate: RATE });
     if (TOGETHER) {
       for (let i = 0; i < PAIRS; i++) await together(started[2 * i]!, started[2 * i + 1]!, WARMUP);
       for (let r = 1; r <= REPEATS; r++) {
@@ -103,7 +110,8 @@ async function main() {
       `(${WARMUP}s warm-up each), ` +
       (TOGETHER
         ? `B and V loaded together, ${HALF} connections each, ${REPEATS} loads of ${DURATION}s per pair, loopback`
-        : `B V B … with ${REPEATS} V loads of ${DURATION}s per pair, loopback`),
+        : `B V B … with ${REPEATS} V loads of ${DURATION}s per pair, loopback`) +
+      (RATE !== undefined && !TOGETHER ? `, ${RATE} req/s offered per load` : ''),
   );
   if (TOGETHER && !PIN)
     console.log(

@@ -18,13 +18,19 @@ function percentile(sorted: Float64Array, p: number): number {
  */
 export async function load(
   url: string,
-  options: { connections: number } & ({ duration: number } | { amount: number }),
+  options: { connections: number; rate?: number } & ({ duration: number } | { amount: number }),
 ): Promise<Load> {
+  const { rate, ...rest } = options;
   // autocannon's own histogram has 1 ms resolution: too coarse for a p99 of a few ms.
   let latencies = new Float64Array(1 << 16);
   let n = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, ...options }, (err, r) => (err ? reject(err) : resolve(r)));
+    // `rate`: at most that many requests per second in all (autocannon's overallRate), the
+    // load a service has below its capacity, instead of as many as it can answer.
+    const instance = autocannon(
+      { url, ...rest, ...(rate === undefined ? {} : { overallRate: rate }) },
+      (err, r) => (err ? reject(err) : resolve(r)),
+    );
     instance.on('response', (_client, _status, _bytes, ms) => {
       if (n === latencies.length) {
         const bigger = new Float64Array(n * 2);
