@@ -448,4 +448,58 @@ describe('service-kit', () => {
       await receiver.close();
     }
   });
+
+  it('on SIGTERM, twice, closes a keep-alive connection once its streamed response ends, and exits', async () => {
+    // Grace and keep-alive timeout far beyond the test's timeout: the service exits only if it
+    // closes the connection itself, and only if the second signal does not end it first.
+    const receiver = await startOtlpReceiver();
+    const child = fork(path.join(__dirname, 'fixtures', 'shutdown-service.cjs'), [], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        OTLP_URL: receiver.url,
+        SHUTDOWN_GRACE_MS: '600000',
+        KEEP_ALIVE_TIMEOUT_MS: '600000',
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    try {
+      const [ready] = (await once(child, 'message')) as [{ port: number }];
+      const agent = new http.Agent({ keepAlive: true });
+      const running = once(child, 'message');
+      const streamed = new Promise<string>((resolve, reject) =>
+        http
+          .get(`http://127.0.0.1:${ready.port}/stream`, { agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.once('end', () => resolve(`${res.statusCode} ${res.headers.connection} ${body}`));
+          })
+          .once('error', reject),
+      );
+      await running;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      // Its headers went out before the signal, as keep-alive.
+      assert.equal(await streamed, '200 keep-alive first;last');
+      assert.deepEqual(await exited, [0, null]);
+      const lines = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>)
+        .filter((l) => l.request);
+      assert.deepEqual(
+        lines.map((l) => l['@message']),
+        ['GET /stream - 200'],
+      );
+      agent.destroy();
+    } finally {
+      child.kill('SIGKILL');
+      await receiver.close();
+    }
+  });
 });

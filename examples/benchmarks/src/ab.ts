@@ -20,11 +20,13 @@ const DURATION = Number(process.env.AB_DURATION ?? 2);
 const REPEATS = Number(process.env.AB_REPEATS ?? 4);
 const PAIRS = Number(process.env.AB_PAIRS ?? 4);
 const TOGETHER = process.env.AB_TOGETHER === '1';
-// AB_RATE=N: every measured load offers N requests/s in all (not in together mode): the
-// latency of a service below its capacity. At full load, with every connection always busy,
-// mean latency is connections / throughput, so a p99 ratio there is bound to the throughput
-// ratio; at one fixed rate both servers answer the same requests and p99 compares the time
-// each takes, pauses included. The req/s ratio then reads about 1 (both keep up).
+// AB_RATE=N: every measured load offers at most N requests/s in all (not in together mode),
+// through autocannon's overallRate, which releases each connection's share of a second at the
+// start of that second: bursts over all connections, then idle time, not evenly spaced
+// requests, and latency is measured from each request's send (no correction for coordinated
+// omission). At full load, with every connection always busy, mean latency is connections /
+// throughput, so a p99 ratio there is bound to the throughput ratio; with a rate both servers
+// answer the same requests, idle between bursts. The req/s ratio then reads about 1.
 const RATE = process.env.AB_RATE === undefined ? undefined : Number(process.env.AB_RATE);
 if (RATE !== undefined && !(RATE > 0)) throw new Error('AB_RATE must be a positive number');
 /** Connections per process when a pair is loaded together: the same total as one load. */

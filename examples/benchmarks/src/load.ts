@@ -25,8 +25,8 @@ export async function load(
   let latencies = new Float64Array(1 << 16);
   let n = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    // `rate`: at most that many requests per second in all (autocannon's overallRate), the
-    // load a service has below its capacity, instead of as many as it can answer.
+    // `rate`: at most that many requests per second in all (autocannon's overallRate, released
+    // in bursts at the start of each second), instead of as many as the server can answer.
     const instance = autocannon(
       { url, ...rest, ...(rate === undefined ? {} : { overallRate: rate }) },
       (err, r) => (err ? reject(err) : resolve(r)),

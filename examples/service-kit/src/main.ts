@@ -6,10 +6,13 @@ import { getTelemetry } from '@ai-teams/telemetry';
 /** How long requests in flight at SIGTERM/SIGINT may run on before their connections are cut. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/** The longest delay a Node timer takes (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function graceMs(): number {
   const raw = process.env.SHUTDOWN_GRACE_MS;
   const ms = raw === undefined || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_SHUTDOWN_GRACE_MS;
+  return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULT_SHUTDOWN_GRACE_MS;
 }
 
 /**
@@ -38,15 +41,19 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
   let drained: (() => void) | undefined;
   let stopping = false;
   // Once stopping, a keep-alive connection is closed after its response instead of waiting
-  // (idle) for the grace period to end.
+  // (idle) for the grace period or the keep-alive timeout to end: told so in the response when
+  // its headers are still to go, else closed once idle.
   const lastOnConnection = (res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   };
-  server.on('request', (_req, res: ServerResponse) => {
+  // Ahead of the app's own listener: a request arriving while stopping is marked before the
+  // app answers it.
+  server.prependListener('request', (_req, res: ServerResponse) => {
     open.add(res);
     if (stopping) lastOnConnection(res);
     res.once('close', () => {
       open.delete(res);
+      if (stopping) setImmediate(() => server.closeIdleConnections());
       // The response's other 'close' listeners (the access line) run after this one.
       if (open.size === 0 && drained) setImmediate(drained);
     });
@@ -70,7 +77,9 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
     });
     server.closeIdleConnections();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Kept for every signal: a second SIGTERM during the grace must not end the process
+  // unflushed (Node's default action once no listener is left).
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   return server;
 }

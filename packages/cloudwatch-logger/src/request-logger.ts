@@ -140,8 +140,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
       // The status line the client did get before it went away.
       if (res.headersSent) response.status_sent = res.statusCode;
     }
-    let level = levelFor(status, req, res);
-    if (logger.levels[level] === undefined) level = defaultLevel(status);
+    // The level follows the status the app set (an aborted 500 stays an error), raised below.
+    let level = levelFor(res.statusCode, req, res);
+    if (logger.levels[level] === undefined) level = defaultLevel(res.statusCode);
     if (aborted && level !== 'error') level = 'warn';
     const meta: Record<string | symbol, unknown> = {
       message: `${req.method} ${path} - ${status}`,

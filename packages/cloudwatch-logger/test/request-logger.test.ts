@@ -370,6 +370,38 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.deepEqual(l!.response, { status: 499, size: 0, aborted: true });
   });
 
+  it('keeps the level of the status the app set when the client leaves a 500 mid-response', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    const seen: number[] = [];
+    let serverClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (serverClosed = resolve));
+    const levelFor = (status: number) => {
+      seen.push(status);
+      return status >= 500 ? 'error' : 'info';
+    };
+    app.use(requestLogger({ logger, levelFor }));
+    app.get('/report', (_req, res) => {
+      res.on('close', serverClosed);
+      res.status(500).type('text/plain');
+      res.write('partial;');
+    });
+    const server = await listen(app);
+    try {
+      const req = http.get(`${server.url}/report`, (res) => res.once('data', () => req.destroy()));
+      req.on('error', () => {});
+      await closed;
+      await settled();
+    } finally {
+      await server.close();
+    }
+    const [l] = out.lines();
+    assert.deepEqual(seen, [500], 'levelFor gets the status the app set');
+    assert.equal(l!['@level'], 'ERROR');
+    assert.equal(l!['@message'], 'GET /report - 499');
+    assert.equal((l!.response as { status_sent: number }).status_sent, 500);
+  });
+
   it('removes its listeners once the line is written', async () => {
     const { out, logger } = setup();
     const app = createApp();

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { trace } from '@opentelemetry/api';
+import { requestPath } from '@ai-teams/tracking-id';
 import { DEFAULT_LIMITS, describeError, isError, read, type DescribedError } from './describe';
 import { DESCRIBED } from './format';
 import { markFailed, recordException, serverSpan, targetSpan, traceIdOf } from './spans';
@@ -40,16 +41,6 @@ function statusOf(fields: HttpErrorFields): number {
   if (isErrorStatus(fields.status)) return fields.status;
   if (isErrorStatus(fields.statusCode)) return fields.statusCode;
   return 500;
-}
-
-/**
- * The request target's path without its query; for the absolute form a client may send
- * (`GET http://host/a?x=1`), the URL's path (`/a`), as Express's `req.path` reads it.
- */
-function pathOf(target: string): string {
-  const path = target.split('?')[0]!;
-  if (path.startsWith('/') || !URL.canParse(path)) return path;
-  return new URL(path).pathname;
 }
 
 /** The request's tracking id: tracking-id's, else the trace id, sampled or not. */
@@ -123,7 +114,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     try {
       const meta = {
         tracking_id: trackingId,
-        request: { method: req.method, path: pathOf(req.originalUrl ?? req.url) },
+        request: { method: req.method, path: requestPath(req.originalUrl ?? req.url) },
         response: { status },
         error: {
           type: error.type,

@@ -83,10 +83,17 @@ describeExpress('errorHandler()', (createApp, version) => {
     const server = await listen(app);
     try {
       assert.equal(await getTarget(server.url, 'http://127.0.0.1/orders/7?token=secret'), 500);
+      assert.equal(await getTarget(server.url, 'http://127.0.0.1/orders/8#frag'), 500);
     } finally {
       await server.close();
     }
-    assert.deepEqual(capture.lines()[0]!.request, { method: 'GET', path: '/orders/7' });
+    assert.deepEqual(
+      capture.lines().map((l) => l.request),
+      [
+        { method: 'GET', path: '/orders/7' },
+        { method: 'GET', path: '/orders/8' },
+      ],
+    );
   });
 
   it('handles a rejected async handler (Express 5) or next(err) from async code (Express 4)', async () => {

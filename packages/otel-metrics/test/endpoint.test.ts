@@ -20,6 +20,7 @@ describe('endpoint labels', () => {
       endpointOf('/api/v2', { path: ['/a1', ['/a2', /^\/a3$/]] }),
       '/api/v2/a1,/api/v2/a2,/api/v2/regex(^\\/a3$)',
     );
+    assert.equal(endpointOf('/api', { path: [] }), '/api');
     const long = endpointOf('', { path: new RegExp('x'.repeat(500)) });
     assert.equal(long.length, MAX_ENDPOINT_LENGTH);
     assert.ok(long.startsWith('regex(xxx'));

@@ -102,7 +102,9 @@ type RoutePath = string | RegExp | RoutePath[] | undefined;
 
 /** One path of a route under its mount; each path of an array gets the mount. */
 function mounted(base: string, path: RoutePath): string {
-  if (Array.isArray(path)) return path.map((p) => mounted(base, p)).join(',');
+  // An empty array matches everything under the mount (Express 4): the mount alone.
+  if (Array.isArray(path))
+    return path.length === 0 ? base : path.map((p) => mounted(base, p)).join(',');
   if (path instanceof RegExp)
     return base ? `${base}/regex(${path.source})` : `regex(${path.source})`;
   if (typeof path !== 'string') return base;

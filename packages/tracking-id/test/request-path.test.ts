@@ -8,6 +8,8 @@ describe('requestPath()', () => {
     assert.equal(requestPath('/api/v1/items/42?debug=1&x=2'), '/api/v1/items/42');
     assert.equal(requestPath('/health'), '/health');
     assert.equal(requestPath('/?q'), '/');
+    assert.equal(requestPath('/a#f?x'), '/a');
+    assert.equal(requestPath('/a?x#f'), '/a');
   });
 
   it('gives the path of an absolute-form target, as Express reads it', async () => {
@@ -20,6 +22,8 @@ describe('requestPath()', () => {
     });
     const server = await listen(app);
     const targets = [
+      '/health#top',
+      'http://127.0.0.1/health#top',
       'http://127.0.0.1/health',
       'HTTP://127.0.0.1:8080/a/b?x=1',
       'https://example.com',
@@ -35,7 +39,7 @@ describe('requestPath()', () => {
       targets.map((t) => requestPath(t)),
       seen,
     );
-    assert.deepEqual(seen, ['/health', '/a/b', '/', '/', '/a%20b']);
+    assert.deepEqual(seen, ['/health', '/health', '/health', '/a/b', '/', '/', '/a%20b']);
   });
 
   it('keeps other targets as they are, and gives / for none', () => {
