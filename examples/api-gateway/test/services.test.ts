@@ -458,7 +458,8 @@ describe('service-kit', () => {
         ...process.env,
         PORT: '0',
         OTLP_URL: receiver.url,
-        SHUTDOWN_GRACE_MS: '600000',
+        // Beyond a timer's range (2^31 - 1 ms): taken as the longest timer, not as 1 ms.
+        SHUTDOWN_GRACE_MS: '3000000000',
         KEEP_ALIVE_TIMEOUT_MS: '600000',
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -475,7 +476,11 @@ describe('service-kit', () => {
             let body = '';
             res.setEncoding('utf8');
             res.on('data', (c: string) => (body += c));
-            res.once('end', () => resolve(`${res.statusCode} ${res.headers.connection} ${body}`));
+            res.once('close', () =>
+              resolve(
+                `${res.statusCode} ${res.headers.connection} ${body}${res.complete ? '' : ' (cut)'}`,
+              ),
+            );
           })
           .once('error', reject),
       );

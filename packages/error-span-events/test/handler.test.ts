@@ -75,15 +75,20 @@ describeExpress('errorHandler()', (createApp, version) => {
   });
 
   it('logs the path of an absolute-form target (GET http://host/path), not the whole URL', async () => {
-    const { app, capture } = setup((a) =>
+    const { app, capture } = setup((a) => {
       a.get('/orders/:id', () => {
         throw new Error('lost');
-      }),
-    );
+      });
+      a.use('/files', () => {
+        throw new Error('lost');
+      });
+    });
     const server = await listen(app);
     try {
       assert.equal(await getTarget(server.url, 'http://127.0.0.1/orders/7?token=secret'), 500);
       assert.equal(await getTarget(server.url, 'http://127.0.0.1/orders/8#frag'), 500);
+      // As sent, as the access line and Express have it: dot segments are not resolved.
+      assert.equal(await getTarget(server.url, 'http://127.0.0.1/files/a/../b'), 500);
     } finally {
       await server.close();
     }
@@ -92,6 +97,7 @@ describeExpress('errorHandler()', (createApp, version) => {
       [
         { method: 'GET', path: '/orders/7' },
         { method: 'GET', path: '/orders/8' },
+        { method: 'GET', path: '/files/a/../b' },
       ],
     );
   });
