@@ -1,4 +1,4 @@
-import { load, type Load } from './load';
+import { load, openLoad, type Load } from './load';
 import { CONNECTIONS, PIN, start, WARMUP, type Server } from './servers';
 import { interquartile, median } from './stats';
 import { variants } from './variants';
@@ -28,6 +28,10 @@ const TOGETHER = process.env.AB_TOGETHER === '1';
 // throughput, so a p99 ratio there is bound to the throughput ratio; with a rate both servers
 // answer the same requests, idle between bursts. The req/s ratio then reads about 1.
 const RATE = process.env.AB_RATE === undefined ? undefined : Number(process.env.AB_RATE);
+// AB_OPEN=1 with AB_RATE: an open-loop load instead (`openLoad`): request i sent at i / rate,
+// its latency counted from then. The fixed-rate latency of a service below its capacity.
+const OPEN = process.env.AB_OPEN === '1';
+if (OPEN && RATE === undefined) throw new Error('AB_OPEN=1 needs AB_RATE');
 if (RATE !== undefined && !(RATE > 0)) throw new Error('AB_RATE must be a positive number');
 /** Connections per process when a pair is loaded together: the same total as one load. */
 const HALF = Math.max(1, Math.floor(CONNECTIONS / 2));
@@ -48,7 +52,9 @@ async function measure(name: string, baseline: string): Promise<Ratios> {
       started.push(await start(name, i));
     }
     const run = (s: Server, duration = DURATION) =>
-      load(s.url, { connections: CONNECTIONS, duration, rate: RATE });
+      OPEN
+        ? openLoad(s.url, { connections: CONNECTIONS, duration, rate: RATE! })
+        : load(s.url, { connections: CONNECTIONS, duration, rate: RATE });
     if (TOGETHER) {
       for (let i = 0; i < PAIRS; i++) await together(started[2 * i]!, started[2 * i + 1]!, WARMUP);
       for (let r = 1; r <= REPEATS; r++) {
@@ -113,7 +119,10 @@ async function main() {
       (TOGETHER
         ? `B and V loaded together, ${HALF} connections each, ${REPEATS} loads of ${DURATION}s per pair, loopback`
         : `B V B … with ${REPEATS} V loads of ${DURATION}s per pair, loopback`) +
-      (RATE !== undefined && !TOGETHER ? `, ${RATE} req/s offered per load` : ''),
+      (RATE !== undefined && !TOGETHER
+        ? `, ${RATE} req/s offered per load` +
+          (OPEN ? ' (open loop, latency from each due time)' : ' (autocannon overallRate)')
+        : ''),
   );
   if (TOGETHER && !PIN)
     console.log(
