@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { runNode } from '../src';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 
 // Import-level rules live in .dependency-cruiser.cjs; this checks the manifests themselves.
@@ -50,6 +51,41 @@ describe('workspace manifests', () => {
       assert.ok(m.exports && m.types && Array.isArray(m.files), String(m.name));
     }
   });
+});
+
+describe('declared dependencies', () => {
+  // What a package's build output loads must be in its own manifest: in a user's install there
+  // is no workspace to hoist an undeclared module from.
+  const LOADED = /(?:\brequire\(|\bfrom\s*|\bimport\()\s*["']([^"'./][^"']*)["']/g;
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    it(`${m.name} declares every module its build output loads`, () => {
+      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''), 'dist');
+      const manifest = m as typeof m & {
+        peerDependencies?: Record<string, string>;
+        optionalDependencies?: Record<string, string>;
+      };
+      const declared = new Set([
+        ...Object.keys(m.dependencies ?? {}),
+        ...Object.keys(manifest.peerDependencies ?? {}),
+        ...Object.keys(manifest.optionalDependencies ?? {}),
+      ]);
+      const loaded = new Set<string>();
+      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (!/\.(js|mjs|cjs)$/.test(file)) continue;
+        for (const [, specifier] of readFileSync(path.join(dir, file), 'utf8').matchAll(LOADED)) {
+          if (isBuiltin(specifier!)) continue;
+          const parts = specifier!.split('/');
+          loaded.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+        }
+      }
+      assert.ok(loaded.size > 0, `${m.name}: nothing found in ${dir}: run npm run build`);
+      assert.deepEqual(
+        [...loaded].filter((d) => !declared.has(d)).sort(),
+        [],
+        `${m.name} loads modules its package.json does not declare`,
+      );
+    });
+  }
 });
 
 describe('published tarballs', () => {
