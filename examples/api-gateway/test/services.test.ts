@@ -316,6 +316,14 @@ describe('the three example services together', () => {
     const noSession = await request(gateway.app).get('/api/v1/sessions/none').expect(404);
     assert.equal(noSession.body.error.code, 'session_not_found');
   });
+
+  it("answers OPTIONS on a route with Express's Allow, and with the tracking id", async () => {
+    const options = await request(gateway.app).options('/api/v1/sessions').expect(200);
+    assert.match(String(options.headers.allow), /POST/);
+    assert.match(String(options.headers['x-tracking-id']), /^[0-9a-f]{32}$/);
+    const unknown = await request(gateway.app).options('/nope').expect(404);
+    assert.match(String(unknown.headers['x-tracking-id']), /^[0-9a-f]{32}$/);
+  });
 });
 
 describe('service-kit', () => {

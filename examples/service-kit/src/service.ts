@@ -80,7 +80,10 @@ export function createService(options: ServiceOptions): Service {
   });
 
   const finish = () => {
-    app.use((req, res) => {
+    app.use((req, res, next) => {
+      // Express answers OPTIONS itself (200 with the route's methods in Allow) when no layer
+      // does; on a path without routes its own 404 follows, as in any Express app.
+      if (req.method === 'OPTIONS') return next();
       res.status(404).json({
         error: {
           type: 'NotFound',
