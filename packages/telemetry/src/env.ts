@@ -18,3 +18,23 @@ export function positiveFromEnv(name: string): number | undefined {
   );
   return undefined;
 }
+
+/**
+ * The signals set to export with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` (or the signal's own
+ * `OTEL_EXPORTER_OTLP_{TRACES,LOGS,METRICS}_PROTOCOL`) among `signals`, which this package
+ * exports over OTLP/HTTP only. One warning names them and the fix; export goes on over HTTP.
+ */
+export function warnIfGrpc(signals: ('traces' | 'logs' | 'metrics')[]): void {
+  const grpc = signals.filter((signal) => {
+    const own = process.env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`]?.trim();
+    const protocol = own || process.env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim();
+    return protocol?.toLowerCase() === 'grpc';
+  });
+  if (grpc.length === 0) return;
+  process.emitWarning(
+    `OTLP protocol grpc is set for ${grpc.join(', ')}, but @ai-teams/telemetry exports over ` +
+      'OTLP/HTTP only: point OTEL_EXPORTER_OTLP_ENDPOINT at the collector HTTP receiver ' +
+      '(port 4318, e.g. http://otel-collector:4318) and unset the protocol variable.',
+    { code: 'AI_TEAMS_TELEMETRY_PROTOCOL' },
+  );
+}

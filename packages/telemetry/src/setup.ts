@@ -14,7 +14,7 @@ import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { installDiag } from './diag';
-import { positiveFromEnv } from './env';
+import { positiveFromEnv, warnIfGrpc } from './env';
 import { createInstrumentations } from './instrumentations';
 import { warnIfLoadedTooEarly } from './late-load';
 import { createMetrics } from './metrics';
@@ -91,6 +91,11 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
   const config = resolveOptions(options);
   installDiag(config.diagIntervalMs, true);
   warnIfLoadedTooEarly();
+  warnIfGrpc([
+    ...(config.traces && !options.traceExporter ? (['traces'] as const) : []),
+    ...(config.logs && !options.logExporter ? (['logs'] as const) : []),
+    ...(config.metrics === 'otlp' ? (['metrics'] as const) : []),
+  ]);
 
   const resource = resourceFromAttributes({
     'service.name': config.serviceName,

@@ -245,6 +245,21 @@ describe('setupTelemetry() through the register entry', () => {
     assert.deepEqual(names, ['zero']);
   });
 
+  it('warns once, naming the signals and the fix, when OTLP is set to grpc', async () => {
+    const s = await service('service.cjs', {
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/protobuf', // the signal's own variable wins
+      OTEL_METRICS_EXPORTER: 'otlp',
+    });
+    await fetch(`${s.url}/hello/grpc`);
+    await s.shutdown();
+    const warnings = s.stderr().match(/AI_TEAMS_TELEMETRY_PROTOCOL/g) ?? [];
+    assert.equal(warnings.length, 1, s.stderr());
+    assert.match(s.stderr(), /grpc is set for traces, metrics, but .* OTLP\/HTTP only/);
+    // Export goes on over HTTP.
+    assert.ok(receiver.spans().length > 0);
+  });
+
   it('warns about a value that is not a number at all, without using up the diagnostic line', async () => {
     const s = await service('service.cjs', { OTEL_BLRP_MAX_QUEUE_SIZE: 'abc' });
     await fetch(`${s.url}/hello/abc`);
