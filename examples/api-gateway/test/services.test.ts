@@ -326,6 +326,54 @@ describe('the three example services together', () => {
   });
 });
 
+/** The shutdown fixture as its own process, started as the examples start, exporting to a receiver. */
+async function shutdownProbe(env: Record<string, string>) {
+  const receiver = await startOtlpReceiver();
+  const child = fork(path.join(__dirname, 'fixtures', 'shutdown-service.cjs'), [], {
+    env: { ...process.env, PORT: '0', OTLP_URL: receiver.url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  const [ready] = (await once(child, 'message')) as [{ ready: string; port: number }];
+  return {
+    child,
+    receiver,
+    ready,
+    base: `http://127.0.0.1:${ready.port}`,
+    exited: once(child, 'exit'),
+    /** The access lines it wrote on stdout. */
+    accessLines: () =>
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>)
+        .filter((l) => l.request),
+    stop: async () => {
+      child.kill('SIGKILL');
+      await receiver.close();
+    },
+  };
+}
+
+/** GET over `agent`: "status connection-header body", with " (cut)" if the body was cut off. */
+function keepAliveGet(url: string, agent: http.Agent): Promise<string> {
+  return new Promise((resolve, reject) =>
+    http
+      .get(url, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.once('close', () =>
+          resolve(
+            `${res.statusCode} ${res.headers.connection} ${body}${res.complete ? '' : ' (cut)'}`,
+          ),
+        );
+      })
+      .once('error', reject),
+  );
+}
+
 describe('service-kit', () => {
   it('takes the environment from DEPLOYMENT_ENVIRONMENT first, as the packages do', async () => {
     const saved = { d: process.env.DEPLOYMENT_ENVIRONMENT, e: process.env.ENVIRONMENT };
@@ -377,17 +425,10 @@ describe('service-kit', () => {
   });
 
   it('on SIGTERM lets a request finish and closes its connection, cuts a stuck one after the grace, and exports both', async () => {
-    const receiver = await startOtlpReceiver();
-    const child = fork(path.join(__dirname, 'fixtures', 'shutdown-service.cjs'), [], {
-      env: { ...process.env, PORT: '0', OTLP_URL: receiver.url, SHUTDOWN_GRACE_MS: '600' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    let stdout = '';
-    child.stdout!.on('data', (d) => (stdout += d));
+    const probe = await shutdownProbe({ SHUTDOWN_GRACE_MS: '600' });
+    const { child, receiver, ready, base } = probe;
     try {
-      const [ready] = (await once(child, 'message')) as [{ ready: string; port: number }];
       assert.ok(ready.port > 0, `the bound port, not PORT=0: ${JSON.stringify(ready)}`);
-      const base = `http://127.0.0.1:${ready.port}`;
       assert.equal(await getTarget(base, '/fast'), 200);
       const running = new Set<string>();
       const started = new Promise<void>((resolve) =>
@@ -396,32 +437,20 @@ describe('service-kit', () => {
           if (running.size === 2) resolve();
         }),
       );
-      const outcome = (target: string) =>
-        getTarget(base, target).catch((e: NodeJS.ErrnoException) => e.code);
       // On a keep-alive connection: told to close it, so shutdown need not wait for it idle.
       const agent = new http.Agent({ keepAlive: true });
-      const medium = new Promise<string>((resolve, reject) =>
-        http
-          .get(`${base}/medium`, { agent }, (res) => {
-            res.resume();
-            res.once('end', () => resolve(`${res.statusCode} ${res.headers.connection}`));
-          })
-          .once('error', reject),
-      );
-      const stuck = outcome('/stuck');
+      const medium = keepAliveGet(`${base}/medium`, agent);
+      const stuck = getTarget(base, '/stuck').catch((e: NodeJS.ErrnoException) => e.code);
       await started;
-      const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      assert.deepEqual(await Promise.all([medium, stuck]), ['200 close', 'ECONNRESET']);
-      assert.deepEqual(await exited, [0, null]);
+      assert.deepEqual(await Promise.all([medium, stuck]), ['200 close {"ok":true}', 'ECONNRESET']);
+      assert.deepEqual(await probe.exited, [0, null]);
 
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, any>)
-        .filter((l) => l.request);
       assert.deepEqual(
-        lines.map((l) => [l.request.path, l.response.status, l.response.aborted ?? false]).sort(),
+        probe
+          .accessLines()
+          .map((l) => [l.request.path, l.response.status, l.response.aborted ?? false])
+          .sort(),
         [
           ['/fast', 200, false],
           ['/medium', 200, false],
@@ -452,67 +481,37 @@ describe('service-kit', () => {
         assert.ok(counts.includes(c), `${c} in ${JSON.stringify(counts)}`);
       }
     } finally {
-      child.kill('SIGKILL');
-      await receiver.close();
+      await probe.stop();
     }
   });
 
   it('on SIGTERM, twice, closes a keep-alive connection once its streamed response ends, and exits', async () => {
     // Grace and keep-alive timeout far beyond the test's timeout: the service exits only if it
     // closes the connection itself, and only if the second signal does not end it first.
-    const receiver = await startOtlpReceiver();
-    const child = fork(path.join(__dirname, 'fixtures', 'shutdown-service.cjs'), [], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        OTLP_URL: receiver.url,
-        // Beyond a timer's range (2^31 - 1 ms): taken as the longest timer, not as 1 ms.
-        SHUTDOWN_GRACE_MS: '3000000000',
-        KEEP_ALIVE_TIMEOUT_MS: '600000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const probe = await shutdownProbe({
+      // Beyond a timer's range (2^31 - 1 ms): taken as the longest timer, not as 1 ms.
+      SHUTDOWN_GRACE_MS: '3000000000',
+      KEEP_ALIVE_TIMEOUT_MS: '600000',
     });
-    let stdout = '';
-    child.stdout!.on('data', (d) => (stdout += d));
+    const { child, base } = probe;
     try {
-      const [ready] = (await once(child, 'message')) as [{ port: number }];
       const agent = new http.Agent({ keepAlive: true });
       const running = once(child, 'message');
-      const streamed = new Promise<string>((resolve, reject) =>
-        http
-          .get(`http://127.0.0.1:${ready.port}/stream`, { agent }, (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => (body += c));
-            res.once('close', () =>
-              resolve(
-                `${res.statusCode} ${res.headers.connection} ${body}${res.complete ? '' : ' (cut)'}`,
-              ),
-            );
-          })
-          .once('error', reject),
-      );
+      const streamed = keepAliveGet(`${base}/stream`, agent);
       await running;
-      const exited = once(child, 'exit');
       child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGTERM');
       // Its headers went out before the signal, as keep-alive.
       assert.equal(await streamed, '200 keep-alive first;last');
-      assert.deepEqual(await exited, [0, null]);
-      const lines = stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, any>)
-        .filter((l) => l.request);
+      assert.deepEqual(await probe.exited, [0, null]);
       assert.deepEqual(
-        lines.map((l) => l['@message']),
+        probe.accessLines().map((l) => l['@message']),
         ['GET /stream - 200'],
       );
       agent.destroy();
     } finally {
-      child.kill('SIGKILL');
-      await receiver.close();
+      await probe.stop();
     }
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
+import type { Express } from 'express';
 import { captureLines, describeExpress, getTarget, listen, tick } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
@@ -14,6 +15,31 @@ async function settled() {
   await tick();
   await tick();
 }
+
+/**
+ * Serves `app` on loopback, lets `client(url)` send a request it walks away from, and returns
+ * once the server has closed that response and written what it writes then.
+ */
+async function clientLeaves(app: Express, client: (url: string) => void): Promise<void> {
+  const server = await listen(app);
+  try {
+    const closed = new Promise<void>((resolve) =>
+      server.server.once('request', (_req, res) => res.once('close', () => resolve())),
+    );
+    client(server.url);
+    await closed;
+    await settled();
+  } finally {
+    await server.close();
+  }
+  await settled();
+}
+
+/** A client that drops the response at its first chunk. */
+const dropAtFirstChunk = (path: string) => (url: string) => {
+  const req = http.get(`${url}${path}`, (res) => res.once('data', () => req.destroy()));
+  req.on('error', () => {});
+};
 
 describeExpress('requestLogger()', (createApp, version) => {
   it('writes one access line with request and response objects', async () => {
@@ -299,34 +325,13 @@ describeExpress('requestLogger()', (createApp, version) => {
   it('writes the line once when the client aborts mid-response', async () => {
     const { out, logger } = setup();
     const app = createApp();
-    let serverClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (serverClosed = resolve));
     app.use(requestLogger({ logger }));
     app.get('/stream', (_req, res) => {
-      res.on('close', serverClosed);
       res.status(200).type('text/plain');
       res.write('first chunk;');
       // never ends: the client goes away
     });
-    const server = await listen(app);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const req = http.get(`${server.url}/stream`, (res) => {
-          res.once('data', () => {
-            req.destroy();
-            resolve();
-          });
-        });
-        req.on('error', (err) => {
-          if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err);
-        });
-      });
-      await closed;
-      await settled();
-    } finally {
-      await server.close();
-    }
-    await settled();
+    await clientLeaves(app, dropAtFirstChunk('/stream'));
     const lines = out.lines();
     assert.equal(lines.length, 1);
     const l = lines[0]!;
@@ -344,26 +349,18 @@ describeExpress('requestLogger()', (createApp, version) => {
   it('writes 499, as the metrics count it, for a request the client left before any answer', async () => {
     const { out, logger } = setup();
     const app = createApp();
-    let serverClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (serverClosed = resolve));
     app.use(requestLogger({ logger }));
-    app.post('/upload', (req, res) => {
-      res.on('close', serverClosed);
+    app.post('/upload', (req) => {
       req.resume(); // reads a body that never ends
     });
-    const server = await listen(app);
-    try {
-      const req = http.request(`${server.url}/upload`, {
+    await clientLeaves(app, (url) => {
+      const req = http.request(`${url}/upload`, {
         method: 'POST',
         headers: { 'content-length': '1000' },
       });
       req.on('error', () => {});
       req.write('x'.repeat(100), () => setTimeout(() => req.destroy(), 20));
-      await closed;
-      await settled();
-    } finally {
-      await server.close();
-    }
+    });
     const [l] = out.lines();
     assert.equal(l!['@message'], 'POST /upload - 499');
     assert.equal(l!['@level'], 'WARN');
@@ -374,27 +371,16 @@ describeExpress('requestLogger()', (createApp, version) => {
     const { out, logger } = setup();
     const app = createApp();
     const seen: number[] = [];
-    let serverClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (serverClosed = resolve));
     const levelFor = (status: number) => {
       seen.push(status);
       return status >= 500 ? 'error' : 'info';
     };
     app.use(requestLogger({ logger, levelFor }));
     app.get('/report', (_req, res) => {
-      res.on('close', serverClosed);
       res.status(500).type('text/plain');
       res.write('partial;');
     });
-    const server = await listen(app);
-    try {
-      const req = http.get(`${server.url}/report`, (res) => res.once('data', () => req.destroy()));
-      req.on('error', () => {});
-      await closed;
-      await settled();
-    } finally {
-      await server.close();
-    }
+    await clientLeaves(app, dropAtFirstChunk('/report'));
     const [l] = out.lines();
     assert.deepEqual(seen, [500], 'levelFor gets the status the app set');
     assert.equal(l!['@level'], 'ERROR');
