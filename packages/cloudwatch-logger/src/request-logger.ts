@@ -65,6 +65,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const path = requestPath(req.originalUrl || req.url);
     if (skip(req, path)) return next();
     const start = now();
+    // Read now: once the client has gone, the destroyed socket no longer knows its peer, and
+    // the aborted request's line would lose the address (Node keeps it after a first read).
+    const socketIp = req.socket?.remoteAddress;
     // The route's mounts are kept when it matches: by the time the response ends, an error on
     // its way to the error handler (or Express's own) has unwound them (`req.baseUrl` then
     // says the parent's, or nothing at all). Installed once; nothing is made per request.
@@ -88,7 +91,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const done = () => {
       res.removeListener('close', done);
       try {
-        logAccess(req, res, path, now() - start, written);
+        logAccess(req, res, path, now() - start, written, socketIp);
       } catch (err) {
         // A failing user callback (levelFor, a getter) must not become an uncaught exception
         // in an event listener, nor cost the line.
@@ -108,7 +111,14 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     next();
   };
 
-  function logAccess(req: Request, res: Response, path: string, ms: number, written: number) {
+  function logAccess(
+    req: Request,
+    res: Response,
+    path: string,
+    ms: number,
+    written: number,
+    socketIp: string | undefined,
+  ) {
     const aborted = !res.writableFinished;
     // A response the client did not wait for reads 499 (nginx's "client closed request"), as in
     // otel-metrics' request_count, whatever the app had set.
@@ -126,9 +136,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     if (ua !== undefined) request.user_agent = ua;
     // Without X-Forwarded-For, Express's req.ip is the socket address whatever 'trust proxy'
     // says; only a forwarded request needs its (costly) proxy-address walk.
-    request.ip =
-      (req.headers['x-forwarded-for'] === undefined ? undefined : req.ip) ??
-      req.socket?.remoteAddress;
+    request.ip = (req.headers['x-forwarded-for'] === undefined ? undefined : req.ip) ?? socketIp;
     const response: Record<string, unknown> = {
       status,
       size: sizeOf(res.getHeader('content-length')) ?? written,

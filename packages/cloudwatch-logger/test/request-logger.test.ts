@@ -337,6 +337,8 @@ describeExpress('requestLogger()', (createApp, version) => {
     const l = lines[0]!;
     assert.equal(l['@message'], 'GET /stream - 499');
     assert.equal(l['@level'], 'WARN');
+    // Read before the socket was destroyed: a gone client's address is still known.
+    assert.equal((l.request as { ip?: string }).ip, '127.0.0.1');
     assert.deepEqual(l.response, {
       status: 499,
       size: Buffer.byteLength('first chunk;'),
@@ -364,6 +366,7 @@ describeExpress('requestLogger()', (createApp, version) => {
     const [l] = out.lines();
     assert.equal(l!['@message'], 'POST /upload - 499');
     assert.equal(l!['@level'], 'WARN');
+    assert.equal((l!.request as { ip?: string }).ip, '127.0.0.1');
     assert.deepEqual(l!.response, { status: 499, size: 0, aborted: true });
   });
 
