@@ -55,6 +55,10 @@ export function createMetrics(
     const provider = new MeterProvider({
       resource: resourceFromAttributes({
         ...metricsResourceAttributes(labels),
+        // As on spans and logs: the version reaches target_info, and the older environment
+        // key is the one the collector config upserts.
+        'service.version': config.serviceVersion,
+        'deployment.environment': config.environment,
         // The collector makes `instance` of it: each replica's series stay apart.
         'service.instance.id': config.serviceInstanceId,
       }),

@@ -122,7 +122,7 @@ describe('setupTelemetry() through the register entry', () => {
     await s.shutdown();
   });
 
-  it('gives each process one service.instance.id, on its spans and pushed metrics alike', async () => {
+  it('gives pushed metrics the resource of the spans: version, both environment keys, one service.instance.id per process', async () => {
     const a = await service('service.cjs', { OTEL_METRICS_EXPORTER: 'otlp' });
     const b = await service('service.cjs', { OTEL_METRICS_EXPORTER: 'otlp' });
     await fetch(`${a.url}/hello/a`);
@@ -140,6 +140,24 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(new Set(metricIds).size, 2, `two replicas, two instances: ${metricIds}`);
     assert.deepEqual(new Set(spanIds), new Set(metricIds));
     for (const id of metricIds) assert.match(String(id), /^[0-9a-f-]{36}$/);
+    const [metricResource] = receiver.requests
+      .filter((r) => r.path === '/v1/metrics')
+      .flatMap((r) => r.body.resourceMetrics as { resource: { attributes: unknown } }[])
+      .map((rm) => attributesOf(rm.resource.attributes));
+    const [spanResource] = receiver
+      .spans()
+      .filter(({ span }) => span.kind === SERVER)
+      .map(({ resource }) => resource);
+    for (const key of [
+      'service.name',
+      'service.version',
+      'deployment.environment.name',
+      'deployment.environment',
+      'project',
+    ]) {
+      assert.notEqual(spanResource![key], undefined, key);
+      assert.equal(metricResource![key], spanResource![key], key);
+    }
   });
 
   it('runs the resource detectors for an empty OTEL_NODE_RESOURCE_DETECTORS, as sdk-node does', async () => {
