@@ -17,11 +17,15 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_
 
 export function isError(v: unknown): v is Error {
   if (typeof v !== 'object' || v === null) return false;
-  if (v instanceof Error) return true;
-  // Errors from another realm (vm, worker) fail instanceof; a plain object is never one, and
-  // most values asked about are plain objects (records, meta), so skip the native call for them.
-  const proto: unknown = Object.getPrototypeOf(v);
-  return proto !== Object.prototype && proto !== null && types.isNativeError(v);
+  try {
+    if (v instanceof Error) return true;
+    // Errors from another realm (vm, worker) fail instanceof; a plain object is never one, and
+    // most values asked about are plain objects (records, meta), so skip the native call for them.
+    const proto: unknown = Object.getPrototypeOf(v);
+    return proto !== Object.prototype && proto !== null && types.isNativeError(v);
+  } catch {
+    return false; // a proxy whose prototype trap throws (a revoked one): not an Error to read
+  }
 }
 
 /** The record's error: the record itself (logger.error(err)), meta `error`/`err`, or a splat arg. */
@@ -72,6 +76,12 @@ function safeString(v: unknown): string {
 }
 
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
+/**
+ * Of a frame line, the end FRAME reads. FRAME is anchored at the end only, so each start
+ * position is tried: quadratic in the line's length, and a message can put any text after an
+ * `at ` (80 000 characters took 3.5 s). A location is far shorter than this.
+ */
+const MAX_FRAME_TAIL = 1024;
 
 function trimStack(stack: string, mode: StackTraceMode, frames: number): string | undefined {
   if (mode === 'none') return undefined;
@@ -110,7 +120,7 @@ export function errorFields(err: Error, mode: StackTraceMode, frames: number): E
     const trimmed = trimStack(stack, mode, frames);
     if (trimmed !== undefined) exception.stack_trace = trimmed;
     const first = stack.split('\n', 12).find((l) => l.trimStart().startsWith('at '));
-    const m = first ? FRAME.exec(first.trim()) : null;
+    const m = first ? FRAME.exec(first.trim().slice(-MAX_FRAME_TAIL)) : null;
     if (m) {
       exception.file = m[1];
       exception.line = Number(m[2]);

@@ -78,6 +78,15 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   return out;
 }
 
+/** The record's level symbols and level, with a note for a message. */
+function fallbackRecord(info: Info, err: unknown): Info {
+  const out: Info = {};
+  for (const sym of Object.getOwnPropertySymbols(info)) out[sym] = info[sym];
+  out.level = read(info, 'level');
+  out.message = `[record not loggable: ${messageOf(err, 200)}]`;
+  return out;
+}
+
 /**
  * Makes each OpenTelemetry transport of the logger (present when it is made: the winston
  * instrumentation adds its own then) hand safe records to the Logs API: without it,
@@ -97,7 +106,15 @@ export function protectOtlpCopies(
     if (!isOtel(t) || (t as unknown as Info)[OTLP_SAFE] !== undefined) continue;
     const log = t.log as unknown as Log;
     t.log = function (this: TransportStream, info: Info, next: () => void) {
-      return log.call(this, safeRecord(info, cfg, maxString), next);
+      let record: Info;
+      try {
+        record = safeRecord(info, cfg, maxString);
+      } catch (err) {
+        // Not expected (every user value is read guarded), but a throw here would leave the
+        // transport waiting for this record forever, and the logger with it.
+        record = fallbackRecord(info, err);
+      }
+      return log.call(this, record, next);
     } as unknown as TransportStream['log'];
     Object.defineProperty(t, OTLP_SAFE, { value: accessUnchanged });
   }

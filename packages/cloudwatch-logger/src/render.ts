@@ -51,7 +51,12 @@ const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isError(v);
+  if (typeof v !== 'object' || v === null) return false;
+  try {
+    return !Array.isArray(v) && !isError(v);
+  } catch {
+    return false; // Array.isArray throws for a revoked proxy
+  }
 }
 
 function unbounded(maxString: number, redact?: (key: string) => boolean): Walk {

@@ -19,7 +19,17 @@ export interface Walk {
 
 export function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
-  return `${s.slice(0, max)}…[truncated ${s.length - max} chars]`;
+  return detached(`${s.slice(0, max)}…[truncated ${s.length - max} chars]`);
+}
+
+/**
+ * A copy of `s` that shares no memory with the string it was cut from. V8 makes a slice of a
+ * long string a view into it, so a 16 KB cut of a 50 MB value would keep the 50 MB alive for
+ * as long as the cut is held (a record waiting in an export queue). Only cut strings pay the
+ * copy; UTF-16 round trip, so lone surrogates stay as they are.
+ */
+export function detached(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
 }
 
 function describe(value: unknown): string {
@@ -33,7 +43,11 @@ function describe(value: unknown): string {
 /** Leaves a dropped value would have used, counted without building anything. */
 function countLeaves(value: unknown, seen: Set<object>, limit: { n: number }): number {
   if (value === null || typeof value !== 'object') return value === undefined ? 0 : 1;
-  if (seen.has(value) || Buffer.isBuffer(value) || value instanceof Date) return 1;
+  try {
+    if (seen.has(value) || Buffer.isBuffer(value) || value instanceof Date) return 1;
+  } catch {
+    return 1; // a proxy whose prototype trap throws
+  }
   seen.add(value);
   let n = 0;
   try {
@@ -80,9 +94,14 @@ export function sanitize(value: unknown, w: Walk, depth = 0, stack: object[] = [
   if (value === null) return leaf(null, w);
   const obj = value as object;
   if (stack.includes(obj)) return leaf('[Circular]', w);
-  if (Buffer.isBuffer(obj)) return leaf(`[Buffer ${obj.length} bytes]`, w);
-  if (obj instanceof Date)
-    return leaf(Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString(), w);
+  try {
+    if (Buffer.isBuffer(obj)) return leaf(`[Buffer ${obj.length} bytes]`, w);
+    if (obj instanceof Date)
+      return leaf(Number.isNaN(obj.getTime()) ? 'Invalid Date' : obj.toISOString(), w);
+  } catch (err) {
+    // instanceof asks a proxy's prototype trap, which may throw (a revoked proxy does)
+    return leaf(`[Unserializable: ${describe((err as Error)?.message ?? err)}]`, w);
+  }
   if (depth >= MAX_DEPTH) return leaf('[Depth limit]', w);
   if (w.remaining <= 0) {
     w.dropped += countLeaves(obj, new Set(stack), { n: COUNT_LIMIT });
