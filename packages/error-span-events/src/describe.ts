@@ -20,6 +20,11 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = { maxMessageLength: 1024, maxStackLength: 8192 };
 
 export const UNKNOWN_ERROR = 'UnknownError';
+/**
+ * Longest `error.type`, error code and source location kept. They come from the thrown value
+ * (`err.name`, `err.code`, a record's `source`), so nothing else bounds them.
+ */
+export const MAX_NAME_LENGTH = 256;
 const UNKNOWN_MESSAGE = 'Unknown error';
 
 export function truncate(value: string, max: number): string {
@@ -28,7 +33,9 @@ export function truncate(value: string, max: number): string {
   // Not between the two halves of a surrogate pair (an emoji): that would leave a lone half.
   const last = value.charCodeAt(end - 1);
   if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
-  return `${value.slice(0, end)}…`;
+  // Copied: a slice of a long string is a view that keeps the whole of it alive, for as long
+  // as the span holding the cut waits in the export queue.
+  return Buffer.from(`${value.slice(0, end)}…`, 'utf16le').toString('utf16le');
 }
 
 /** `value instanceof Error`, false when even that throws (a revoked proxy). */
@@ -91,7 +98,7 @@ export function describeError(value: unknown, limits: Limits): DescribedError {
   const rawStack = error ? read(value, 'stack') : undefined;
   const stack = typeof rawStack === 'string' ? rawStack : undefined;
   const described: DescribedError = {
-    type: error ? errorType(value) : UNKNOWN_ERROR,
+    type: error ? truncate(errorType(value), MAX_NAME_LENGTH) : UNKNOWN_ERROR,
     message: truncate(messageOf(value), limits.maxMessageLength),
     stack: stack === undefined ? undefined : truncate(stack, limits.maxStackLength),
     key: {},
@@ -105,7 +112,7 @@ export function describeError(value: unknown, limits: Limits): DescribedError {
 export function describeStack(stack: string, message: string, limits: Limits): DescribedError {
   const head = /^([A-Za-z_$][\w$]*)(?::|$)/.exec(stack);
   const described: DescribedError = {
-    type: head?.[1] ?? UNKNOWN_ERROR,
+    type: head ? truncate(head[1]!, MAX_NAME_LENGTH) : UNKNOWN_ERROR,
     message: truncate(message, limits.maxMessageLength),
     stack: truncate(stack, limits.maxStackLength),
     key: {},
@@ -133,8 +140,8 @@ export function topFrame(stack: string | undefined): Frame | undefined {
     if (!m) continue;
     let file = m[2]!.replace(/^file:\/\//, '');
     if (file.startsWith(cwd)) file = file.slice(cwd.length);
-    const frame: Frame = { module: file, line: Number(m[3]) };
-    if (m[1]) frame.function = m[1];
+    const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH), line: Number(m[3]) };
+    if (m[1]) frame.function = truncate(m[1], MAX_NAME_LENGTH);
     return frame;
   }
   return undefined;

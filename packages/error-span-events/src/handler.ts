@@ -2,7 +2,15 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { trace } from '@opentelemetry/api';
 import { requestPath } from '@ai-teams/tracking-id';
-import { DEFAULT_LIMITS, describeError, isError, read, type DescribedError } from './describe';
+import {
+  DEFAULT_LIMITS,
+  MAX_NAME_LENGTH,
+  describeError,
+  isError,
+  read,
+  truncate,
+  type DescribedError,
+} from './describe';
 import { DESCRIBED } from './format';
 import { markFailed, recordException, serverSpan, targetSpan, traceIdOf } from './spans';
 import type { ErrorHandlerOptions } from './types';
@@ -68,10 +76,13 @@ function body(
     error: {
       type: expose
         ? typeof fields.type === 'string'
-          ? fields.type
+          ? truncate(fields.type, MAX_NAME_LENGTH)
           : error.type
         : statusText(status).replace(/[^A-Za-z]/g, ''),
-      code: expose && (typeof code === 'string' || typeof code === 'number') ? String(code) : null,
+      code:
+        expose && (typeof code === 'string' || typeof code === 'number')
+          ? truncate(String(code), MAX_NAME_LENGTH)
+          : null,
       message: expose ? error.message : statusText(status),
       ...(dev && error.stack ? { stack: error.stack } : {}),
     },

@@ -7,7 +7,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-import { topFrame, type DescribedError } from './describe';
+import { MAX_NAME_LENGTH, topFrame, truncate, type DescribedError } from './describe';
 
 /** Exceptions already recorded, per thrown value: the handler and the format may both see one. */
 const recorded = new WeakMap<object, WeakSet<Span>>();
@@ -83,8 +83,8 @@ function sourceField(source: unknown): { module?: string; function?: string; lin
   if (!source || typeof source !== 'object') return {};
   const s = source as Record<string, unknown>;
   const out: { module?: string; function?: string; line?: number } = {};
-  if (typeof s.module === 'string') out.module = s.module;
-  if (typeof s.function === 'string') out.function = s.function;
+  if (typeof s.module === 'string') out.module = truncate(s.module, MAX_NAME_LENGTH);
+  if (typeof s.function === 'string') out.function = truncate(s.function, MAX_NAME_LENGTH);
   if (typeof s.line === 'number') out.line = s.line;
   return out;
 }

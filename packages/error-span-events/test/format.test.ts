@@ -204,6 +204,35 @@ describe('errorSpanEvents() on a span', () => {
     assert.equal(span.status.message?.length, 100);
   });
 
+  it('bounds the names and locations that come from the value: error.type, log.module, log.function', async () => {
+    const { logger } = testLogger(errorSpanEvents());
+    const named = Object.assign(new Error('x'), { name: `Huge${'N'.repeat(300_000)}` });
+    const span = await inSpan(() => {
+      logger.error(named);
+      logger.error('from a record', {
+        source: { module: 'm'.repeat(300_000), function: 'f'.repeat(300_000), line: 1 },
+      });
+      // format.errors() leaves only the stack, whose first line names the type
+      logger.error('stacked', { stack: `${'T'.repeat(300_000)}: boom\n    at x (/a.js:1:1)` });
+    });
+    const lengths = span.events.flatMap((e) =>
+      Object.values(e.attributes!).map((v) => String(v).length),
+    );
+    assert.ok(
+      lengths.every((n) => n <= 8192),
+      `every event attribute bounded: ${Math.max(...lengths)}`,
+    );
+    const types = span.events.map(
+      (e) => e.attributes!['error.type'] ?? e.attributes!['exception.type'],
+    );
+    for (const t of types) assert.ok(String(t).length <= 256, String(t).slice(0, 20));
+    assert.match(String(types[0]), /^HugeN+…$/);
+    const fromRecord = span.events.find((e) => e.attributes!['log.message'] === 'from a record')!;
+    assert.equal(String(fromRecord.attributes!['log.module']).length, 256);
+    assert.equal(String(fromRecord.attributes!['log.function']).length, 256);
+    assert.ok(String(span.attributes['error.type']).length <= 256);
+  });
+
   it("falls back on the request's server span when the active span has ended", async () => {
     const { logger } = testLogger(errorSpanEvents());
     const server = tracer().startSpan('GET /orders', { kind: 1 });

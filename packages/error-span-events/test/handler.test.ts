@@ -421,6 +421,22 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal((await tracing.spans()).length, 0, 'sampled out: no span exported');
   });
 
+  it("cuts a 4xx's own type and code, which the answer echoes", async () => {
+    const { app } = setup((a) =>
+      a.get('/bad', () => {
+        throw Object.assign(createError(400, 'bad input'), {
+          type: 't'.repeat(1_000_000),
+          code: 'c'.repeat(1_000_000),
+        });
+      }),
+    );
+    const res = await request(app).get('/bad').expect(400);
+    assert.equal(res.body.error.message, 'bad input');
+    assert.equal(res.body.error.type.length, 256);
+    assert.equal(res.body.error.code.length, 256);
+    assert.ok(res.text.length < 1024, `${res.text.length} bytes`);
+  });
+
   it('cuts a long message without splitting a surrogate pair', async () => {
     const { app } = setup(
       (a) =>
