@@ -25,6 +25,13 @@ import type { Telemetry, TelemetryOptions } from './types';
 // these sizes instead of growing, and an export never waits longer than the timeout.
 const EXPORT_TIMEOUT_MS = 10_000;
 const LOG_QUEUE_SIZE = 2048;
+/**
+ * Longest span attribute value (span and event attributes), where the standard variables leave
+ * it unset (the SDK's own default is no limit). Instrumentations record what an app throws as
+ * it is: a 5 MB `err.name` or message would otherwise sit whole in the export queue. Above
+ * @ai-teams/error-span-events' own 8 KB stack bound.
+ */
+const SPAN_ATTRIBUTE_LENGTH = 16_384;
 
 let current: Telemetry | undefined;
 
@@ -112,6 +119,14 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     // OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise than an explicit option.
     serviceName: config.serviceName,
     instrumentations: createInstrumentations(config),
+    // sdk-node puts these over the limits it reads from the environment: only the length,
+    // and the variables still win.
+    spanLimits: {
+      attributeValueLengthLimit:
+        positiveFromEnv('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+        positiveFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+        SPAN_ATTRIBUTE_LENGTH,
+    },
     // Reads OTEL_BSP_* for the batch processor; OTEL_TRACES_SAMPLER(_ARG) for the sampler.
     // Without export the spans are still made and dropped: sdk-node registers no tracer at all
     // for an empty list, and then each service would make its own tracking id and send no

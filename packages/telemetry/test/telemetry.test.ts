@@ -190,6 +190,29 @@ describe('setupTelemetry() through the register entry', () => {
     );
   });
 
+  it('bounds span and event attribute values at 16 384 characters, or as OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT says', async () => {
+    const longest = () => {
+      const values = receiver
+        .spans()
+        .flatMap(({ span }) => [
+          ...Object.values(attributesOf(span.attributes)),
+          ...((span.events ?? []) as { attributes?: unknown }[]).flatMap((e) =>
+            Object.values(attributesOf(e.attributes)),
+          ),
+        ]);
+      return Math.max(...values.map((v) => String(v).length));
+    };
+    const s = await service();
+    assert.equal((await fetch(`${s.url}/huge-error`)).status, 500);
+    await s.shutdown();
+    assert.equal(longest(), 16_384, 'the exception event of the layer span, cut');
+    receiver.requests.splice(0);
+    const limited = await service('service.cjs', { OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '1000' });
+    assert.equal((await fetch(`${limited.url}/huge-error`)).status, 500);
+    await limited.shutdown();
+    assert.equal(longest(), 1000);
+  });
+
   it('puts request.size and response.size on the server span', async () => {
     const s = await service();
     const body = JSON.stringify({ sizes: 'x'.repeat(40) });
