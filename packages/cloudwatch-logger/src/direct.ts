@@ -88,10 +88,16 @@ function deliver(
   }
 }
 
-/** Whether `end()` was called (winston's streams are readable-stream 3's: no `writableEnded`). */
+/** Loggers whose `close()` was called: it unpipes every transport and leaves the stream open. */
+const closed = new WeakSet<Logger>();
+
+/**
+ * Whether `end()` or `close()` was called (winston's streams are readable-stream 3's: no
+ * `writableEnded`).
+ */
 function isEnding(logger: Logger): boolean {
   const state = (logger as unknown as { _writableState?: { ending?: boolean } })._writableState;
-  return state?.ending === true || logger.destroyed === true;
+  return state?.ending === true || logger.destroyed === true || closed.has(logger);
 }
 
 /** The logger's own `write()`, kept to tell a child logger (its own `write()`) from it. */
@@ -99,8 +105,10 @@ const ROOT_WRITE = Symbol.for('@ai-teams/cloudwatch-logger/write');
 
 /**
  * After `logger.end()` winston's stream refuses writes with an 'error' event nothing listens
- * to: the process would crash on the next log call. A record written then goes to the
- * transports directly instead, in the call (a shutdown logs on its way out).
+ * to: the process would crash on the next log call. After `logger.close()` it has no transports
+ * left, and every record waits in its buffer for good (100 000 lines: 50 MB, one written). A
+ * record written after either goes to the transports directly instead, in the call (a
+ * shutdown logs on its way out).
  */
 export function writeAfterEnd(logger: Logger): void {
   const ours = (logger as unknown as Record<symbol, JsonLineTransport | undefined>)[JSON_TRANSPORT];
@@ -109,9 +117,15 @@ export function writeAfterEnd(logger: Logger): void {
   // Ending unpipes the transports: the list is kept as it was.
   let kept: TransportStream[] = [];
   logger.end = function (this: Logger, ...args: unknown[]) {
-    kept = [...this.transports];
+    if (!isEnding(this)) kept = [...this.transports];
     return (streamEnd as (...a: unknown[]) => Logger).apply(this, args);
   } as Logger['end'];
+  const streamClose = logger.close;
+  logger.close = function (this: Logger) {
+    if (!isEnding(this)) kept = [...this.transports];
+    closed.add(this);
+    return streamClose.call(this);
+  };
   function write(this: Logger, info: unknown, ...rest: unknown[]): boolean {
     if (!isEnding(this))
       return (streamWrite as (...a: unknown[]) => boolean).call(this, info, ...rest);
@@ -120,7 +134,9 @@ export function writeAfterEnd(logger: Logger): void {
       const wanted = this.levels[String(record.level)];
       if (wanted === undefined || !ours) return false;
       const out = this.format.transform(record as never, this.format.options) as Info | false;
-      if (out) deliver(this, ours, out, wanted, undefined, kept);
+      // destroy() keeps the list; end() and close() empty it, and it was kept then
+      if (out)
+        deliver(this, ours, out, wanted, undefined, kept.length > 0 ? kept : this.transports);
     } catch {
       // a transport that cannot take it any more: nothing left to write with
     }

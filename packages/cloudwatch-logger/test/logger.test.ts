@@ -263,6 +263,30 @@ describe('createLogger() lines', () => {
     assert.deepEqual(errors, []);
   });
 
+  it('writes lines logged after logger.close() or destroy() instead of keeping them unwritten', async () => {
+    const { logger, out } = setup({ sync: false });
+    logger.info('before');
+    logger.close(); // winston unpipes every transport and leaves the stream open
+    const child = logger.child({ component: 'shutdown' });
+    for (let i = 0; i < 1000; i++) logger.info(`after ${i}`);
+    child.warn('from a child');
+    await tick();
+    const lines = out.lines();
+    assert.equal(lines.length, 1002);
+    assert.equal(lines[1000]!['@message'], 'after 999');
+    assert.equal(lines[1001]!.component, 'shutdown');
+    const buffered = (logger as unknown as { _readableState: { length: number } })._readableState;
+    assert.equal(buffered.length, 0, 'nothing left waiting in the stream');
+    const destroyed = setup({ sync: false });
+    destroyed.logger.destroy();
+    destroyed.logger.info('after destroy');
+    await tick();
+    assert.deepEqual(
+      destroyed.out.lines().map((l) => l['@message']),
+      ['after destroy'],
+    );
+  });
+
   it('writes an access record batched, in its place and at its own time, as it would at once', async () => {
     const record = () => ({
       message: 'GET /api/v1/items/7 - 200',
