@@ -1,6 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import {
+  SERVER_CUT,
+  finalStatus,
   hookRoutes,
   matchedRouteTemplate,
   requestPath,
@@ -12,8 +14,6 @@ import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
 const DEFAULT_SKIP = ['/health', '/metrics'];
-/** Status of a response whose connection closed before it finished. */
-const CLIENT_CLOSED = 499;
 
 function defaultLevel(status: number): string {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
@@ -120,9 +120,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     socketIp: string | undefined,
   ) {
     const aborted = !res.writableFinished;
-    // A response the client did not wait for reads 499 (nginx's "client closed request"), as in
-    // otel-metrics' request_count, whatever the app had set.
-    const status = aborted ? CLIENT_CLOSED : res.statusCode;
+    // A response that did not finish reads 499 when the client went away (nginx's "client closed
+    // request"), 500 when the app failed after its headers: as otel-metrics' request_count counts it.
+    const status = finalStatus(res);
     const request: Record<string, unknown> = {
       method: req.method,
       path,
@@ -145,13 +145,14 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     if (type !== undefined) response.content_type = String(type);
     if (aborted) {
       response.aborted = true;
-      // The status line the client did get before it went away.
+      // The status line the client did get before the connection closed.
       if (res.headersSent) response.status_sent = res.statusCode;
     }
-    // The level follows the status the app set (an aborted 500 stays an error), raised below.
+    // The level follows the status the app set (an aborted 500 stays an error), raised below:
+    // a client that left is a warning, a response the app failed halfway an error.
     let level = levelFor(res.statusCode, req, res);
     if (logger.levels[level] === undefined) level = defaultLevel(res.statusCode);
-    if (aborted && level !== 'error') level = 'warn';
+    if (aborted && level !== 'error') level = status === SERVER_CUT ? 'error' : 'warn';
     const meta: Record<string | symbol, unknown> = {
       message: `${req.method} ${path} - ${status}`,
       request,

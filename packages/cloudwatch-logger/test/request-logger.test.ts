@@ -370,6 +370,36 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.deepEqual(l!.response, { status: 499, size: 0, aborted: true });
   });
 
+  it('writes 500 at error, not 499, for a response the app failed after its headers', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/report', (_req, res, next) => {
+      res.type('text/plain').write('first rows;');
+      setTimeout(() => next(new Error('database went away')), 10);
+    });
+    // As errorHandler() of error-span-events does; Express then cuts the connection.
+    app.use(((err, _req, res, next) => {
+      res.locals.error = err;
+      next(err);
+    }) as import('express').ErrorRequestHandler);
+    await clientLeaves(app, (url) => {
+      // This client reads to the end: the server is the one that cuts.
+      http.get(`${url}/report`, (res) => res.resume().on('error', () => {})).on('error', () => {});
+    });
+    const [l] = out.lines();
+    assert.equal(l!['@message'], 'GET /report - 500');
+    assert.equal(l!['@level'], 'ERROR');
+    assert.deepEqual(l!.response, {
+      status: 500,
+      size: Buffer.byteLength('first rows;'),
+      content_type: 'text/plain; charset=utf-8',
+      aborted: true,
+      status_sent: 200,
+    });
+    assert.equal((l!.error as { message: string }).message, 'database went away');
+  });
+
   it('keeps the level of the status the app set when the client leaves a 500 mid-response', async () => {
     const { out, logger } = setup();
     const app = createApp();

@@ -1,7 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { metrics, type Attributes, type MeterProvider } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
-import { onRoute, unwrapSkippedLayer, type RouteListener } from '@ai-teams/tracking-id';
+import {
+  CLIENT_CLOSED,
+  finalStatus,
+  onRoute,
+  unwrapSkippedLayer,
+  type RouteListener,
+} from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
 import { serviceAttribute, serviceNameLabel } from './labels';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
@@ -26,7 +32,7 @@ const OVERFLOW_KEY = '\0overflow';
 const DURATION_BATCH = 32;
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
-export const CLIENT_CLOSED = 499;
+export { CLIENT_CLOSED };
 
 function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | undefined {
   if (ignore.length === 0) return undefined;
@@ -236,8 +242,9 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     if (!m.hooked && req.route) m.routed(req.route);
     m.done = true;
     leave(m.endpoint);
-    // Headers sent is not enough: a streamed response the client dropped halfway has them.
-    const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
+    // Headers sent is not enough: a streamed response the client dropped halfway has them (499),
+    // and one the app failed halfway is a server error (500).
+    const status = finalStatus(res);
     const endpoint = m.endpoint;
     const method = methodOf(req.method);
     const s = seriesOf(endpoint, method);

@@ -377,6 +377,47 @@ describeExpress('httpMetrics()', (createApp, version) => {
     await m.prom.shutdown();
   });
 
+  it('counts a response the app fails after its headers as a 500 and an error, not as the client leaving', async () => {
+    const m = metricsApp(createApp);
+    let closed!: () => void;
+    const closing = new Promise<void>((resolve) => (closed = resolve));
+    m.app.get('/report/:id', (_req, res, next) => {
+      res.on('close', closed);
+      res.write('first rows');
+      setTimeout(() => next(new Error('database went away')), 10);
+    });
+    // As errorHandler() of error-span-events does; Express then cuts the connection.
+    m.app.use(((err, _req, res, next) => {
+      res.locals.error = err;
+      next(err);
+    }) as import('express').ErrorRequestHandler);
+    const server = await listen(m.app);
+    const got = await new Promise<string>((resolve) => {
+      const req = http.get(`${server.url}/report/1`, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += String(c)));
+        res.on('error', () => resolve(`cut after "${body}"`));
+        res.on('end', () => resolve(`ended after "${body}"`));
+      });
+      req.on('error', () => resolve('request error'));
+    });
+    await closing;
+    await server.close();
+    assert.equal(got, 'cut after "first rows"', 'the client got a 200 cut short');
+    const text = await m.scrape();
+    assert.deepEqual(
+      text
+        .find('request_count_total', { endpoint: '/report/:id' })
+        .map((s) => [s.labels.status_code, s.value]),
+      [['500', 1]],
+    );
+    assert.equal(
+      text.value('request_errors_total', { endpoint: '/report/:id', status_code: '500' }),
+      1,
+    );
+    await m.prom.shutdown();
+  });
+
   it('keeps the defaults of options passed as undefined', async () => {
     const m = metricsApp(createApp, {
       ignore: undefined,
