@@ -3,7 +3,7 @@ import type { RenderConfig } from './config';
 import { CONTEXT, enrich, type LineContext } from './context';
 import { errorFields, findError, isError } from './errors';
 import { LEVEL_LABEL, levelLabel } from './levels';
-import { OMIT, sanitize, truncate, type Walk } from './sanitize';
+import { OMIT, sanitize, setField, truncate, type Walk } from './sanitize';
 import { SOURCE, captureSource, type SourceFields } from './source';
 
 type Info = Record<string | symbol, unknown>;
@@ -12,7 +12,11 @@ const SECTIONS = ['request', 'response', 'user', 'session', 'workflow', 'operati
 type Section = (typeof SECTIONS)[number];
 
 /** The plan's flat `extra` keys and where they go. */
-const FLAT: Record<string, [Section, string]> = {};
+// No prototype: a field named `constructor` or `toString` is not a flat key.
+const FLAT: Record<string, [Section, string]> = Object.create(null) as Record<
+  string,
+  [Section, string]
+>;
 for (const [section, keys] of [
   ['request', ['method', 'path', 'route', 'duration', 'size', 'user_agent', 'ip']],
   ['response', ['status', 'size', 'content_type']],
@@ -193,7 +197,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
       }
       if (cfg.redact?.(key)) raw = '[REDACTED]';
       const v = sanitize(raw, w);
-      if (v !== OMIT) out[key] = v;
+      if (v !== OMIT) setField(out, key, v);
     }
     if (w.dropped > 0) {
       const log = isPlainObject(out.log) ? out.log : {};

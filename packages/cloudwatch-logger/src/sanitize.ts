@@ -62,6 +62,21 @@ function countLeaves(value: unknown, seen: Set<object>, limit: { n: number }): n
   return n;
 }
 
+/**
+ * `out[key] = value`, except that a key `__proto__` (an own key JSON.parse makes) becomes a field
+ * instead of replacing the copy's prototype and vanishing from the line.
+ */
+export function setField(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[key] = value;
+}
+
 function leaf(value: unknown, w: Walk): unknown {
   if (w.remaining <= 0) {
     w.dropped++;
@@ -158,7 +173,7 @@ function sanitizeObject(
       raw = `[Throws: ${describe((err as Error)?.message)}]`;
     }
     const v = sanitize(raw, w, depth + 1, stack);
-    if (v !== OMIT) out[key] = v;
+    if (v !== OMIT) setField(out, key, v);
   }
   return out;
 }
@@ -170,7 +185,7 @@ function sanitizeEntries(
   stack: object[],
 ): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
-  for (const [k, v] of entries) obj[describe(k)] = v;
+  for (const [k, v] of entries) setField(obj, describe(k), v);
   return sanitizeObject(obj, w, depth, stack);
 }
 

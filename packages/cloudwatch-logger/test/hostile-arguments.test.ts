@@ -116,6 +116,28 @@ describe('arguments a log call cannot read', () => {
   });
 });
 
+describe('field names that are also Object.prototype names', () => {
+  it('keeps constructor, toString and an own __proto__ (as JSON.parse makes it) as fields', () => {
+    const { logger, out } = capturedLogger();
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as object;
+    logger.info('names', {
+      constructor: 'ctor',
+      toString: 'str',
+      valueOf: 3,
+      body: parsed,
+      tags: new Map([['__proto__', 'x']]),
+    });
+    const raw = out.raw()[0]!;
+    const line = JSON.parse(raw) as Record<string, unknown>;
+    assert.equal(line.constructor, 'ctor');
+    assert.equal(line.toString, 'str');
+    assert.equal(line.valueOf, 3);
+    assert.match(raw, /"body":\{"__proto__":\{"polluted":true\},"ok":1\}/);
+    assert.match(raw, /"tags":\{"__proto__":"x"\}/);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
+
 describe('stack lines built to be slow', () => {
   // The frame pattern is anchored at the end only: on a line of length n it tried n starts,
   // each scanning to the end (80 000 characters took 3.5 s, and held the event loop).
