@@ -1,10 +1,21 @@
 /** Input checks of the business recorders: they throw before anything is recorded. */
 
+/**
+ * Longest label value kept, as for httpMetrics' `endpoint`. Values come from callers (a model
+ * name from an API answer, a client name): a megabyte one would be a megabyte on every scrape,
+ * and Grafana Cloud refuses series with label values over 2048 characters.
+ */
+export const MAX_LABEL_LENGTH = 128;
+
+/** A label value: a non-empty string, cut at MAX_LABEL_LENGTH. */
 export function text(fn: string, field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`${fn}: "${field}" must be a non-empty string, got ${describe(value)}`);
   }
-  return value;
+  // Copied: a slice of a long string keeps the whole of it alive for as long as the series.
+  return value.length > MAX_LABEL_LENGTH
+    ? Buffer.from(value.slice(0, MAX_LABEL_LENGTH), 'utf16le').toString('utf16le')
+    : value;
 }
 
 export function flag(fn: string, field: string, value: unknown): boolean {

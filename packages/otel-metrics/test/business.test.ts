@@ -143,6 +143,22 @@ describe('businessMetrics()', () => {
     await p.shutdown();
   });
 
+  it('cuts label values at 128 characters, so one huge name cannot bloat every scrape', async () => {
+    const { p, b, scrape } = setup();
+    const huge = `model-${'x'.repeat(1_000_000)}`;
+    b.recordAiRequest({ model: huge, provider: 'p'.repeat(500), tokens: { input: 1 } });
+    b.recordUserActivity({ activityType: 'a'.repeat(10_000) });
+    const text = await scrape();
+    const [requests] = text.find('ai_requests_total');
+    assert.equal(requests!.labels.model, huge.slice(0, 128));
+    assert.equal(requests!.labels.provider!.length, 128);
+    assert.equal(text.value('ai_tokens_total', { model: huge.slice(0, 128) }), 1);
+    assert.equal(text.find('user_activity_total')[0]!.labels.activity_type!.length, 128);
+    const body = (await request(express().get('/metrics', p.handler)).get('/metrics')).text;
+    assert.ok(body.length < 20_000, `${body.length} characters of exposition`);
+    await p.shutdown();
+  });
+
   it('rejects invalid input with an error naming the field, and records nothing', async () => {
     const { p, b, scrape } = setup();
     const bad: [() => void, string, RegExp][] = [
