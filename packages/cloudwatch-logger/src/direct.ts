@@ -114,16 +114,20 @@ export function writeAfterEnd(logger: Logger): void {
   const ours = (logger as unknown as Record<symbol, JsonLineTransport | undefined>)[JSON_TRANSPORT];
   const streamWrite = logger.write;
   const streamEnd = logger.end;
-  // Ending unpipes the transports: the list is kept as it was.
+  // Ending and closing unpipe the transports: the list is kept as it was, whichever comes
+  // first (destroy() leaves it). A child logger's end() or close() is the root's.
   let kept: TransportStream[] = [];
+  const keep = () => {
+    if (kept.length === 0 && logger.transports.length > 0) kept = [...logger.transports];
+  };
   logger.end = function (this: Logger, ...args: unknown[]) {
-    if (!isEnding(this)) kept = [...this.transports];
+    keep();
     return (streamEnd as (...a: unknown[]) => Logger).apply(this, args);
   } as Logger['end'];
   const streamClose = logger.close;
   logger.close = function (this: Logger) {
-    if (!isEnding(this)) kept = [...this.transports];
-    closed.add(this);
+    keep();
+    closed.add(logger);
     return streamClose.call(this);
   };
   function write(this: Logger, info: unknown, ...rest: unknown[]): boolean {

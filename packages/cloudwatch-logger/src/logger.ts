@@ -34,7 +34,7 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   });
   // The OpenTelemetry winston instrumentation adds its transport while the logger is made.
   protectOtlpCopies(logger.transports, cfg, isOtelTransport);
-  guardMeta(logger);
+  guardMeta(logger, transport);
   Object.defineProperty(logger, JSON_TRANSPORT, { value: transport });
   writeAfterEnd(logger);
   return logger;

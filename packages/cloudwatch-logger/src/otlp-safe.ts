@@ -4,7 +4,7 @@ import { redactsAccessKeys } from './access-line';
 import { isError, read } from './errors';
 import { REDACTED } from './redact';
 import { messageOf } from './render';
-import { OMIT, sanitize, truncate, type Walk } from './sanitize';
+import { OMIT, sanitize, setField, truncate, type Walk } from './sanitize';
 
 type Info = Record<string | symbol, unknown>;
 type Log = (info: Info, next: () => void) => unknown;
@@ -73,7 +73,7 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
       raw = `[Throws: ${messageOf(e, 200)}]`;
     }
     const v = isError(raw) ? errorLike(raw, w) : sanitize(raw, w);
-    if (v !== OMIT) out[key] = v;
+    if (v !== OMIT) setField(out, key, v);
   }
   return out;
 }

@@ -1,16 +1,7 @@
 import type { Logger } from 'winston';
 
-/** A plain copy of a frozen or sealed object: winston adds `level` to an object it logs. */
-function extensible(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  try {
-    if (Object.isExtensible(value)) return value;
-    if (value instanceof Error) return value; // a copy would lose its message and stack
-    return Array.isArray(value) ? [...(value as unknown[])] : { ...value };
-  } catch {
-    return value; // a revoked proxy: the call throws, and the retry replaces it
-  }
-}
+/** Keys winston or the renderer read on a call argument, own or inherited (getters included). */
+const READ_KEYS = ['name', 'message', 'stack', 'cause', 'code', 'status', 'statusCode', 'category'];
 
 function reason(err: unknown): string {
   try {
@@ -30,12 +21,35 @@ function readKey(value: object, key: string): { v: unknown; threw: boolean } {
 }
 
 /**
- * A copy of a call argument that winston can read, or undefined when it can already: an object
- * whose getters throw gets '[Throws: …]' in their place (an Error keeps its message and stack
- * where they read, as an Error of the same name); one whose keys cannot be listed at all (a
- * revoked proxy) becomes a note.
+ * An Error of the same class holding `fields` as its own properties (the ones of READ_KEYS
+ * not enumerable, as on an Error): what the renderer reads of the original (type, class,
+ * status, code) without the original's getters.
  */
-function readable(arg: unknown): unknown {
+function errorCopy(original: object, fields: Record<string, unknown>, own: Set<string>): Error {
+  let copy: Error;
+  try {
+    copy = Object.create(Object.getPrototypeOf(original) as object) as Error;
+  } catch {
+    copy = new Error();
+  }
+  for (const key of Object.keys(fields)) {
+    Object.defineProperty(copy, key, {
+      value: fields[key],
+      enumerable: own.has(key) && !READ_KEYS.includes(key),
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
+/**
+ * A copy of an argument winston can log, or undefined when it can log it as it is. Every own
+ * key and READ_KEYS is read; a getter that throws is replaced by '[Throws: …]'. An Error stays
+ * an Error of its class; an object whose keys cannot even be listed (a revoked proxy) becomes a
+ * note. `frozen`: copy even when nothing threw (winston adds `level` to the object it logs).
+ */
+function readable(arg: unknown, frozen = false): unknown {
   if (typeof arg !== 'object' || arg === null) return undefined;
   let keys: string[];
   let isError: boolean;
@@ -45,19 +59,33 @@ function readable(arg: unknown): unknown {
   } catch (err) {
     return { unreadable_argument: `[Unreadable: ${reason(err)}]` };
   }
-  const copy: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let threw = false;
-  for (const key of isError ? ['name', 'message', 'stack', ...keys] : keys) {
-    if (key === '__proto__') continue; // an own key from JSON.parse: not a prototype to set
+  for (const key of [...READ_KEYS, ...keys]) {
+    if (key === '__proto__' || key in fields) continue; // __proto__: JSON.parse's own key
     const r = readKey(arg, key);
     threw ||= r.threw;
-    copy[key] = r.v;
+    // An inherited key is kept only where it says something (`message` of an Error).
+    if (r.v !== undefined || keys.includes(key)) fields[key] = r.v;
   }
-  if (!threw) return undefined;
-  if (!isError) return { ...copy };
-  const err = new Error(String(copy.message ?? ''));
-  Object.assign(err, copy);
-  return err;
+  if (!threw && !frozen) return undefined;
+  if (isError) return errorCopy(arg, fields, new Set(keys));
+  const copy: Record<string, unknown> = {};
+  for (const key of keys) if (key !== '__proto__') copy[key] = fields[key];
+  for (const key of READ_KEYS) if (threw && fields[key] !== undefined) copy[key] ??= fields[key];
+  return copy;
+}
+
+/** A copy of a frozen or sealed object: winston adds `level` to an object it logs. */
+function extensible(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  try {
+    if (Object.isExtensible(value)) return value;
+    if (Array.isArray(value)) return [...(value as unknown[])];
+  } catch {
+    return value; // a revoked proxy: the call throws, and the retry replaces it
+  }
+  return readable(value, true) ?? value;
 }
 
 type Method = (...args: unknown[]) => unknown;
@@ -70,15 +98,18 @@ let depth = 0;
  * it throws over a getter that throws. A level method calls `log()`, both guarded: only the
  * outer call retries, so a call is never written twice over a failure that is not the getter's.
  */
-function guarded(method: Method): Method {
+function guarded(method: Method, written: () => number): Method {
   return function guardedLog(this: unknown, ...args: unknown[]) {
     // An inner call (a level method calling log()) has its arguments from the outer one.
     if (depth > 0) return method.apply(this, args);
     for (let i = 0; i < args.length; i++) args[i] = extensible(args[i]);
     depth++;
+    const before = written();
     try {
       return method.apply(this, args);
     } catch (err) {
+      // The line went out before the failure (another transport's): a retry would write it twice.
+      if (written() !== before) throw err;
       let replaced = false;
       const safe = args.map((a) => {
         const copy = readable(a);
@@ -101,10 +132,11 @@ function guarded(method: Method): Method {
  * throwing getter, an Error whose message or stack getter throws, a revoked proxy) with
  * readable copies; any other failure (another transport's own) is rethrown untouched.
  */
-export function guardMeta(logger: Logger): void {
+export function guardMeta(logger: Logger, transport: { received: number }): void {
   const target = logger as unknown as Record<string, Method>;
-  target.log = guarded(target.log!);
+  const written = () => transport.received;
+  target.log = guarded(target.log!, written);
   for (const level of Object.keys(logger.levels)) {
-    if (typeof target[level] === 'function') target[level] = guarded(target[level]);
+    if (typeof target[level] === 'function') target[level] = guarded(target[level], written);
   }
 }

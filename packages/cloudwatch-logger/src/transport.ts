@@ -92,6 +92,8 @@ export class JsonLineTransport extends Transport {
   private waiting = false;
   /** Lines dropped while more than MAX_BUFFERED was held, reported when it drains. */
   private dropped = 0;
+  /** Records winston has handed to `log()`: a failed call that moved it was written. */
+  received = 0;
 
   constructor(
     private readonly stream: Writable,
@@ -110,6 +112,7 @@ export class JsonLineTransport extends Transport {
   }
 
   override log(info: Info, next: () => void): void {
+    this.received++;
     if (this.sync) this.send(`${this.render(info)}\n`, 1);
     // Deferred only with the request's ids already on the record (the logger's format).
     else if (info[CONTEXT] !== undefined && isOwnAccessRecord(info)) {

@@ -9,6 +9,8 @@ import {
 } from '@opentelemetry/sdk-logs';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import { captureLines, tick } from '@ai-teams/test-utils';
+
+import * as winston from 'winston';
 import { createLogger } from '../src';
 import { errorFields } from '../src/errors';
 import { truncate } from '../src/sanitize';
@@ -73,6 +75,77 @@ describe('arguments a log call cannot read', () => {
     assert.match(String(nested.p), /^\[Unserializable: /);
     assert.match(String(nested.q), /^\[Unserializable: /);
     assert.ok(by('log()'));
+  });
+
+  it('logs a frozen Error, and an object whose inherited message getter throws', () => {
+    const { logger, out } = capturedLogger();
+    class Lazy {
+      get message(): string {
+        throw new Error('lazy message');
+      }
+    }
+    assert.doesNotThrow(() => logger.error(Object.freeze(new Error('frozen')) as never));
+    assert.doesNotThrow(() => logger.info(new Lazy() as never));
+    assert.doesNotThrow(() => logger.info('lazy meta', new Lazy()));
+    const lines = out.lines();
+    assert.equal(lines.length, 3);
+    assert.equal((lines[0]!.error as { message: string }).message, 'frozen');
+    assert.match(String(lines[1]!['@message']), /\[Throws: lazy message\]/);
+    assert.match(String(lines[2]!['@message']), /^lazy meta/);
+  });
+
+  it('keeps the class, status and code of an Error whose message getter throws', () => {
+    const { logger, out } = capturedLogger();
+    class PaymentError extends Error {
+      get status(): number {
+        return 402;
+      }
+      get code(): string {
+        return 'CARD_DECLINED';
+      }
+    }
+    const err = new PaymentError('declined');
+    err.name = 'PaymentError';
+    Object.defineProperty(err, 'message', {
+      get() {
+        throw new Error('message getter');
+      },
+    });
+    logger.error('charge failed', { error: err });
+    logger.error('charge failed as meta', err);
+    for (const line of out.lines()) {
+      const error = line.error as Record<string, unknown>;
+      const exception = line.exception as Record<string, unknown>;
+      assert.equal(error.type, 'PaymentError');
+      assert.equal(error.code, 'CARD_DECLINED');
+      assert.equal(error.category, 'client');
+      assert.equal(exception.class, 'PaymentError');
+    }
+    assert.equal(out.lines().length, 2);
+  });
+
+  it('writes the line once when another transport fails over a getter after ours has written', () => {
+    const other = captureLines();
+    const { logger, out } = capturedLogger({
+      transports: [
+        new winston.transports.Stream({ stream: other.stream, format: winston.format.json() }),
+      ],
+    });
+    const boom = () => {
+      throw new Error('boom');
+    };
+    const hostile = Object.defineProperty({ message: 'obj' }, 'boom', {
+      get: boom,
+      enumerable: true,
+    });
+    assert.throws(() => logger.info(hostile as never), /boom/, "the other transport's failure");
+    const err = Object.defineProperty(new Error('e'), 'boom', { get: boom, enumerable: true });
+    assert.throws(() => logger.error(err as never), /boom/);
+    assert.deepEqual(
+      out.lines().map((l) => String(l['@message'])),
+      ['obj', 'e'],
+      'each written once',
+    );
   });
 
   describe('with the OpenTelemetry transport', () => {

@@ -277,6 +277,19 @@ describe('createLogger() lines', () => {
     assert.equal(lines[1001]!.component, 'shutdown');
     const buffered = (logger as unknown as { _readableState: { length: number } })._readableState;
     assert.equal(buffered.length, 0, 'nothing left waiting in the stream');
+    // A child's close() is the root's; destroy() then close() keeps the transports too.
+    const viaChild = setup({ sync: false });
+    viaChild.logger.child({ component: 'worker' }).close();
+    viaChild.logger.info('after a child closed');
+    const both = setup({ sync: false });
+    both.logger.destroy();
+    both.logger.close();
+    both.logger.info('after destroy and close');
+    await tick();
+    assert.deepEqual(
+      [...viaChild.out.lines(), ...both.out.lines()].map((l) => l['@message']),
+      ['after a child closed', 'after destroy and close'],
+    );
     const destroyed = setup({ sync: false });
     destroyed.logger.destroy();
     destroyed.logger.info('after destroy');
