@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { captureLines, describeExpress, getTarget, listen, tick } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
+import { markServerCut } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
 import { requestLogger } from '../src';
 
@@ -381,6 +382,7 @@ describeExpress('requestLogger()', (createApp, version) => {
     // As errorHandler() of error-span-events does; Express then cuts the connection.
     app.use(((err, _req, res, next) => {
       res.locals.error = err;
+      markServerCut(res);
       next(err);
     }) as import('express').ErrorRequestHandler);
     await clientLeaves(app, (url) => {

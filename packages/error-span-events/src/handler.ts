@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { trace } from '@opentelemetry/api';
-import { requestPath } from '@ai-teams/tracking-id';
+import { markServerCut, requestPath } from '@ai-teams/tracking-id';
 import {
   DEFAULT_LIMITS,
   MAX_NAME_LENGTH,
@@ -160,6 +160,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     log(error, fields, status, failed ? 'error' : 'warn', trackingId, req);
     if (sent) {
+      // The access line and the metrics then read 500, not the 499 of a client that left.
+      markServerCut(res);
       next(err);
       return;
     }

@@ -11,6 +11,7 @@ import {
   listen,
   type TestTracing,
 } from '@ai-teams/test-utils';
+import { finalStatus } from '@ai-teams/tracking-id';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
 import { eventsNamed, revokedProxy, testLogger, withThrowingGetter } from './helpers';
 
@@ -316,12 +317,16 @@ describeExpress('errorHandler()', (createApp, version) => {
   it("after headers were sent: records, logs and marks the span failed, then delegates to Express's default handler", async () => {
     let delegated: unknown;
     let local: unknown;
+    let ended: number | undefined;
     const thrown = new Error('mid-stream');
     const log = testLogger();
     const app = createApp();
     app.set('env', 'test'); // keeps Express's default handler from printing the stack
     app.get('/stream', (_req, res) => {
-      res.on('close', () => (local = res.locals.error));
+      res.on('close', () => {
+        local = res.locals.error;
+        ended = finalStatus(res);
+      });
       res.write('partial');
       throw thrown;
     });
@@ -338,6 +343,7 @@ describeExpress('errorHandler()', (createApp, version) => {
       );
     assert.equal(delegated, thrown);
     assert.equal(local, thrown);
+    assert.equal(ended, 500, 'marked as cut by the server, for the access line and metrics');
     const [server] = await tracing.serverSpans();
     assert.ok(server);
     assert.equal(server.status.code, SpanStatusCode.ERROR);

@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import request from 'supertest';
 import { describeExpress, listen, parsePrometheus } from '@ai-teams/test-utils';
+import { markServerCut } from '@ai-teams/tracking-id';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
 import { metricsApp } from './helpers';
 
@@ -388,7 +389,7 @@ describeExpress('httpMetrics()', (createApp, version) => {
     });
     // As errorHandler() of error-span-events does; Express then cuts the connection.
     m.app.use(((err, _req, res, next) => {
-      res.locals.error = err;
+      markServerCut(res);
       next(err);
     }) as import('express').ErrorRequestHandler);
     const server = await listen(m.app);

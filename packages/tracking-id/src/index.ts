@@ -5,7 +5,7 @@ export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
 export { requestPath } from './request-path';
-export { CLIENT_CLOSED, SERVER_CUT, finalStatus } from './final-status';
+export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from './final-status';
 export {
   hookRoutes,
   matchedRouteTemplate,

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { describeExpress, listen } from '@ai-teams/test-utils';
-import { CLIENT_CLOSED, SERVER_CUT, finalStatus } from '../src';
+import { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from '../src';
 
 describeExpress('finalStatus()', (createApp) => {
-  it('reads the status sent, 499 for a client that left, 500 for a response the app failed after its headers', async () => {
+  it('reads the status sent, 499 for a client that left, 500 for a response marked as failed after its headers', async () => {
     const seen = new Map<string, number>();
     let closes = 0;
     let allClosed!: () => void;
@@ -14,7 +14,7 @@ describeExpress('finalStatus()', (createApp) => {
     app.use((req, res, next) => {
       res.on('close', () => {
         seen.set(req.path, finalStatus(res));
-        if (++closes === 4) allClosed();
+        if (++closes === 5) allClosed();
       });
       next();
     });
@@ -33,9 +33,16 @@ describeExpress('finalStatus()', (createApp) => {
       res.write('partial');
       req.once('close', () => setTimeout(() => next(new Error('aborted upstream')), 20));
     });
-    // As errorHandler() of error-span-events does: the error where access loggers look.
+    // An error kept for the access line on a response that goes on: the client leaving it is
+    // still the client's doing.
+    app.get('/recovered', (_req, res) => {
+      res.locals.error = new Error('cache miss, served from the database');
+      res.write('partial');
+    });
+    // As errorHandler() of error-span-events does.
     const handler: ErrorRequestHandler = (err, _req, res, next) => {
       res.locals.error = err;
+      if (res.headersSent) markServerCut(res);
       next(err); // headers sent: Express cuts the connection
     };
     app.use(handler);
@@ -58,6 +65,7 @@ describeExpress('finalStatus()', (createApp) => {
       await get('/client-left', true);
       await get('/server-cut', false);
       await get('/failed-after-client-left', true);
+      await get('/recovered', true);
       await closed;
     } finally {
       await server.close();
@@ -67,6 +75,7 @@ describeExpress('finalStatus()', (createApp) => {
       '/client-left': CLIENT_CLOSED,
       '/server-cut': SERVER_CUT,
       '/failed-after-client-left': CLIENT_CLOSED,
+      '/recovered': CLIENT_CLOSED,
     });
   });
 });
