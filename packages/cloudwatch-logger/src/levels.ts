@@ -28,6 +28,19 @@ export function environmentOf(option: string | undefined, env: NodeJS.ProcessEnv
   return option ?? env.DEPLOYMENT_ENVIRONMENT ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'development';
 }
 
+/**
+ * The level a `log(level, …)` call is written at: its own when the logger has it, else its alias
+ * (`fatal` → error, `warning` → warn, `trace` → silly, in any case), else `info`. winston drops a
+ * call at a level it does not know, with only a note on stderr.
+ */
+export function callLevel(level: string, levels: Record<string, number>): string {
+  if (Object.hasOwn(levels, level)) return level;
+  const v = level.trim().toLowerCase();
+  if (Object.hasOwn(levels, v)) return v;
+  const alias = Object.hasOwn(ALIASES, v) ? ALIASES[v] : undefined;
+  return alias && Object.hasOwn(levels, alias) ? alias : 'info';
+}
+
 function parseLevel(value: string, source: string): LogLevel {
   const v = value.trim().toLowerCase();
   if (v in LEVELS) return v as LogLevel;

@@ -1,4 +1,5 @@
 import type { Logger } from 'winston';
+import { callLevel } from './levels';
 
 /** Keys winston or the renderer read on a call argument, own or inherited (getters included). */
 const READ_KEYS = ['name', 'message', 'stack', 'cause', 'code', 'status', 'statusCode', 'category'];
@@ -98,10 +99,30 @@ let depth = 0;
  * it throws over a getter that throws. A level method calls `log()`, both guarded: only the
  * outer call retries, so a call is never written twice over a failure that is not the getter's.
  */
-function guarded(method: Method, written: () => number): Method {
+/**
+ * `log(level, …)` or `log({ level, … })` at a level the logger does not have: written at the
+ * level `callLevel()` gives instead of dropped.
+ */
+function knownLevel(logger: Logger, args: unknown[]): void {
+  const levels = logger.levels;
+  const first = args[0];
+  if (typeof first === 'string') {
+    if (args.length > 1 && !Object.hasOwn(levels, first)) args[0] = callLevel(first, levels);
+    return;
+  }
+  if (args.length !== 1 || typeof first !== 'object' || first === null) return;
+  const level = readKey(first, 'level').v;
+  if (typeof level === 'string' && !Object.hasOwn(levels, level)) {
+    const copy = readable(first, true) as Record<string, unknown> | undefined;
+    if (copy) args[0] = Object.assign(copy, { level: callLevel(level, levels) });
+  }
+}
+
+function guarded(method: Method, written: () => number, isLog = false): Method {
   return function guardedLog(this: unknown, ...args: unknown[]) {
     // An inner call (a level method calling log()) has its arguments from the outer one.
     if (depth > 0) return method.apply(this, args);
+    if (isLog) knownLevel(this as Logger, args);
     for (let i = 0; i < args.length; i++) args[i] = extensible(args[i]);
     depth++;
     const before = written();
@@ -135,7 +156,7 @@ function guarded(method: Method, written: () => number): Method {
 export function guardMeta(logger: Logger, transport: { received: number }): void {
   const target = logger as unknown as Record<string, Method>;
   const written = () => transport.received;
-  target.log = guarded(target.log!, written);
+  target.log = guarded(target.log!, written, true);
   for (const level of Object.keys(logger.levels)) {
     if (typeof target[level] === 'function') target[level] = guarded(target[level], written);
   }

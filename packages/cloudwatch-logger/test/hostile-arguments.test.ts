@@ -189,6 +189,30 @@ describe('arguments a log call cannot read', () => {
   });
 });
 
+describe('log() at a level the logger does not have', () => {
+  it('writes the line at its alias, or at info, instead of dropping it', () => {
+    const { logger, out } = capturedLogger({ level: 'silly' });
+    logger.log('fatal', 'database down');
+    logger.log('WARNING', 'disk at 90%');
+    logger.log('trace', 'entering');
+    logger.log('bogus', 'typo level', { order_id: 7 });
+    logger.log('constructor', 'prototype name');
+    logger.log({ level: 'critical', message: 'object form' } as never);
+    assert.deepEqual(
+      out.lines().map((l) => [l['@level'], l['@message']]),
+      [
+        ['ERROR', 'database down'],
+        ['WARN', 'disk at 90%'],
+        ['SILLY', 'entering'],
+        ['INFO', 'typo level'],
+        ['INFO', 'prototype name'],
+        ['INFO', 'object form'],
+      ],
+    );
+    assert.equal(out.lines()[3]!.order_id, 7);
+  });
+});
+
 describe('field names that are also Object.prototype names', () => {
   it('keeps constructor, toString and an own __proto__ (as JSON.parse makes it) as fields', () => {
     const { logger, out } = capturedLogger();
