@@ -5,18 +5,63 @@ import type { MetricsMode, ResolvedTelemetryOptions, TelemetryOptions } from './
 
 const MODES: MetricsMode[] = ['prometheus', 'otlp', 'none'];
 
-function envFlag(name: string): boolean {
-  return (process.env[name] ?? '').trim().toLowerCase() !== 'none';
+function warn(message: string): void {
+  process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_ENV' });
 }
 
-/** The string attributes of OTEL_RESOURCE_ATTRIBUTES, parsed by the SDK's own detector. */
+/**
+ * The string attributes of OTEL_RESOURCE_ATTRIBUTES, parsed by the SDK's own detector. One
+ * malformed pair (`note=50%`, `team` without `=`) makes the SDK ignore the whole variable, and
+ * says so only at debug level: the environment set there would then be lost without a word.
+ */
 function resourceAttributesFromEnv(): Record<string, string | undefined> {
   const { attributes = {} } = resourceAttributesEnvDetector.detect();
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (typeof value === 'string' && value !== '') out[key] = value;
   }
+  if (Object.keys(attributes).length === 0 && process.env.OTEL_RESOURCE_ATTRIBUTES?.trim()) {
+    warn(
+      'OTEL_RESOURCE_ATTRIBUTES is not a valid list of key=value pairs, and the OpenTelemetry ' +
+        'SDK ignores all of it (the environment and version set there included). Every key ' +
+        'needs "=", and values are percent-encoded: a literal "%" is "%25", a "," is "%2C".',
+    );
+  }
   return out;
+}
+
+/**
+ * A warning for an OTLP endpoint that is not an http(s) URL (`otel-collector:4318` without a
+ * scheme): each export would fail with an error that names neither the variable nor the fix.
+ */
+function checkEndpoint(name: string, value: string | undefined): void {
+  const v = value?.trim();
+  if (v && !isHttpUrl(v)) {
+    warn(
+      `${name}=${JSON.stringify(value)} is not an http(s) URL; OTLP export needs one, e.g. http://otel-collector:4318`,
+    );
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Values of OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER this package honours. */
+const SIGNAL_EXPORTERS = new Set(['', 'otlp', 'none']);
+
+function envFlag(name: string): boolean {
+  const value = (process.env[name] ?? '').trim().toLowerCase();
+  if (!SIGNAL_EXPORTERS.has(value)) {
+    warn(
+      `${name}="${process.env[name]}" is not supported by @ai-teams/telemetry: only "otlp" (the default) and "none" are; exporting over OTLP.`,
+    );
+  }
+  return value !== 'none';
 }
 
 /**
@@ -30,8 +75,10 @@ function resourceAttributesFromEnv(): Record<string, string | undefined> {
 export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOptions {
   const env = process.env;
   const fromResource = resourceAttributesFromEnv();
-  const serviceName =
-    options.serviceName ?? (env.OTEL_SERVICE_NAME || undefined) ?? fromResource['service.name'];
+  // A name of spaces would label every series with it: read as missing.
+  const serviceName = [options.serviceName, env.OTEL_SERVICE_NAME, fromResource['service.name']]
+    .map((name) => name?.trim())
+    .find((name) => name !== undefined && name !== '');
   if (!serviceName) {
     throw new TypeError(
       'setupTelemetry(): option "serviceName" is required (or set OTEL_SERVICE_NAME), e.g. setupTelemetry({ serviceName: "api-gateway" })',
@@ -40,10 +87,26 @@ export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOpti
   const disabled = getBooleanFromEnv('OTEL_SDK_DISABLED');
   const metrics = (options.metrics ??
     (env.OTEL_METRICS_EXPORTER?.trim().toLowerCase() || 'prometheus')) as MetricsMode;
-  if (!MODES.includes(metrics)) {
+  // OTEL_SDK_DISABLED is the operator's switch: nothing else about metrics matters then.
+  if (!disabled && !MODES.includes(metrics)) {
     throw new TypeError(
       `setupTelemetry(): metrics must be one of ${MODES.join(', ')} (option "metrics" or OTEL_METRICS_EXPORTER), got "${metrics}"`,
     );
+  }
+  // Empty (from a config object's unset value) is unset.
+  const otlpEndpoint = options.otlpEndpoint?.trim().replace(/\/+$/, '') || undefined;
+  if (otlpEndpoint !== undefined && !isHttpUrl(otlpEndpoint)) {
+    throw new TypeError(
+      `setupTelemetry(): option "otlpEndpoint" must be an http(s) URL, e.g. "http://otel-collector:4318", got ${JSON.stringify(options.otlpEndpoint)}`,
+    );
+  } else if (otlpEndpoint === undefined && !disabled) {
+    for (const name of [
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+    ])
+      checkEndpoint(name, env[name]);
   }
   return {
     serviceName,
@@ -64,7 +127,7 @@ export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOpti
     // One per process, on every signal: the collector's Prometheus exporter and remote write
     // turn it into `instance`, without which two replicas' series are one.
     serviceInstanceId: fromResource['service.instance.id'] ?? randomUUID(),
-    otlpEndpoint: options.otlpEndpoint?.replace(/\/+$/, ''),
+    otlpEndpoint,
     // OTEL_SDK_DISABLED turns every signal off, whatever the code asks for: the operator's switch.
     traces: !disabled && (options.traces ?? envFlag('OTEL_TRACES_EXPORTER')),
     logs: !disabled && (options.logs ?? envFlag('OTEL_LOGS_EXPORTER')),

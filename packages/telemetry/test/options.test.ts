@@ -75,6 +75,84 @@ describe('resolveOptions()', () => {
     assert.equal(resolveOptions({ serviceName: 'a', metrics: 'prometheus' }).metrics, 'prometheus');
   });
 
+  /** The AI_TEAMS_TELEMETRY_ENV warnings `run` emits. */
+  function warningsOf(run: () => unknown): string[] {
+    const seen: string[] = [];
+    const original = process.emitWarning;
+    process.emitWarning = ((message: string, options?: { code?: string }) => {
+      if (options?.code === 'AI_TEAMS_TELEMETRY_ENV') seen.push(message);
+    }) as typeof process.emitWarning;
+    try {
+      run();
+    } finally {
+      process.emitWarning = original;
+    }
+    return seen;
+  }
+
+  it('warns, naming the variable, when OTEL_RESOURCE_ATTRIBUTES is ignored as a whole for one bad pair', () => {
+    delete process.env.DEPLOYMENT_ENVIRONMENT;
+    delete process.env.ENVIRONMENT;
+    for (const bad of [
+      'deployment.environment.name=prod,note=50%',
+      'deployment.environment.name=prod,team',
+    ]) {
+      process.env.OTEL_RESOURCE_ATTRIBUTES = bad;
+      let environment = '';
+      const warnings = warningsOf(
+        () => (environment = resolveOptions({ serviceName: 'a' }).environment),
+      );
+      assert.equal(environment, 'dev', 'the SDK drops every pair, the good one too');
+      assert.equal(warnings.length, 1, bad);
+      assert.match(warnings[0]!, /^OTEL_RESOURCE_ATTRIBUTES is not a valid list.*"%25"/);
+    }
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment.name=prod, team = x ,';
+    assert.deepEqual(
+      warningsOf(() => resolveOptions({ serviceName: 'a' })),
+      [],
+    );
+  });
+
+  it('warns about an OTLP endpoint variable without http(s), and rejects such an otlpEndpoint option', () => {
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = 'otel-collector:4318';
+    process.env.OTEL_EXPORTER_OTLP_LOGS_ENDPOINT = 'http://ok:4318/v1/logs';
+    const warnings = warningsOf(() => resolveOptions({ serviceName: 'a' }));
+    assert.deepEqual(warnings, [
+      'OTEL_EXPORTER_OTLP_ENDPOINT="otel-collector:4318" is not an http(s) URL; OTLP export needs one, e.g. http://otel-collector:4318',
+    ]);
+    assert.throws(
+      () => resolveOptions({ serviceName: 'a', otlpEndpoint: 'not a url' }),
+      /option "otlpEndpoint" must be an http\(s\) URL.*got "not a url"/,
+    );
+    assert.equal(
+      resolveOptions({ serviceName: 'a', otlpEndpoint: ' http://c:4318/ ' }).otlpEndpoint,
+      'http://c:4318',
+    );
+    assert.equal(resolveOptions({ serviceName: 'a', otlpEndpoint: '' }).otlpEndpoint, undefined);
+  });
+
+  it('warns about a traces or logs exporter it does not support, and exports over OTLP', () => {
+    process.env.OTEL_TRACES_EXPORTER = 'console';
+    process.env.OTEL_LOGS_EXPORTER = 'none';
+    let traces = false;
+    const warnings = warningsOf(() => (traces = resolveOptions({ serviceName: 'a' }).traces));
+    assert.equal(traces, true);
+    assert.deepEqual(warnings.length, 1);
+    assert.match(warnings[0]!, /^OTEL_TRACES_EXPORTER="console" is not supported.*"otlp".*"none"/);
+  });
+
+  it('reads a service name of spaces as missing', () => {
+    process.env.OTEL_SERVICE_NAME = '   ';
+    delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+    assert.throws(() => resolveOptions({}), /"serviceName" is required/);
+    assert.equal(resolveOptions({ serviceName: ' api ' }).serviceName, 'api');
+  });
+
+  it('does not check the metrics exporter when OTEL_SDK_DISABLED=true turns metrics off', () => {
+    Object.assign(process.env, { OTEL_SDK_DISABLED: 'true', OTEL_METRICS_EXPORTER: 'console' });
+    assert.equal(resolveOptions({ serviceName: 'a' }).metrics, 'none');
+  });
+
   it('rejects an unknown metrics exporter with the variable name', () => {
     process.env.OTEL_METRICS_EXPORTER = 'statsd';
     assert.throws(() => resolveOptions({ serviceName: 'a' }), /OTEL_METRICS_EXPORTER.*"statsd"/);
