@@ -120,6 +120,7 @@ describe('resolveOptions()', () => {
     assert.deepEqual(warnings, [
       'OTEL_EXPORTER_OTLP_ENDPOINT="otel-collector:4318" is not an http(s) URL; OTLP export needs one, e.g. http://otel-collector:4318',
     ]);
+    delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
     assert.throws(
       () => resolveOptions({ serviceName: 'a', otlpEndpoint: 'not a url' }),
       /option "otlpEndpoint" must be an http\(s\) URL.*got "not a url"/,
