@@ -13,10 +13,8 @@ type Section = (typeof SECTIONS)[number];
 
 /** The plan's flat `extra` keys and where they go. */
 // No prototype: a field named `constructor` or `toString` is not a flat key.
-const FLAT: Record<string, [Section, string]> = Object.create(null) as Record<
-  string,
-  [Section, string]
->;
+type FlatTarget = [Section, string];
+const FLAT = Object.create(null) as Record<string, FlatTarget>;
 for (const [section, keys] of [
   ['request', ['method', 'path', 'route', 'duration', 'size', 'user_agent', 'ip']],
   ['response', ['status', 'size', 'content_type']],

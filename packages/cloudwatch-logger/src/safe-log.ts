@@ -60,6 +60,7 @@ function readable(arg: unknown, frozen = false): unknown {
   } catch (err) {
     return { unreadable_argument: `[Unreadable: ${reason(err)}]` };
   }
+  const own = new Set(keys);
   const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let threw = false;
   for (const key of [...READ_KEYS, ...keys]) {
@@ -67,10 +68,10 @@ function readable(arg: unknown, frozen = false): unknown {
     const r = readKey(arg, key);
     threw ||= r.threw;
     // An inherited key is kept only where it says something (`message` of an Error).
-    if (r.v !== undefined || keys.includes(key)) fields[key] = r.v;
+    if (r.v !== undefined || own.has(key)) fields[key] = r.v;
   }
   if (!threw && !frozen) return undefined;
-  if (isError) return errorCopy(arg, fields, new Set(keys));
+  if (isError) return errorCopy(arg, fields, own);
   const copy: Record<string, unknown> = {};
   for (const key of keys) if (key !== '__proto__') copy[key] = fields[key];
   for (const key of READ_KEYS) if (threw && fields[key] !== undefined) copy[key] ??= fields[key];
@@ -95,11 +96,6 @@ type Method = (...args: unknown[]) => unknown;
 let depth = 0;
 
 /**
- * `method` with frozen object arguments copied first, and retried once with safe copies when
- * it throws over a getter that throws. A level method calls `log()`, both guarded: only the
- * outer call retries, so a call is never written twice over a failure that is not the getter's.
- */
-/**
  * `log(level, …)` or `log({ level, … })` at a level the logger does not have: written at the
  * level `callLevel()` gives instead of dropped.
  */
@@ -118,6 +114,11 @@ function knownLevel(logger: Logger, args: unknown[]): void {
   }
 }
 
+/**
+ * `method` with frozen object arguments copied first, and retried once with safe copies when
+ * it throws over a getter that throws. A level method calls `log()`, both guarded: only the
+ * outer call retries, so a call is never written twice over a failure that is not the getter's.
+ */
 function guarded(method: Method, written: () => number, isLog = false): Method {
   return function guardedLog(this: unknown, ...args: unknown[]) {
     // An inner call (a level method calling log()) has its arguments from the outer one.

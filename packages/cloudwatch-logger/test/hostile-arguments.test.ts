@@ -9,9 +9,7 @@ import {
 } from '@opentelemetry/sdk-logs';
 import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import { captureLines, tick } from '@ai-teams/test-utils';
-
 import * as winston from 'winston';
-import { createLogger } from '../src';
 import { errorFields } from '../src/errors';
 import { truncate } from '../src/sanitize';
 import { capturedLogger } from './helpers';
@@ -165,14 +163,7 @@ describe('arguments a log call cannot read', () => {
     // record forever: 16 lines later winston's back-pressure stopped the whole logger.
     it('keeps both outputs going after a value whose traps throw', async () => {
       exporter.reset();
-      const out = captureLines();
-      const logger = createLogger({
-        service: 'svc',
-        stream: out.stream,
-        sync: true,
-        env: {},
-        transports: [new OpenTelemetryTransportV3()],
-      });
+      const { logger, out } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
       logger.info('before');
       logger.info('hostile', { p: revoked(), q: trapping() });
       for (let i = 0; i < 40; i++) logger.info(`after ${i}`);

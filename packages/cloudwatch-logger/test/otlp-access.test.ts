@@ -18,6 +18,7 @@ import {
 } from '@ai-teams/test-utils';
 import { trackingId } from '@ai-teams/tracking-id';
 import { createLogger, requestLogger } from '../src';
+import { capturedLogger } from './helpers';
 
 const LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 /** The clock of the deferring logger: its records are told apart by this time. */
@@ -173,12 +174,7 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
 
   it('redacts, bounds and keeps every OTLP copy as its JSON line does', async () => {
     exporter.reset();
-    const out = captureLines();
-    const logger = createLogger({
-      service: 'svc',
-      stream: out.stream,
-      sync: true,
-      env: {},
+    const { logger, out } = capturedLogger({
       maxEventBytes: 16_384,
       transports: [new OpenTelemetryTransportV3()],
     });
@@ -221,13 +217,7 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
 
   it('keeps the message, stack and cause of an Error in its OTLP copy', async () => {
     exporter.reset();
-    const logger = createLogger({
-      service: 'svc',
-      stream: captureLines().stream,
-      sync: true,
-      env: {},
-      transports: [new OpenTelemetryTransportV3()],
-    });
+    const { logger } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
     // The Error as the record: its message and stack are not enumerable.
     logger.error(Object.assign(new Error('db connection refused'), { code: 'ECONNREFUSED' }));
     const cause = Object.assign(new Error('root cause'), { code: 'ECONNRESET' });
