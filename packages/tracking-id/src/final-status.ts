@@ -8,6 +8,37 @@ export const SERVER_CUT = 500;
 const CUT = Symbol.for('@ai-teams/tracking-id/server-cut');
 type Marked = { [CUT]?: true };
 
+/** What an unfinished response is read through: Node's ServerResponse, as Express has it. */
+interface Unfinished extends Marked {
+  errored?: unknown;
+  socket?: Connection | null;
+  req?: { socket?: Connection | null };
+}
+interface Connection {
+  destroyed?: boolean;
+  errored?: unknown;
+  /** The response in flight on the connection (Node's own field, read by its server too). */
+  _httpMessage?: Marked | null;
+}
+
+/**
+ * The statuses Node's HTTP server answers the errors it destroys a connection with (its
+ * `socketOnError()`, Node 22 and 24): a parser error is a 400 but for these two, and a request
+ * (or its headers) not received within `requestTimeout` (`headersTimeout`) a 408.
+ */
+const NODE_ANSWER = new Map([
+  ['HPE_HEADER_OVERFLOW', 431],
+  ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 413],
+  ['ERR_HTTP_REQUEST_TIMEOUT', 408],
+]);
+
+/** Errors of a connection whose peer went away or broke it: the client's doing, not the app's. */
+const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EPROTO']);
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown }).code;
+}
+
 /**
  * Marks `res` as failed by the app after its headers had gone out, when an error handler can no
  * longer answer and Express cuts the connection: `finalStatus()` then reads 500, not the 499 of
@@ -19,11 +50,55 @@ export function markServerCut(res: Response): void {
 }
 
 /**
- * The status a request ends with, one rule for access lines and metrics: the status sent, when
- * the response finished; when it did not, 500 if the app failed after the headers had gone out
- * (see `markServerCut()`), else 499: the client went away first.
+ * The status a request ends with, one rule for access lines and metrics, read when the response
+ * closes. A response that finished: the status sent. One that did not:
+ * - 500 (`SERVER_CUT`) when the server cut it: marked with `markServerCut()`, destroyed with an
+ *   error by the app (`res.destroy(err)`, a `stream.pipeline()` whose source failed), or its
+ *   connection destroyed with an error that is not the peer's, or closed because the response in
+ *   flight before it on the connection (HTTP pipelining) was marked;
+ * - the status Node's server answers with when it closed the connection itself: 408 for
+ *   `requestTimeout`/`headersTimeout`, 400 for a request it could not parse (431 for headers too
+ *   large, 413 for chunk extensions too large), a later pipelined request's included. The client
+ *   got that status unless the response's own headers had been written first;
+ * - else 499 (`CLIENT_CLOSED`): the client went away (a clean close, ECONNRESET, EPIPE).
+ *
+ * A connection the server destroys without an error reads 499 too: `server.timeout`, a
+ * `clientError` listener that ends the socket, `server.closeAllConnections()`, a bare
+ * `res.destroy()`. Only an unfinished response pays for more than one property read.
  */
 export function finalStatus(res: Pick<Response, 'writableFinished' | 'statusCode'>): number {
   if (res.writableFinished) return res.statusCode;
-  return (res as Marked)[CUT] === true ? SERVER_CUT : CLIENT_CLOSED;
+  return unfinishedStatus(res as Unfinished);
+}
+
+function unfinishedStatus(res: Unfinished): number {
+  if (res[CUT] === true) return SERVER_CUT;
+  try {
+    // A response queued behind another has no socket; its request always has one.
+    const socket = res.socket ?? res.req?.socket ?? undefined;
+    // Set by res.destroy(err) before 'close'. A queued response gets Node's own ECONNRESET
+    // ("aborted") when its connection closes, whoever closed it: that one tells nothing.
+    const errored = res.errored;
+    if (errored != null) {
+      const queuedAbort =
+        res.socket == null && socket?.destroyed === true && codeOf(errored) === 'ECONNRESET';
+      if (!queuedAbort) return SERVER_CUT;
+    }
+    if (!socket) return CLIENT_CLOSED;
+    const cause = socket.errored;
+    if (cause != null) {
+      const code = codeOf(cause);
+      if (typeof code === 'string') {
+        const answered = NODE_ANSWER.get(code) ?? (code.startsWith('HPE_') ? 400 : undefined);
+        if (answered !== undefined) return answered;
+        if (PEER_GONE.has(code) || code.startsWith('ERR_SSL_')) return CLIENT_CLOSED;
+      }
+      return SERVER_CUT;
+    }
+    const inFlight = socket._httpMessage;
+    if (inFlight != null && inFlight !== res && inFlight[CUT] === true) return SERVER_CUT;
+  } catch {
+    // a getter of an error the app destroyed with: the usual reading
+  }
+  return CLIENT_CLOSED;
 }

@@ -1,8 +1,76 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { ErrorRequestHandler } from 'express';
+import net, { type AddressInfo } from 'node:net';
+import { Readable, pipeline } from 'node:stream';
+import type { ErrorRequestHandler, Express } from 'express';
 import { describeExpress, listen } from '@ai-teams/test-utils';
 import { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from '../src';
+
+// As errorHandler() of error-span-events does.
+const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
+  res.locals.error = err;
+  if (res.headersSent) markServerCut(res);
+  next(err); // headers sent: Express cuts the connection
+};
+
+interface Exchange {
+  /** finalStatus() of each response, read when it closed, by path. */
+  statuses: Record<string, number>;
+  /** What the client received before the connection closed. */
+  received: string;
+}
+
+/**
+ * Serves `app` (a plain http server with `options`) on loopback, sends `raw` on one connection
+ * and lets `client` act on it, then waits until `count` responses have closed and the connection
+ * with them.
+ */
+async function exchange(
+  app: Express,
+  count: number,
+  raw: string,
+  client: (socket: net.Socket) => void = () => {},
+  options: http.ServerOptions = {},
+): Promise<Exchange> {
+  const statuses: Record<string, number> = {};
+  let allClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (allClosed = resolve));
+  const server = http.createServer(options, (req, res) => {
+    res.on('close', () => {
+      statuses[req.url!] = finalStatus(res);
+      if (Object.keys(statuses).length === count) allClosed();
+    });
+    app(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    socket.on('error', () => {});
+    const gone = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(raw);
+    client(socket);
+    await Promise.all([closed, gone]);
+    return { statuses, received };
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
+
+/** A source that gives two chunks, then fails. */
+const failingSource = () => {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent++ < 2) this.push('rows;');
+      else setImmediate(() => this.destroy(new Error('upstream failed mid-stream')));
+    },
+  });
+};
 
 describeExpress('finalStatus()', (createApp) => {
   it('reads the status sent, 499 for a client that left, 500 for a response marked as failed after its headers', async () => {
@@ -39,13 +107,7 @@ describeExpress('finalStatus()', (createApp) => {
       res.locals.error = new Error('cache miss, served from the database');
       res.write('partial');
     });
-    // As errorHandler() of error-span-events does.
-    const handler: ErrorRequestHandler = (err, _req, res, next) => {
-      res.locals.error = err;
-      if (res.headersSent) markServerCut(res);
-      next(err); // headers sent: Express cuts the connection
-    };
-    app.use(handler);
+    app.use(markingHandler);
     const server = await listen(app);
     try {
       const get = (path: string, leave: boolean) =>
@@ -77,5 +139,119 @@ describeExpress('finalStatus()', (createApp) => {
       '/failed-after-client-left': CLIENT_CLOSED,
       '/recovered': CLIENT_CLOSED,
     });
+  });
+});
+
+describeExpress('finalStatus() of a response that did not finish', (createApp) => {
+  it('reads 500 for a response the app destroyed with an error: a pipeline whose source failed', async () => {
+    const app = createApp();
+    // The response closes before pipeline's callback: markServerCut() comes too late for it.
+    app.get('/export', (_req, res, next) => {
+      pipeline(failingSource(), res, (err) => err && next(err));
+    });
+    app.get('/destroyed', (_req, res) => {
+      res.write('partial');
+      setImmediate(() => res.destroy(new Error('cache entry corrupt')));
+    });
+    app.use(markingHandler);
+    const exported = await exchange(app, 1, get('/export'));
+    assert.match(exported.received, /^HTTP\/1\.1 200 OK/);
+    const destroyed = await exchange(app, 1, get('/destroyed'));
+    assert.deepEqual(
+      { ...exported.statuses, ...destroyed.statuses },
+      { '/export': SERVER_CUT, '/destroyed': SERVER_CUT },
+    );
+  });
+
+  it('reads 408 for a request body that stalled past requestTimeout, as Node answered', async () => {
+    const app = createApp();
+    app.post('/upload', (req) => {
+      req.resume(); // waits for a body that stalls
+    });
+    const { statuses, received } = await exchange(
+      app,
+      1,
+      'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nfirst bytes',
+      undefined,
+      { requestTimeout: 100, connectionsCheckingInterval: 10 },
+    );
+    assert.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.deepEqual(statuses, { '/upload': 408 });
+  });
+
+  it('reads the status Node answered a request it could not parse with: 400, 431, 413', async () => {
+    const app = createApp();
+    app.get('/slow', () => {
+      // answers later: the next request on the connection breaks it first
+    });
+    app.post('/upload', (req) => {
+      req.resume();
+    });
+    const cases: [string, number, string][] = [
+      [
+        `${get('/slow')}GET /next HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n`,
+        400,
+        '/slow',
+      ],
+      [`${get('/slow')}GET /next HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, '/slow'],
+      [
+        'POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n' +
+          `1;ext=${'a'.repeat(20_000)}\r\n`,
+        413,
+        '/upload',
+      ],
+    ];
+    const read: Record<string, number>[] = [];
+    for (const [raw, status] of cases) {
+      const { statuses, received } = await exchange(app, 1, raw);
+      assert.match(received, new RegExp(`^HTTP/1\\.1 ${status} `), `${status}: ${received}`);
+      read.push(statuses);
+    }
+    assert.deepEqual(
+      read,
+      cases.map(([, status, path]) => ({ [path]: status })),
+    );
+  });
+
+  it('reads 500 for a request pipelined behind a response the server cut, 499 behind one the client left', async () => {
+    const app = createApp();
+    app.get('/a', (_req, res, next) => {
+      res.write('partial');
+      setImmediate(() => next(new Error('database went away')));
+    });
+    app.get('/left', (_req, res) => {
+      res.write('partial'); // the client leaves it
+    });
+    app.get('/b', (_req, res) => {
+      res.status(202).send('queued behind the first');
+    });
+    app.use(markingHandler);
+    const cut = await exchange(app, 2, get('/a') + get('/b'));
+    assert.match(cut.received, /^HTTP\/1\.1 200 OK/);
+    assert.doesNotMatch(cut.received, / 202 /);
+    assert.deepEqual(cut.statuses, { '/a': SERVER_CUT, '/b': SERVER_CUT });
+    // A clean close (FIN) and a reset (ECONNRESET on the server's socket) by the client.
+    const ended = await exchange(app, 2, get('/left') + get('/b'), (socket) =>
+      socket.once('data', () => socket.end()),
+    );
+    assert.deepEqual(ended.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
+    const reset = await exchange(app, 2, get('/left') + get('/b'), (socket) =>
+      socket.once('data', () => socket.resetAndDestroy()),
+    );
+    assert.deepEqual(reset.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
+  });
+
+  it('keeps 499 for a reset connection whose socket holds the ECONNRESET', async () => {
+    const app = createApp();
+    let socketError: unknown;
+    app.get('/stream', (req, res) => {
+      res.write('partial');
+      res.once('close', () => (socketError = req.socket.errored));
+    });
+    const { statuses } = await exchange(app, 1, get('/stream'), (socket) =>
+      socket.once('data', () => socket.resetAndDestroy()),
+    );
+    assert.equal((socketError as NodeJS.ErrnoException | null)?.code, 'ECONNRESET');
+    assert.deepEqual(statuses, { '/stream': CLIENT_CLOSED });
   });
 });
