@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
 import { Readable, pipeline } from 'node:stream';
 import type { ErrorRequestHandler, Express } from 'express';
-import { describeExpress, listen } from '@ai-teams/test-utils';
+import {
+  describeExpress,
+  listen,
+  rawExchange,
+  rawGet as get,
+  type RawExchangeOptions,
+} from '@ai-teams/test-utils';
 import { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from '../src';
 
 // As errorHandler() of error-span-events does.
@@ -21,45 +26,24 @@ interface Exchange {
 }
 
 /**
- * Serves `app` (a plain http server with `options`) on loopback, sends `raw` on one connection
- * and lets `client` act on it, then waits until `count` responses have closed and the connection
- * with them.
+ * `app` on one raw connection (see rawExchange()), with finalStatus() of each response read
+ * when it closed.
  */
 async function exchange(
-  app: Express,
-  count: number,
-  raw: string,
-  client: (socket: net.Socket) => void = () => {},
-  options: http.ServerOptions = {},
+  createApp: () => Express,
+  routes: (app: Express) => void,
+  o: RawExchangeOptions,
 ): Promise<Exchange> {
   const statuses: Record<string, number> = {};
-  let allClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (allClosed = resolve));
-  const server = http.createServer(options, (req, res) => {
-    res.on('close', () => {
-      statuses[req.url!] = finalStatus(res);
-      if (Object.keys(statuses).length === count) allClosed();
-    });
-    app(req, res);
+  const app = createApp();
+  app.use((req, res, next) => {
+    res.on('close', () => (statuses[req.path] = finalStatus(res)));
+    next();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk) => (received += chunk));
-    socket.on('error', () => {});
-    const gone = new Promise((resolve) => socket.once('close', resolve));
-    socket.write(raw);
-    client(socket);
-    await Promise.all([closed, gone]);
-    return { statuses, received };
-  } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  routes(app);
+  const received = await rawExchange(app, o);
+  return { statuses, received };
 }
-
-const get = (path: string) => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
 
 /** A source that gives two chunks, then fails. */
 const failingSource = () => {
@@ -143,20 +127,24 @@ describeExpress('finalStatus()', (createApp) => {
 });
 
 describeExpress('finalStatus() of a response that did not finish', (createApp) => {
+  const on = (routes: (app: Express) => void, o: RawExchangeOptions) =>
+    exchange(createApp, routes, o);
+
   it('reads 500 for a response the app destroyed with an error: a pipeline whose source failed', async () => {
-    const app = createApp();
-    // The response closes before pipeline's callback: markServerCut() comes too late for it.
-    app.get('/export', (_req, res, next) => {
-      pipeline(failingSource(), res, (err) => err && next(err));
-    });
-    app.get('/destroyed', (_req, res) => {
-      res.write('partial');
-      setImmediate(() => res.destroy(new Error('cache entry corrupt')));
-    });
-    app.use(markingHandler);
-    const exported = await exchange(app, 1, get('/export'));
+    const routes = (app: Express) => {
+      // The response closes before pipeline's callback: markServerCut() comes too late for it.
+      app.get('/export', (_req, res, next) => {
+        pipeline(failingSource(), res, (err) => err && next(err));
+      });
+      app.get('/destroyed', (_req, res) => {
+        res.write('partial');
+        setImmediate(() => res.destroy(new Error('cache entry corrupt')));
+      });
+      app.use(markingHandler);
+    };
+    const exported = await on(routes, { send: get('/export'), responses: 1 });
     assert.match(exported.received, /^HTTP\/1\.1 200 OK/);
-    const destroyed = await exchange(app, 1, get('/destroyed'));
+    const destroyed = await on(routes, { send: get('/destroyed'), responses: 1 });
     assert.deepEqual(
       { ...exported.statuses, ...destroyed.statuses },
       { '/export': SERVER_CUT, '/destroyed': SERVER_CUT },
@@ -164,29 +152,30 @@ describeExpress('finalStatus() of a response that did not finish', (createApp) =
   });
 
   it('reads 408 for a request body that stalled past requestTimeout, as Node answered', async () => {
-    const app = createApp();
-    app.post('/upload', (req) => {
-      req.resume(); // waits for a body that stalls
-    });
-    const { statuses, received } = await exchange(
-      app,
-      1,
-      'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nfirst bytes',
-      undefined,
-      { requestTimeout: 100, connectionsCheckingInterval: 10 },
+    const { statuses, received } = await on(
+      (app) =>
+        app.post('/upload', (req) => {
+          req.resume(); // waits for a body that stalls
+        }),
+      {
+        send: 'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nfirst bytes',
+        responses: 1,
+        server: { requestTimeout: 100, connectionsCheckingInterval: 10 },
+      },
     );
     assert.match(received, /^HTTP\/1\.1 408 Request Timeout\r\n/);
     assert.deepEqual(statuses, { '/upload': 408 });
   });
 
   it('reads the status Node answered a request it could not parse with: 400, 431, 413', async () => {
-    const app = createApp();
-    app.get('/slow', () => {
-      // answers later: the next request on the connection breaks it first
-    });
-    app.post('/upload', (req) => {
-      req.resume();
-    });
+    const routes = (app: Express) => {
+      app.get('/slow', () => {
+        // answers later: the next request on the connection breaks it first
+      });
+      app.post('/upload', (req) => {
+        req.resume();
+      });
+    };
     const cases: [string, number, string][] = [
       [
         `${get('/slow')}GET /next HTTP/1.1\r\nHost: localhost\r\nNot a header\r\n\r\n`,
@@ -202,8 +191,8 @@ describeExpress('finalStatus() of a response that did not finish', (createApp) =
       ],
     ];
     const read: Record<string, number>[] = [];
-    for (const [raw, status] of cases) {
-      const { statuses, received } = await exchange(app, 1, raw);
+    for (const [send, status] of cases) {
+      const { statuses, received } = await on(routes, { send, responses: 1 });
       assert.match(received, new RegExp(`^HTTP/1\\.1 ${status} `), `${status}: ${received}`);
       read.push(statuses);
     }
@@ -214,42 +203,51 @@ describeExpress('finalStatus() of a response that did not finish', (createApp) =
   });
 
   it('reads 500 for a request pipelined behind a response the server cut, 499 behind one the client left', async () => {
-    const app = createApp();
-    app.get('/a', (_req, res, next) => {
-      res.write('partial');
-      setImmediate(() => next(new Error('database went away')));
-    });
-    app.get('/left', (_req, res) => {
-      res.write('partial'); // the client leaves it
-    });
-    app.get('/b', (_req, res) => {
-      res.status(202).send('queued behind the first');
-    });
-    app.use(markingHandler);
-    const cut = await exchange(app, 2, get('/a') + get('/b'));
+    const routes = (app: Express) => {
+      app.get('/a', (_req, res, next) => {
+        res.write('partial');
+        setImmediate(() => next(new Error('database went away')));
+      });
+      app.get('/left', (_req, res) => {
+        res.write('partial'); // the client leaves it
+      });
+      app.get('/b', (_req, res) => {
+        res.status(202).send('queued behind the first');
+      });
+      app.use(markingHandler);
+    };
+    const cut = await on(routes, { send: get('/a') + get('/b'), responses: 2 });
     assert.match(cut.received, /^HTTP\/1\.1 200 OK/);
     assert.doesNotMatch(cut.received, / 202 /);
     assert.deepEqual(cut.statuses, { '/a': SERVER_CUT, '/b': SERVER_CUT });
     // A clean close (FIN) and a reset (ECONNRESET on the server's socket) by the client.
-    const ended = await exchange(app, 2, get('/left') + get('/b'), (socket) =>
-      socket.once('data', () => socket.end()),
-    );
+    const ended = await on(routes, {
+      send: get('/left') + get('/b'),
+      responses: 2,
+      client: (socket) => socket.once('data', () => socket.end()),
+    });
     assert.deepEqual(ended.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
-    const reset = await exchange(app, 2, get('/left') + get('/b'), (socket) =>
-      socket.once('data', () => socket.resetAndDestroy()),
-    );
+    const reset = await on(routes, {
+      send: get('/left') + get('/b'),
+      responses: 2,
+      client: (socket) => socket.once('data', () => socket.resetAndDestroy()),
+    });
     assert.deepEqual(reset.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
   });
 
   it('keeps 499 for a reset connection whose socket holds the ECONNRESET', async () => {
-    const app = createApp();
     let socketError: unknown;
-    app.get('/stream', (req, res) => {
-      res.write('partial');
-      res.once('close', () => (socketError = req.socket.errored));
-    });
-    const { statuses } = await exchange(app, 1, get('/stream'), (socket) =>
-      socket.once('data', () => socket.resetAndDestroy()),
+    const { statuses } = await on(
+      (app) =>
+        app.get('/stream', (req, res) => {
+          res.write('partial');
+          res.once('close', () => (socketError = req.socket.errored));
+        }),
+      {
+        send: get('/stream'),
+        responses: 1,
+        client: (socket) => socket.once('data', () => socket.resetAndDestroy()),
+      },
     );
     assert.equal((socketError as NodeJS.ErrnoException | null)?.code, 'ECONNRESET');
     assert.deepEqual(statuses, { '/stream': CLIENT_CLOSED });
