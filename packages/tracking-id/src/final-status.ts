@@ -32,8 +32,20 @@ const NODE_ANSWER = new Map([
   ['ERR_HTTP_REQUEST_TIMEOUT', 408],
 ]);
 
-/** Errors of a connection whose peer went away or broke it: the client's doing, not the app's. */
-const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EPROTO']);
+/**
+ * Errors of a connection whose peer went away or broke it: the client's doing, not the app's.
+ * HPE_INVALID_EOF_STATE is the parser's, for a client that closed in the middle of a request
+ * (its body): Node "answers" it with a 400 the client is no longer there to read. TLS errors
+ * (ERR_SSL_*) are the peer's too.
+ */
+const PEER_GONE = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPROTO',
+  'HPE_INVALID_EOF_STATE',
+]);
 
 function codeOf(error: unknown): unknown {
   return (error as { code?: unknown }).code;
@@ -89,9 +101,9 @@ function unfinishedStatus(res: Unfinished): number {
     if (cause != null) {
       const code = codeOf(cause);
       if (typeof code === 'string') {
+        if (PEER_GONE.has(code) || code.startsWith('ERR_SSL_')) return CLIENT_CLOSED;
         const answered = NODE_ANSWER.get(code) ?? (code.startsWith('HPE_') ? 400 : undefined);
         if (answered !== undefined) return answered;
-        if (PEER_GONE.has(code) || code.startsWith('ERR_SSL_')) return CLIENT_CLOSED;
       }
       return SERVER_CUT;
     }

@@ -45,6 +45,8 @@ async function exchange(
   return { statuses, received };
 }
 
+const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
+
 /** A source that gives two chunks, then fails. */
 const failingSource = () => {
   let sent = 0;
@@ -235,21 +237,34 @@ describeExpress('finalStatus() of a response that did not finish', (createApp) =
     assert.deepEqual(reset.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
   });
 
-  it('keeps 499 for a reset connection whose socket holds the ECONNRESET', async () => {
-    let socketError: unknown;
-    const { statuses } = await on(
-      (app) =>
-        app.get('/stream', (req, res) => {
-          res.write('partial');
-          res.once('close', () => (socketError = req.socket.errored));
-        }),
-      {
-        send: get('/stream'),
-        responses: 1,
-        client: (socket) => socket.once('data', () => socket.resetAndDestroy()),
-      },
+  it('keeps 499 for a client that resets the connection or closes it in the middle of a body', async () => {
+    const errors: unknown[] = [];
+    const routes = (app: Express) => {
+      app.get('/stream', (req, res) => {
+        res.write('partial');
+        res.once('close', () => errors.push(codeOf(req.socket.errored)));
+      });
+      app.post('/upload', (req, res) => {
+        req.resume();
+        res.once('close', () => errors.push(codeOf(req.socket.errored)));
+        res.write('receiving');
+      });
+    };
+    const reset = await on(routes, {
+      send: get('/stream'),
+      responses: 1,
+      client: (socket) => socket.once('data', () => socket.resetAndDestroy()),
+    });
+    const left = await on(routes, {
+      send: 'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nfirst bytes',
+      responses: 1,
+      client: (socket) => socket.once('data', () => socket.end()),
+    });
+    // What the server's socket holds: the reset, and the parser's error for the cut body.
+    assert.deepEqual(errors, ['ECONNRESET', 'HPE_INVALID_EOF_STATE']);
+    assert.deepEqual(
+      { ...reset.statuses, ...left.statuses },
+      { '/stream': CLIENT_CLOSED, '/upload': CLIENT_CLOSED },
     );
-    assert.equal((socketError as NodeJS.ErrnoException | null)?.code, 'ECONNRESET');
-    assert.deepEqual(statuses, { '/stream': CLIENT_CLOSED });
   });
 });
