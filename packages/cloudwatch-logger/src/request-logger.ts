@@ -1,7 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import {
-  SERVER_CUT,
   finalStatus,
   hookRoutes,
   matchedRouteTemplate,
@@ -121,7 +120,8 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   ) {
     const aborted = !res.writableFinished;
     // A response that did not finish reads 499 when the client went away (nginx's "client closed
-    // request"), 500 when the app failed after its headers: as otel-metrics' request_count counts it.
+    // request"), 500 when the server cut it, the status Node answered when Node closed the
+    // connection (408, 400): as otel-metrics' request_count counts it.
     const status = finalStatus(res);
     const request: Record<string, unknown> = {
       method: req.method,
@@ -149,10 +149,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
       if (res.headersSent) response.status_sent = res.statusCode;
     }
     // The level follows the status the app set (an aborted 500 stays an error), raised below:
-    // a client that left is a warning, a response the app failed halfway an error.
+    // a client that left or a request Node refused is a warning, a response the server cut an
+    // error.
     let level = levelFor(res.statusCode, req, res);
     if (logger.levels[level] === undefined) level = defaultLevel(res.statusCode);
-    if (aborted && level !== 'error') level = status === SERVER_CUT ? 'error' : 'warn';
+    if (aborted && level !== 'error') level = status >= 500 ? 'error' : 'warn';
     const meta: Record<string | symbol, unknown> = {
       message: `${req.method} ${path} - ${status}`,
       request,

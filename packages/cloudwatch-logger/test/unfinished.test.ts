@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { Readable, pipeline } from 'node:stream';
+import type { ErrorRequestHandler, Express } from 'express';
+import {
+  describeExpress,
+  rawExchange,
+  rawGet as get,
+  type RawExchangeOptions,
+} from '@ai-teams/test-utils';
+import { markServerCut } from '@ai-teams/tracking-id';
+import { capturedLogger } from './helpers';
+import { requestLogger } from '../src';
+
+// As errorHandler() of error-span-events does; Express then cuts the connection.
+const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
+  res.locals.error = err;
+  if (res.headersSent) markServerCut(res);
+  next(err);
+};
+
+/** A source that gives two chunks, then fails. */
+const failingSource = () => {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent++ < 2) this.push('rows;');
+      else setImmediate(() => this.destroy(new Error('upstream failed mid-stream')));
+    },
+  });
+};
+
+type Line = Record<string, unknown>;
+
+describeExpress('requestLogger() of a response that did not finish', (createApp) => {
+  /** The access lines of `app` on one raw connection, by message. */
+  async function linesOf(
+    routes: (app: Express) => void,
+    o: RawExchangeOptions,
+  ): Promise<{ lines: Line[]; received: string }> {
+    const { out, logger } = capturedLogger();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    routes(app);
+    const received = await rawExchange(app, o);
+    const lines = out.lines().map(({ '@message': m, '@level': level, response }) => ({
+      '@message': m,
+      '@level': level,
+      response,
+    }));
+    return { lines, received };
+  }
+
+  it('writes 500 at error for a streamed response whose source failed halfway (pipeline)', async () => {
+    const { lines, received } = await linesOf(
+      (app) => {
+        app.get('/export', (_req, res, next) => {
+          res.type('text/csv');
+          pipeline(failingSource(), res, (err) => err && next(err));
+        });
+        app.use(markingHandler);
+      },
+      { send: get('/export'), responses: 1 },
+    );
+    assert.match(received, /^HTTP\/1\.1 200 OK/);
+    assert.deepEqual(lines, [
+      {
+        '@message': 'GET /export - 500',
+        '@level': 'ERROR',
+        response: {
+          status: 500,
+          size: 10,
+          content_type: 'text/csv; charset=utf-8',
+          aborted: true,
+          status_sent: 200,
+        },
+      },
+    ]);
+  });
+
+  it('writes the status Node answered when it closed the connection: 408, 400', async () => {
+    const stalled = await linesOf(
+      (app) =>
+        app.post('/upload', (req) => {
+          req.resume(); // a body that stalls
+        }),
+      {
+        send: 'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\nfirst bytes',
+        responses: 1,
+        server: { requestTimeout: 100, connectionsCheckingInterval: 10 },
+      },
+    );
+    assert.match(stalled.received, /^HTTP\/1\.1 408 /);
+    const malformed = await linesOf(
+      (app) =>
+        app.get('/slow', () => {
+          // the next request on the connection breaks it first
+        }),
+      { send: `${get('/slow')}GET /next HTTP/1.1\r\nNot a header\r\n\r\n`, responses: 1 },
+    );
+    assert.match(malformed.received, /^HTTP\/1\.1 400 /);
+    assert.deepEqual(
+      [...stalled.lines, ...malformed.lines],
+      [
+        {
+          '@message': 'POST /upload - 408',
+          '@level': 'WARN',
+          response: { status: 408, size: 0, aborted: true },
+        },
+        {
+          '@message': 'GET /slow - 400',
+          '@level': 'WARN',
+          response: { status: 400, size: 0, aborted: true },
+        },
+      ],
+    );
+  });
+});
