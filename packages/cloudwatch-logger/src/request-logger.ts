@@ -44,6 +44,27 @@ function byteLength(chunk: unknown, encoding: unknown): number {
   return chunk instanceof Uint8Array ? chunk.byteLength : 0;
 }
 
+type NodeResponse = Response & {
+  _header?: string | null;
+  _headerSent?: boolean;
+  outputData?: { data?: unknown }[];
+};
+
+/**
+ * Whether the headers were handed to the connection: `headersSent` only says they were made
+ * (`writeHead()` keeps them until the first write), and a response queued behind another on
+ * its connection (HTTP pipelining) keeps them, first in its output queue, until it gets the
+ * socket. Node's own fields, read for a response that did not finish only.
+ */
+function headerWritten(res: NodeResponse): boolean {
+  const sent = res._headerSent;
+  if (typeof sent !== 'boolean') return res.headersSent;
+  if (!sent) return false;
+  const header = res._header;
+  const first = res.outputData?.[0]?.data;
+  return !(typeof first === 'string' && typeof header === 'string' && first.startsWith(header));
+}
+
 /**
  * Express middleware: one access line per request when the response finishes or the
  * connection closes. Mount it after `trackingId()`.
@@ -137,16 +158,18 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // Without X-Forwarded-For, Express's req.ip is the socket address whatever 'trust proxy'
     // says; only a forwarded request needs its (costly) proxy-address walk.
     request.ip = (req.headers['x-forwarded-for'] === undefined ? undefined : req.ip) ?? socketIp;
+    // Whether the status line was written to the connection (the client may not have got it,
+    // if the connection broke first); nothing of a response whose headers were not was sent.
+    const headerOut = !aborted || headerWritten(res);
     const response: Record<string, unknown> = {
       status,
-      size: sizeOf(res.getHeader('content-length')) ?? written,
+      size: headerOut ? (sizeOf(res.getHeader('content-length')) ?? written) : 0,
     };
     const type = res.getHeader('content-type');
     if (type !== undefined) response.content_type = String(type);
     if (aborted) {
       response.aborted = true;
-      // The status line the client did get before the connection closed.
-      if (res.headersSent) response.status_sent = res.statusCode;
+      if (headerOut) response.status_sent = res.statusCode;
     }
     // The level follows the status the app set (an aborted 500 stays an error), raised below:
     // a client that left or a request Node refused is a warning, a response the server cut an

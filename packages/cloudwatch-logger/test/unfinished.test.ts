@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import { Readable, pipeline } from 'node:stream';
 import type { ErrorRequestHandler, Express } from 'express';
 import {
@@ -111,6 +112,59 @@ describeExpress('requestLogger() of a response that did not finish', (createApp)
           '@level': 'WARN',
           response: { status: 400, size: 0, aborted: true },
         },
+      ],
+    );
+  });
+
+  it('writes status_sent, and a size, only for headers written to the connection', async () => {
+    const signals = new EventEmitter();
+    const { lines } = await linesOf(
+      (app) => {
+        app.get('/slow', (_req, res) => {
+          // Streams once the request behind it has been answered, into its queue.
+          signals.once('answered', () => res.type('text/plain').write('first chunk;'));
+        });
+        app.get('/queued', (_req, res) => {
+          res.status(202).send('waits for the socket');
+          signals.emit('answered');
+        });
+      },
+      {
+        send: get('/slow') + get('/queued'),
+        responses: 2,
+        client: (socket) => socket.once('data', () => socket.end()),
+      },
+    );
+    const held = await linesOf(
+      (app) =>
+        app.get('/held', (_req, res) => {
+          res.writeHead(200); // kept until the first write, which never comes
+          signals.emit('held');
+        }),
+      {
+        send: get('/held'),
+        responses: 1,
+        client: (socket) => void once(signals, 'held').then(() => socket.end()),
+      },
+    );
+    assert.deepEqual(
+      [...lines, ...held.lines].map((l) => [l['@message'], l.response]),
+      [
+        [
+          'GET /slow - 499',
+          {
+            status: 499,
+            size: 12,
+            content_type: 'text/plain; charset=utf-8',
+            aborted: true,
+            status_sent: 200,
+          },
+        ],
+        [
+          'GET /queued - 499',
+          { status: 499, size: 0, content_type: 'text/html; charset=utf-8', aborted: true },
+        ],
+        ['GET /held - 499', { status: 499, size: 0, aborted: true }],
       ],
     );
   });
