@@ -45,6 +45,7 @@ function byteLength(chunk: unknown, encoding: unknown): number {
 }
 
 type NodeResponse = Response & {
+  _hasBody?: boolean;
   _header?: string | null;
   _headerSent?: boolean;
   outputData?: { data?: unknown }[];
@@ -163,7 +164,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     const headerOut = !aborted || headerWritten(res);
     const response: Record<string, unknown> = {
       status,
-      size: headerOut ? (sizeOf(res.getHeader('content-length')) ?? written) : 0,
+      // Node drops the body of an answer to HEAD, a 204, a 304 and a 1xx, written or announced.
+      size:
+        !headerOut || (res as NodeResponse)._hasBody === false
+          ? 0
+          : (sizeOf(res.getHeader('content-length')) ?? written),
     };
     const type = res.getHeader('content-type');
     if (type !== undefined) response.content_type = String(type);

@@ -78,6 +78,40 @@ describeExpress('requestLogger()', (createApp, version) => {
     });
   });
 
+  it('writes size 0 for a body Node does not send: HEAD, 204, 304', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/stream', (_req, res) => {
+      res.type('text/plain');
+      for (let i = 0; i < 20; i++) res.write('x'.repeat(100));
+      res.end();
+    });
+    app.get('/doc', (_req, res) => {
+      res.set('ETag', '"v1"').send('y'.repeat(300));
+    });
+    app.get('/empty', (_req, res) => {
+      res.writeHead(204);
+      res.end('z'.repeat(20)); // dropped by Node
+    });
+    await request(app).get('/stream').expect(200);
+    await request(app).head('/stream').expect(200);
+    await request(app).head('/doc').expect(200);
+    await request(app).get('/doc').set('If-None-Match', '"v1"').expect(304);
+    await request(app).get('/empty').expect(204);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => [l['@message'], (l.response as { size: number }).size]),
+      [
+        ['GET /stream - 200', 2000],
+        ['HEAD /stream - 200', 0],
+        ['HEAD /doc - 200', 0],
+        ['GET /doc - 304', 0],
+        ['GET /empty - 204', 0],
+      ],
+    );
+  });
+
   it('takes request.ip from X-Forwarded-For only when Express trusts the proxy', async () => {
     const { out, logger } = setup();
     const trusting = createApp();
