@@ -3,6 +3,7 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { bindEmitter } from './bind-emitter';
 import {
   attachStore,
+  currentStore,
   markServerTrace,
   requestMetadata,
   requestStorage,
@@ -23,6 +24,10 @@ const DEFAULT_OPTIONS: Required<TrackingIdOptions> = {
 // RFC 9110 token characters: anything else in a header name is rejected by Node at send time.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const EXPOSE = 'Access-Control-Expose-Headers';
+
+/** The store a request was given by a first pass through the middleware. */
+const STORE = Symbol('@ai-teams/tracking-id/request-store');
+type Tracked = Request & { [STORE]?: RequestStore };
 
 function mergeExposeHeader(current: unknown, header: string): string {
   const list = (Array.isArray(current) ? current.join(',') : String(current))
@@ -99,6 +104,14 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
       next();
       return;
     }
+    // Mounted twice for one request (on the app, again on a router): the first pass's id and
+    // context stay, else the lines after the router would carry another id without the context.
+    const first = (req as Tracked)[STORE];
+    if (first !== undefined) {
+      if (currentStore() === first) next();
+      else requestStorage.run(first, next);
+      return;
+    }
     const span = server ?? trace.getActiveSpan();
     const activeContext = server ? undefined : span?.spanContext();
     const id =
@@ -110,11 +123,14 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
     if (span?.isRecording()) span.setAttribute(attributeName, id);
 
     if (metadata && server) {
-      attachStore(metadata, { trackingId: id, serverSpan: server, context: {} });
+      const store: RequestStore = { trackingId: id, serverSpan: server, context: {} };
+      attachStore(metadata, store);
+      (req as Tracked)[STORE] = store;
       next();
       return;
     }
     const store: RequestStore = { trackingId: id, serverSpan: span, context: {} };
+    (req as Tracked)[STORE] = store;
     requestStorage.run(store, () => {
       bindEmitter(req);
       bindEmitter(res);

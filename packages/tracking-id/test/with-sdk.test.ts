@@ -90,6 +90,29 @@ describeExpress('trackingId() with the OpenTelemetry SDK', (createApp, version) 
     assert.equal(server?.attributes['tracking.id'], id);
   });
 
+  it('keeps one id and context for a request that passes it twice (app, then router)', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    let before: string | undefined;
+    a.use((_req, _res, next) => {
+      setRequestContext({ user: { id: 'u-1' } });
+      before = getTrackingId();
+      next();
+    });
+    const router = version.load().Router();
+    router.use(trackingId());
+    router.get('/orders', (req, res) => {
+      res.json({ id: req.trackingId, ctx: getTrackingId(), context: getRequestContext() });
+    });
+    a.use('/api', router);
+    const res = await request(a).get('/api/orders').expect(200);
+    const id = String(res.headers['x-tracking-id']);
+    assert.equal(before, id);
+    assert.deepEqual(res.body, { id, ctx: id, context: { user: { id: 'u-1' } } });
+    const [server] = await tracing.serverSpans(id);
+    assert.equal(server?.attributes['tracking.id'], id);
+  });
+
   it('leaves getTrackingId() and setRequestContext() out of a request without the middleware', async () => {
     const a = createApp();
     a.get('/bare', (_req, res) => {

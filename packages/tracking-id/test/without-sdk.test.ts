@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import request from 'supertest';
 import { describeExpress, disableTestTracing } from '@ai-teams/test-utils';
-import { getTrackingId, isTrackingId, trackingId } from '../src';
+import {
+  getRequestContext,
+  getTrackingId,
+  isTrackingId,
+  setRequestContext,
+  trackingId,
+} from '../src';
 
 const VALID = '0af7651916cd43dd8448eb211c80319c';
 
@@ -131,6 +138,41 @@ describeExpress('trackingId() without an SDK', (createApp, version) => {
     assert.equal(plain.headers['access-control-expose-headers'], 'X-Tracking-ID');
     const off = await request(app({ exposeHeader: false })).get('/');
     assert.equal(off.headers['access-control-expose-headers'], undefined);
+  });
+
+  it('keeps one id and context for a request that passes it twice (app, then router)', async () => {
+    // Runs a function outside any request: a middleware in between that loses the context.
+    const outside = AsyncLocalStorage.snapshot();
+    const seen: unknown[] = [];
+    for (const losesContext of [false, true]) {
+      const a = createApp();
+      a.use(trackingId());
+      const before: Record<string, unknown> = {};
+      a.use((req, _res, next) => {
+        setRequestContext({ user: { id: 'u-1' } });
+        Object.assign(before, { id: req.trackingId, ctx: getTrackingId() });
+        if (losesContext) outside(() => next());
+        else next();
+      });
+      const router = version.load().Router();
+      router.use(trackingId());
+      router.get('/orders', (req, res) => {
+        res.json({ id: req.trackingId, ctx: getTrackingId(), context: getRequestContext() });
+      });
+      a.use('/api', router);
+      const res = await request(a).get('/api/orders').expect(200);
+      const id = res.headers['x-tracking-id'];
+      assert.ok(isTrackingId(id), id);
+      seen.push(
+        [before, res.body],
+        [
+          { id, ctx: id },
+          { id, ctx: id, context: { user: { id: 'u-1' } } },
+        ],
+      );
+    }
+    assert.deepEqual(seen[0], seen[1]);
+    assert.deepEqual(seen[2], seen[3], 'after a middleware that lost the context');
   });
 
   it('keeps the id after a body parser, timers, promise chains and event emitters', async () => {
