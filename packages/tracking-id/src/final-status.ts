@@ -22,9 +22,10 @@ interface Connection {
 }
 
 /**
- * The statuses Node's HTTP server answers the errors it destroys a connection with (its
- * `socketOnError()`, Node 22 and 24): a parser error is a 400 but for these two, and a request
- * (or its headers) not received within `requestTimeout` (`headersTimeout`) a 408.
+ * The statuses Node's HTTP server answers the errors it destroys a connection with
+ * (`socketOnError()` of lib/_http_server.js, read in Node 24.21): a parser error is a 400 but
+ * for these two, and a request (or its headers) not received within `requestTimeout`
+ * (`headersTimeout`) a 408.
  */
 const NODE_ANSWER = new Map([
   ['HPE_HEADER_OVERFLOW', 431],
