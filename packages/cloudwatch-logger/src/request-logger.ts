@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import {
   finalStatus,
+  makeListenerRoom,
   hookRoutes,
   matchedRouteTemplate,
   requestPath,
@@ -127,7 +128,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
       }
     };
     // Node emits 'close' on every response, right after 'finish' or when the client went away
-    // first (then writableFinished is false): one listener, one line, no double logging.
+    // first (then writableFinished is false): one listener, one line, no double logging. It
+    // gets room of its own under the leak warning's limit (see makeListenerRoom()).
+    makeListenerRoom(res);
     res.on('close', done);
     next();
   };

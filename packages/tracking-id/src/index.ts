@@ -6,6 +6,7 @@ export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
 export { requestPath } from './request-path';
 export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from './final-status';
+export { makeListenerRoom } from './listener-room';
 export {
   hookRoutes,
   matchedRouteTemplate,
