@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { runNode } from '../src';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
+import semver from 'semver';
 
 // Import-level rules live in .dependency-cruiser.cjs; this checks the manifests themselves.
 const root = path.resolve(__dirname, '../../..');
@@ -20,12 +21,40 @@ const ALLOWED_SDK: Record<string, string[]> = {
   ],
 };
 
-function manifests(
-  dir: string,
-): { name: string; dependencies?: Record<string, string>; private?: boolean }[] {
+interface Manifest {
+  name: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  private?: boolean;
+  [field: string]: unknown;
+}
+
+function manifests(dir: string): Manifest[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => JSON.parse(readFileSync(path.join(root, dir, d.name, 'package.json'), 'utf8')));
+}
+
+/** The folder of `name` as Node resolves it from `from` (the nearest node_modules up the tree). */
+function installed(name: string, from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`${name} is not installed above ${from}`);
+  }
+}
+
+/** The installed manifests of `dir`'s runtime dependencies, to any depth. */
+function runtimeDependencies(dir: string, seen = new Map<string, Manifest>()): Manifest[] {
+  const own = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+  for (const name of Object.keys(own.dependencies ?? {})) {
+    const found = installed(name, dir);
+    if (seen.has(found)) continue;
+    seen.set(found, JSON.parse(readFileSync(path.join(found, 'package.json'), 'utf8')));
+    runtimeDependencies(found, seen);
+  }
+  return [...seen.values()];
 }
 
 describe('workspace manifests', () => {
@@ -51,6 +80,28 @@ describe('workspace manifests', () => {
       assert.ok(m.exports && m.types && Array.isArray(m.files), String(m.name));
     }
   });
+});
+
+describe('peer ranges', () => {
+  // npm installs what a peer range admits; a version the package's own dependencies reject
+  // fails `npm install --strict-peer-deps` (ERESOLVE) and warns otherwise.
+  const API = '@opentelemetry/api';
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    it(`${m.name}: its ${API} range starts where every dependency's peer range does`, () => {
+      const ours = m.peerDependencies?.[API];
+      assert.ok(ours, `${m.name} declares no ${API} peer`);
+      const lowest = semver.minVersion(ours)!.version;
+      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+      const rejecting = runtimeDependencies(dir)
+        .filter((d) => d.peerDependencies?.[API] !== undefined)
+        .filter((d) => {
+          const theirs = d.peerDependencies![API]!;
+          return !semver.satisfies(lowest, theirs) || !semver.intersects(ours, theirs);
+        })
+        .map((d) => `${d.name}@${d.version} wants ${d.peerDependencies![API]}`);
+      assert.deepEqual(rejecting, [], `${m.name} admits ${API} ${ours}`);
+    });
+  }
 });
 
 describe('declared dependencies', () => {
