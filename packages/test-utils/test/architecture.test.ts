@@ -104,36 +104,59 @@ describe('peer ranges', () => {
   }
 });
 
+const LOADED = /(?:\brequire\(|\bfrom\s*|\bimport\()\s*["']([^"'./][^"']*)["']/g;
+
+/** The packages (not builtins) that the files under `dir` whose names match `ext` load. */
+function modulesLoaded(dir: string, ext: RegExp): Set<string> {
+  const loaded = new Set<string>();
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!ext.test(file)) continue;
+    for (const [, specifier] of readFileSync(path.join(dir, file), 'utf8').matchAll(LOADED)) {
+      if (isBuiltin(specifier!)) continue;
+      const parts = specifier!.split('/');
+      loaded.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  return loaded;
+}
+
 describe('declared dependencies', () => {
   // What a package's build output loads must be in its own manifest: in a user's install there
   // is no workspace to hoist an undeclared module from.
-  const LOADED = /(?:\brequire\(|\bfrom\s*|\bimport\()\s*["']([^"'./][^"']*)["']/g;
   for (const m of manifests('packages').filter((p) => !p.private)) {
+    const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''), 'dist');
+    const manifest = m as typeof m & {
+      optionalDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+
     it(`${m.name} declares every module its build output loads`, () => {
-      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''), 'dist');
-      const manifest = m as typeof m & {
-        peerDependencies?: Record<string, string>;
-        optionalDependencies?: Record<string, string>;
-      };
       const declared = new Set([
         ...Object.keys(m.dependencies ?? {}),
-        ...Object.keys(manifest.peerDependencies ?? {}),
+        ...Object.keys(m.peerDependencies ?? {}),
         ...Object.keys(manifest.optionalDependencies ?? {}),
       ]);
-      const loaded = new Set<string>();
-      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-        if (!/\.(js|mjs|cjs)$/.test(file)) continue;
-        for (const [, specifier] of readFileSync(path.join(dir, file), 'utf8').matchAll(LOADED)) {
-          if (isBuiltin(specifier!)) continue;
-          const parts = specifier!.split('/');
-          loaded.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
-        }
-      }
+      const loaded = modulesLoaded(dir, /\.(js|mjs|cjs)$/);
       assert.ok(loaded.size > 0, `${m.name}: nothing found in ${dir}: run npm run build`);
       assert.deepEqual(
         [...loaded].filter((d) => !declared.has(d)).sort(),
         [],
         `${m.name} loads modules its package.json does not declare`,
+      );
+    });
+
+    // npm installs every required peer: a required peer the code never loads is installed for
+    // nothing (express came with error-span-events' format through tracking-id).
+    it(`${m.name} makes optional every peer its build output does not load`, () => {
+      const loaded = modulesLoaded(dir, /\.(js|mjs|cjs)$/);
+      assert.ok(loaded.size > 0, `${m.name}: nothing found in ${dir}: run npm run build`);
+      const required = Object.keys(m.peerDependencies ?? {}).filter(
+        (peer) => !manifest.peerDependenciesMeta?.[peer]?.optional,
+      );
+      assert.deepEqual(
+        required.filter((peer) => !loaded.has(peer)),
+        [],
+        `${m.name}: required peers its build output never loads`,
       );
     });
   }
