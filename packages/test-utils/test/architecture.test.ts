@@ -45,6 +45,17 @@ function installed(name: string, from: string): string {
   }
 }
 
+/** Whether the package installed in `dir` brings its own declarations. */
+function shipsTypes(dir: string): boolean {
+  const own = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+  return (
+    typeof own.types === 'string' ||
+    typeof own.typings === 'string' ||
+    JSON.stringify(own.exports ?? null).includes('"types"') ||
+    existsSync(path.join(dir, 'index.d.ts'))
+  );
+}
+
 /** The installed manifests of `dir`'s runtime dependencies, to any depth. */
 function runtimeDependencies(dir: string, seen = new Map<string, Manifest>()): Manifest[] {
   const own = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
@@ -143,6 +154,24 @@ describe('declared dependencies', () => {
         [],
         `${m.name} loads modules its package.json does not declare`,
       );
+    });
+
+    // A TypeScript user compiles against the declarations (skipLibCheck off: TS7016 or TS2307
+    // otherwise): each module they import is declared, as itself when it ships its own types,
+    // else as its @types package.
+    it(`${m.name} declares the types its declarations import`, () => {
+      const declared = new Set([
+        ...Object.keys(m.dependencies ?? {}),
+        ...Object.keys(m.peerDependencies ?? {}),
+        ...Object.keys(manifest.optionalDependencies ?? {}),
+      ]);
+      const imported = modulesLoaded(dir, /\.d\.(ts|mts)$/);
+      assert.ok(imported.size > 0, `${m.name}: no declarations in ${dir}: run npm run build`);
+      const untyped = [...imported].filter((name) => {
+        if (declared.has(`@types/${name.replace(/^@([^/]+)\//, '$1__')}`)) return false;
+        return !declared.has(name) || !shipsTypes(installed(name, path.dirname(dir)));
+      });
+      assert.deepEqual(untyped.sort(), [], `${m.name}: declarations import undeclared types`);
     });
 
     // npm installs every required peer: a required peer the code never loads is installed for
