@@ -192,16 +192,28 @@ describe('declared dependencies', () => {
 });
 
 describe('published tarballs', () => {
-  for (const m of manifests('packages').filter((p) => !p.private)) {
-    it(`${m.name} packs only build output, README, LICENSE and package.json`, () => {
-      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+  const listed = new Map<string, string[]>();
+  /** The paths `npm pack` puts in the tarball of the package in `dir`. */
+  function packed(dir: string): string[] {
+    let files = listed.get(dir);
+    if (!files) {
       const [pack] = JSON.parse(
         execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
           cwd: dir,
           encoding: 'utf8',
         }),
       ) as { files: { path: string }[] }[];
-      const files = pack!.files.map((f) => f.path);
+      files = pack!.files.map((f) => f.path);
+      listed.set(dir, files);
+    }
+    return files;
+  }
+
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+
+    it(`${m.name} packs only build output, README, LICENSE and package.json`, () => {
+      const files = packed(dir);
       const stray = files.filter(
         (f) => !/^(dist\/.+\.(js|d\.ts|mjs|d\.mts)|README\.md|LICENSE|package\.json)$/.test(f),
       );
@@ -212,6 +224,37 @@ describe('published tarballs', () => {
         files.some((f) => f.startsWith('dist/')),
         `${m.name} has no build output: run npm run build`,
       );
+    });
+
+    // tsc never deletes what a removed source compiled to, and npm packs whatever dist holds
+    // (tracking-id shipped own-layer.js, otel-metrics route-hook.js): the build cleans dist.
+    it(`${m.name} packs no build output of a source that no longer exists`, () => {
+      const stale = packed(dir)
+        .filter((f) => f.startsWith('dist/'))
+        .filter((f) => {
+          const source = f
+            .replace(/^dist\//, 'src/')
+            .replace(/(\.d)?\.mts$|\.mjs$/, '.mts')
+            .replace(/(\.d)?\.ts$|\.js$/, '.ts');
+          return !existsSync(path.join(dir, source));
+        });
+      assert.deepEqual(stale, [], `${m.name}: run npm run build, which empties dist first`);
+    });
+
+    // No map is packed (above), so no packed file may point at one: debuggers and bundlers
+    // that follow the comment warn about a missing file.
+    it(`${m.name} packs no sourceMappingURL to a file outside the tarball`, () => {
+      const files = packed(dir);
+      const dangling = files
+        .filter((f) => /\.(js|mjs|cjs|d\.ts|d\.mts)$/.test(f))
+        .flatMap((f) => {
+          const text = readFileSync(path.join(dir, f), 'utf8');
+          const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+          if (url === undefined || url.startsWith('data:')) return [];
+          const target = path.posix.join(path.posix.dirname(f), url);
+          return files.includes(target) ? [] : [`${f} -> ${url}`];
+        });
+      assert.deepEqual(dangling, []);
     });
   }
 });
