@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { fork, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
@@ -480,6 +481,55 @@ describe('service-kit', () => {
       for (const c of ['/fast 200=1', '/medium 200=1', '/stuck 499=1']) {
         assert.ok(counts.includes(c), `${c} in ${JSON.stringify(counts)}`);
       }
+    } finally {
+      await probe.stop();
+    }
+  });
+
+  it('on SIGTERM delivers every response of a pipeline, answered or running, before closing its connection', async () => {
+    const probe = await shutdownProbe({ SHUTDOWN_GRACE_MS: '5000' });
+    const { child, ready } = probe;
+    try {
+      let running = 0;
+      const started = new Promise<void>((resolve) =>
+        child.on('message', (m: { running?: string }) => {
+          if (m.running === '/medium' && ++running === 2) resolve();
+        }),
+      );
+      // Three requests in one write: the later ones wait on the connection behind the first.
+      const socket = net.connect(ready.port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (received += chunk));
+      const closed = once(socket, 'close');
+      socket.write(
+        ['/medium', '/big', '/medium']
+          .map((target) => `GET ${target} HTTP/1.1\r\nHost: probe\r\n\r\n`)
+          .join(''),
+      );
+      // Both /medium handlers run (300 ms); /big has answered, queued behind the first.
+      await started;
+      child.kill('SIGTERM');
+      await closed;
+      assert.deepEqual(await probe.exited, [0, null]);
+      const text = received.split('x'.repeat(8 * 1024 * 1024)).join('[the 8 MiB body]');
+      // A status line follows the previous body on the same line: no ^ anchor.
+      assert.deepEqual(
+        [...text.matchAll(/HTTP\/1\.1 (\d{3})[^]*?\r\nConnection: (\S+)/gi)].map(
+          (m) => `${m[1]} ${m[2]!.toLowerCase()}`,
+        ),
+        ['200 keep-alive', '200 keep-alive', '200 close'],
+        'all three answered; only the last one closes the connection',
+      );
+      assert.match(text, /\[the 8 MiB body\]HTTP\/1\.1 200/, 'the big body whole');
+      assert.deepEqual(
+        probe.accessLines().map((l) => [l.request.path, l.response.status]),
+        [
+          ['/medium', 200],
+          ['/big', 200],
+          ['/medium', 200],
+        ],
+      );
     } finally {
       await probe.stop();
     }

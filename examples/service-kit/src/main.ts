@@ -1,6 +1,6 @@
 import type { Express } from 'express';
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { getTelemetry } from '@ai-teams/telemetry';
 
 /** How long requests in flight at SIGTERM/SIGINT may run on before their connections are cut. */
@@ -38,22 +38,46 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
   // Responses not closed yet. A response cut at shutdown emits 'close' only after the server's
   // own 'close': exiting then would lose its line, its 499 and its span.
   const open = new Set<ServerResponse>();
+  // The newest response of each connection: pipelined requests queue theirs behind it.
+  const newest = new Map<Socket, ServerResponse>();
+  const closing = new WeakSet<ServerResponse>();
   let drained: (() => void) | undefined;
   let stopping = false;
-  // Once stopping, a keep-alive connection is closed after its response instead of waiting
-  // (idle) for the grace period or the keep-alive timeout to end: told so in the response when
-  // its headers are still to go, else closed once idle.
+  // Once stopping, a keep-alive connection is closed after its last response instead of
+  // waiting (idle) for the grace period or the keep-alive timeout to end: told so in that
+  // response when its headers are still to go, else closed once it has gone out. Only the
+  // last: Node ends the connection after a `Connection: close` response, and the responses
+  // pipelined behind it, answered or not, were never written (logged 499).
   const lastOnConnection = (res: ServerResponse) => {
-    if (!res.headersSent) res.setHeader('Connection', 'close');
+    if (res.headersSent) return;
+    res.setHeader('Connection', 'close');
+    closing.add(res);
   };
   // Ahead of the app's own listener: a request arriving while stopping is marked before the
-  // app answers it.
-  server.prependListener('request', (_req, res: ServerResponse) => {
+  // app answers it, and the one it queues behind is no longer the last.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const before = newest.get(socket);
+    newest.set(socket, res);
     open.add(res);
-    if (stopping) lastOnConnection(res);
+    if (stopping) {
+      if (before && closing.has(before) && !before.headersSent) {
+        before.removeHeader('Connection');
+        closing.delete(before);
+      }
+      lastOnConnection(res);
+    }
     res.once('close', () => {
       open.delete(res);
-      if (stopping) setImmediate(() => server.closeIdleConnections());
+      if (newest.get(socket) === res) {
+        newest.delete(socket);
+        // Its last response has gone out: once stopping, the connection is closed after its
+        // writes, not left for the keep-alive timeout. This connection only, not
+        // server.closeIdleConnections(): that destroys any connection whose current response
+        // has ended, even while it is still being written and others are queued behind it (a
+        // probe's 8 MiB pipelined answer was cut, and the response after it lost).
+        if (stopping) socket.destroySoon();
+      }
       // The response's other 'close' listeners (the access line) run after this one.
       if (open.size === 0 && drained) setImmediate(drained);
     });
@@ -67,7 +91,7 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    open.forEach(lastOnConnection);
+    newest.forEach(lastOnConnection);
     const cut = setTimeout(() => server.closeAllConnections(), graceMs());
     server.close(() => {
       clearTimeout(cut);

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { types } from 'node:util';
 import { trace } from '@opentelemetry/api';
 import { markServerCut, requestPath } from '@ai-teams/tracking-id';
 import {
@@ -56,6 +57,52 @@ function trackingIdOf(req: Request, res: Response): string | null {
   const fromRequest = (req as { trackingId?: unknown }).trackingId ?? res.locals?.trackingId;
   if (typeof fromRequest === 'string' && fromRequest) return fromRequest;
   return traceIdOf(trace.getActiveSpan()) ?? traceIdOf(serverSpan()) ?? null;
+}
+
+/** The thrown Error's prototype (its class), when it is a plain one; else Error's own. */
+function prototypeOf(value: unknown): object {
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (
+      typeof proto === 'object' &&
+      proto !== null &&
+      !types.isProxy(proto) &&
+      (proto === Error.prototype || proto instanceof Error)
+    )
+      return proto;
+  } catch {
+    // a proxy whose getPrototypeOf trap throws: no class to keep
+  }
+  return Error.prototype;
+}
+
+function hidden(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true });
+}
+
+/**
+ * The Error the logger is given: of the thrown Error's class, built from the values read above
+ * (bounded, each read once), so a getter of the thrown value cannot throw inside the logger.
+ * An Error, so a logger that formats Errors formats this one as it does
+ * `logger.error(msg, { error: err })` (cloudwatch-logger: its `stackTrace` policy,
+ * `error.category`). Its JSON, for loggers that stringify meta (winston's `json()`), is the
+ * `{ type, code, message, stack }` the handler always logged.
+ */
+function loggedError(error: DescribedError, fields: HttpErrorFields): Error {
+  const logged = Object.create(prototypeOf(error.original)) as Error;
+  hidden(logged, 'name', error.type);
+  hidden(logged, 'message', error.message);
+  hidden(logged, 'stack', error.stack);
+  const code = fields.code;
+  if (code !== undefined) hidden(logged, 'code', code);
+  for (const key of ['status', 'statusCode'] as const) {
+    if (typeof fields[key] === 'number') hidden(logged, key, fields[key]);
+  }
+  const category = read(error.original, 'category');
+  if (typeof category === 'string') hidden(logged, 'category', truncate(category, MAX_NAME_LENGTH));
+  const json = { type: error.type, code: code ?? null, message: error.message, stack: error.stack };
+  hidden(logged, 'toJSON', () => json);
+  return logged;
 }
 
 function statusText(status: number): string {
@@ -127,12 +174,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
         tracking_id: trackingId,
         request: { method: req.method, path: requestPath(req.originalUrl ?? req.url) },
         response: { status },
-        error: {
-          type: error.type,
-          code: fields.code ?? null,
-          message: error.message,
-          stack: error.stack,
-        },
+        error: loggedError(error, fields),
         [DESCRIBED]: error,
       };
       logger[level](error.message, meta);

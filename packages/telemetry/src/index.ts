@@ -1,3 +1,9 @@
 export { setupTelemetry, getTelemetry } from './setup';
 export { QUIET_LAYERS } from './instrumentations';
-export type { Telemetry, TelemetryOptions, MetricsMode, ResolvedTelemetryOptions } from './types';
+export type {
+  Telemetry,
+  TelemetryOptions,
+  MetricsHandler,
+  MetricsMode,
+  ResolvedTelemetryOptions,
+} from './types';

@@ -1,4 +1,3 @@
-import type { RequestHandler } from 'express';
 import { metrics } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
@@ -11,23 +10,26 @@ import {
   tagMeterProvider,
 } from '@ai-teams/otel-metrics';
 import { positiveFromEnv } from './env';
-import type { ResolvedTelemetryOptions } from './types';
+import type { MetricsHandler, ResolvedTelemetryOptions } from './types';
 
 /** How often `otlp` mode pushes, unless OTEL_METRIC_EXPORT_INTERVAL says otherwise. */
 const PUSH_INTERVAL_MS = 15_000;
 
 export interface MetricsSetup {
-  handler: RequestHandler;
+  handler: MetricsHandler;
   shutdown(): Promise<void>;
 }
 
-const notServed: RequestHandler = (_req, res) => {
+const NOT_SERVED =
+  'metrics are not served here: the metrics mode is not "prometheus" (option "metrics", OTEL_METRICS_EXPORTER, or OTEL_SDK_DISABLED=true)\n';
+
+const notServed: MetricsHandler = (_req, res) => {
   res
-    .status(404)
-    .type('text/plain')
-    .send(
-      'metrics are not served here: the metrics mode is not "prometheus" (option "metrics", OTEL_METRICS_EXPORTER, or OTEL_SDK_DISABLED=true)\n',
-    );
+    .writeHead(404, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(NOT_SERVED),
+    })
+    .end(NOT_SERVED);
 };
 
 /** Registers the global MeterProvider for the chosen mode. */
@@ -42,7 +44,10 @@ export function createMetrics(
   };
   if (config.metrics === 'prometheus') {
     const prom = prometheusMetrics({ ...labels, global: true });
-    return { handler: prom.handler, shutdown: () => prom.shutdown() };
+    // Typed as Express's handler, it reads only Node's request and response (the Prometheus
+    // exporter's own handler does the work).
+    const handler = prom.handler as MetricsHandler;
+    return { handler, shutdown: () => prom.shutdown() };
   }
   if (config.metrics === 'otlp') {
     // The standard variables, which sdk-metrics does not read itself (sdk-node does, and this

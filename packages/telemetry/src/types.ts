@@ -1,7 +1,18 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoggerProvider, MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LogRecordExporter } from '@opentelemetry/sdk-logs';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+
+/**
+ * A handler on Node's request and response, which Express 4 and 5 take as they are:
+ * `app.get('/metrics', metricsHandler)`. Not Express's `RequestHandler`, so these declarations
+ * need no `@types/express`. `next` is accepted and never called.
+ */
+export type MetricsHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (err?: unknown) => void,
+) => void;
 
 /** Where metrics go. */
 export type MetricsMode = 'prometheus' | 'otlp' | 'none';
@@ -82,7 +93,7 @@ export interface Telemetry {
   meterProvider: MeterProvider;
   loggerProvider: LoggerProvider;
   /** Serves `/metrics` in Prometheus text format (404 unless metrics mode is `prometheus`). */
-  metricsHandler: RequestHandler;
+  metricsHandler: MetricsHandler;
   /** The options in force after env defaults were applied. */
   config: Readonly<ResolvedTelemetryOptions>;
   /** Flushes spans, metrics and logs, then stops exporting. Safe to call twice. */

@@ -523,8 +523,35 @@ describe('setupTelemetry() through the register entry', () => {
   it('warns with the fix when express was loaded before set-up', async () => {
     const s = await service('service.cjs', { LOAD_EXPRESS_FIRST: '1', SETUP_IN_CODE: '1' }, []);
     await fetch(`${s.url}/hello/late`);
-    assert.match(s.stderr(), /AI_TEAMS_TELEMETRY_LATE/);
+    await s.shutdown();
+    assert.match(
+      s.stderr(),
+      /\[AI_TEAMS_TELEMETRY_LATE\] Warning: express was loaded before setupTelemetry\(\), so its requests are not traced/,
+    );
     assert.match(s.stderr(), /--require @ai-teams\/telemetry\/register/);
+    assert.match(s.stderr(), /call setupTelemetry\(\) before importing express\./);
+    assert.doesNotMatch(s.stderr(), /winston was loaded/);
+    // What it says: no server span.
+    assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 0);
+  });
+
+  it('warns that winston loaded before set-up sends no logs over OTLP, and to load it after', async () => {
+    const s = await service('service.cjs', { LOAD_WINSTON_FIRST: '1', SETUP_IN_CODE: '1' }, []);
+    await fetch(`${s.url}/hello/late`); // logs "said hello" on a logger made after set-up
+    await s.shutdown();
+    const stderr = s.stderr();
+    assert.match(
+      stderr,
+      /\[AI_TEAMS_TELEMETRY_LATE\] Warning: winston was loaded before setupTelemetry\(\), so its instrumentation never applies: no winston logger, not even one created after set-up, gets the OpenTelemetry transport/,
+    );
+    assert.match(
+      stderr,
+      /import winston, and @ai-teams\/cloudwatch-logger which loads it, only after setupTelemetry\(\)/,
+    );
+    assert.doesNotMatch(stderr, /requests are not traced|express was loaded/);
+    // What it says: the request is traced, its log record never reaches the collector.
+    assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 1);
+    assert.deepEqual(receiver.logRecords(), []);
   });
 
   it('keeps the first set-up when called twice: one server span per request', async () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { runNode } from '../src';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
+import semver from 'semver';
 
 // Import-level rules live in .dependency-cruiser.cjs; this checks the manifests themselves.
 const root = path.resolve(__dirname, '../../..');
@@ -20,12 +21,51 @@ const ALLOWED_SDK: Record<string, string[]> = {
   ],
 };
 
-function manifests(
-  dir: string,
-): { name: string; dependencies?: Record<string, string>; private?: boolean }[] {
+interface Manifest {
+  name: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  private?: boolean;
+  [field: string]: unknown;
+}
+
+function manifests(dir: string): Manifest[] {
   return readdirSync(path.join(root, dir), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => JSON.parse(readFileSync(path.join(root, dir, d.name, 'package.json'), 'utf8')));
+}
+
+/** The folder of `name` as Node resolves it from `from` (the nearest node_modules up the tree). */
+function installed(name: string, from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`${name} is not installed above ${from}`);
+  }
+}
+
+/** Whether the package installed in `dir` brings its own declarations. */
+function shipsTypes(dir: string): boolean {
+  const own = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+  return (
+    typeof own.types === 'string' ||
+    typeof own.typings === 'string' ||
+    JSON.stringify(own.exports ?? null).includes('"types"') ||
+    existsSync(path.join(dir, 'index.d.ts'))
+  );
+}
+
+/** The installed manifests of `dir`'s runtime dependencies, to any depth. */
+function runtimeDependencies(dir: string, seen = new Map<string, Manifest>()): Manifest[] {
+  const own = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+  for (const name of Object.keys(own.dependencies ?? {})) {
+    const found = installed(name, dir);
+    if (seen.has(found)) continue;
+    seen.set(found, JSON.parse(readFileSync(path.join(found, 'package.json'), 'utf8')));
+    runtimeDependencies(found, seen);
+  }
+  return [...seen.values()];
 }
 
 describe('workspace manifests', () => {
@@ -53,31 +93,61 @@ describe('workspace manifests', () => {
   });
 });
 
+describe('peer ranges', () => {
+  // npm installs what a peer range admits; a version the package's own dependencies reject
+  // fails `npm install --strict-peer-deps` (ERESOLVE) and warns otherwise.
+  const API = '@opentelemetry/api';
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    it(`${m.name}: its ${API} range starts where every dependency's peer range does`, () => {
+      const ours = m.peerDependencies?.[API];
+      assert.ok(ours, `${m.name} declares no ${API} peer`);
+      const lowest = semver.minVersion(ours)!.version;
+      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+      const rejecting = runtimeDependencies(dir)
+        .filter((d) => d.peerDependencies?.[API] !== undefined)
+        .filter((d) => {
+          const theirs = d.peerDependencies![API]!;
+          return !semver.satisfies(lowest, theirs) || !semver.intersects(ours, theirs);
+        })
+        .map((d) => `${d.name}@${d.version} wants ${d.peerDependencies![API]}`);
+      assert.deepEqual(rejecting, [], `${m.name} admits ${API} ${ours}`);
+    });
+  }
+});
+
+const LOADED = /(?:\brequire\(|\bfrom\s*|\bimport\()\s*["']([^"'./][^"']*)["']/g;
+
+/** The packages (not builtins) that the files under `dir` whose names match `ext` load. */
+function modulesLoaded(dir: string, ext: RegExp): Set<string> {
+  const loaded = new Set<string>();
+  for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!ext.test(file)) continue;
+    for (const [, specifier] of readFileSync(path.join(dir, file), 'utf8').matchAll(LOADED)) {
+      if (isBuiltin(specifier!)) continue;
+      const parts = specifier!.split('/');
+      loaded.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  return loaded;
+}
+
 describe('declared dependencies', () => {
   // What a package's build output loads must be in its own manifest: in a user's install there
   // is no workspace to hoist an undeclared module from.
-  const LOADED = /(?:\brequire\(|\bfrom\s*|\bimport\()\s*["']([^"'./][^"']*)["']/g;
   for (const m of manifests('packages').filter((p) => !p.private)) {
+    const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''), 'dist');
+    const manifest = m as typeof m & {
+      optionalDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    };
+
     it(`${m.name} declares every module its build output loads`, () => {
-      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''), 'dist');
-      const manifest = m as typeof m & {
-        peerDependencies?: Record<string, string>;
-        optionalDependencies?: Record<string, string>;
-      };
       const declared = new Set([
         ...Object.keys(m.dependencies ?? {}),
-        ...Object.keys(manifest.peerDependencies ?? {}),
+        ...Object.keys(m.peerDependencies ?? {}),
         ...Object.keys(manifest.optionalDependencies ?? {}),
       ]);
-      const loaded = new Set<string>();
-      for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-        if (!/\.(js|mjs|cjs)$/.test(file)) continue;
-        for (const [, specifier] of readFileSync(path.join(dir, file), 'utf8').matchAll(LOADED)) {
-          if (isBuiltin(specifier!)) continue;
-          const parts = specifier!.split('/');
-          loaded.add(specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
-        }
-      }
+      const loaded = modulesLoaded(dir, /\.(js|mjs|cjs)$/);
       assert.ok(loaded.size > 0, `${m.name}: nothing found in ${dir}: run npm run build`);
       assert.deepEqual(
         [...loaded].filter((d) => !declared.has(d)).sort(),
@@ -85,20 +155,65 @@ describe('declared dependencies', () => {
         `${m.name} loads modules its package.json does not declare`,
       );
     });
+
+    // A TypeScript user compiles against the declarations (skipLibCheck off: TS7016 or TS2307
+    // otherwise): each module they import is declared, as itself when it ships its own types,
+    // else as its @types package.
+    it(`${m.name} declares the types its declarations import`, () => {
+      const declared = new Set([
+        ...Object.keys(m.dependencies ?? {}),
+        ...Object.keys(m.peerDependencies ?? {}),
+        ...Object.keys(manifest.optionalDependencies ?? {}),
+      ]);
+      const imported = modulesLoaded(dir, /\.d\.(ts|mts)$/);
+      assert.ok(imported.size > 0, `${m.name}: no declarations in ${dir}: run npm run build`);
+      const untyped = [...imported].filter((name) => {
+        if (declared.has(`@types/${name.replace(/^@([^/]+)\//, '$1__')}`)) return false;
+        return !declared.has(name) || !shipsTypes(installed(name, path.dirname(dir)));
+      });
+      assert.deepEqual(untyped.sort(), [], `${m.name}: declarations import undeclared types`);
+    });
+
+    // npm installs every required peer: a required peer the code never loads is installed for
+    // nothing (express came with error-span-events' format through tracking-id).
+    it(`${m.name} makes optional every peer its build output does not load`, () => {
+      const loaded = modulesLoaded(dir, /\.(js|mjs|cjs)$/);
+      assert.ok(loaded.size > 0, `${m.name}: nothing found in ${dir}: run npm run build`);
+      const required = Object.keys(m.peerDependencies ?? {}).filter(
+        (peer) => !manifest.peerDependenciesMeta?.[peer]?.optional,
+      );
+      assert.deepEqual(
+        required.filter((peer) => !loaded.has(peer)),
+        [],
+        `${m.name}: required peers its build output never loads`,
+      );
+    });
   }
 });
 
 describe('published tarballs', () => {
-  for (const m of manifests('packages').filter((p) => !p.private)) {
-    it(`${m.name} packs only build output, README, LICENSE and package.json`, () => {
-      const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+  const listed = new Map<string, string[]>();
+  /** The paths `npm pack` puts in the tarball of the package in `dir`. */
+  function packed(dir: string): string[] {
+    let files = listed.get(dir);
+    if (!files) {
       const [pack] = JSON.parse(
         execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
           cwd: dir,
           encoding: 'utf8',
         }),
       ) as { files: { path: string }[] }[];
-      const files = pack!.files.map((f) => f.path);
+      files = pack!.files.map((f) => f.path);
+      listed.set(dir, files);
+    }
+    return files;
+  }
+
+  for (const m of manifests('packages').filter((p) => !p.private)) {
+    const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+
+    it(`${m.name} packs only build output, README, LICENSE and package.json`, () => {
+      const files = packed(dir);
       const stray = files.filter(
         (f) => !/^(dist\/.+\.(js|d\.ts|mjs|d\.mts)|README\.md|LICENSE|package\.json)$/.test(f),
       );
@@ -109,6 +224,37 @@ describe('published tarballs', () => {
         files.some((f) => f.startsWith('dist/')),
         `${m.name} has no build output: run npm run build`,
       );
+    });
+
+    // tsc never deletes what a removed source compiled to, and npm packs whatever dist holds
+    // (tracking-id shipped own-layer.js, otel-metrics route-hook.js): the build cleans dist.
+    it(`${m.name} packs no build output of a source that no longer exists`, () => {
+      const stale = packed(dir)
+        .filter((f) => f.startsWith('dist/'))
+        .filter((f) => {
+          const source = f
+            .replace(/^dist\//, 'src/')
+            .replace(/(\.d)?\.mts$|\.mjs$/, '.mts')
+            .replace(/(\.d)?\.ts$|\.js$/, '.ts');
+          return !existsSync(path.join(dir, source));
+        });
+      assert.deepEqual(stale, [], `${m.name}: run npm run build, which empties dist first`);
+    });
+
+    // No map is packed (above), so no packed file may point at one: debuggers and bundlers
+    // that follow the comment warn about a missing file.
+    it(`${m.name} packs no sourceMappingURL to a file outside the tarball`, () => {
+      const files = packed(dir);
+      const dangling = files
+        .filter((f) => /\.(js|mjs|cjs|d\.ts|d\.mts)$/.test(f))
+        .flatMap((f) => {
+          const text = readFileSync(path.join(dir, f), 'utf8');
+          const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+          if (url === undefined || url.startsWith('data:')) return [];
+          const target = path.posix.join(path.posix.dirname(f), url);
+          return files.includes(target) ? [] : [`${f} -> ${url}`];
+        });
+      assert.deepEqual(dangling, []);
     });
   }
 });

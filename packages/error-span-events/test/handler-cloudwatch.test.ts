@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import createError from 'http-errors';
+import { createLogger, type LoggerOptions } from '@ai-teams/cloudwatch-logger';
+import { captureLines, describeExpress } from '@ai-teams/test-utils';
+import { errorHandler } from '../src';
+import { withThrowingGetter } from './helpers';
+
+/** A cloudwatch-logger logger as a production service has it: no stacks in the lines. */
+function cloudwatchLogger(options: Partial<LoggerOptions> = {}) {
+  const capture = captureLines();
+  const logger = createLogger({
+    service: 'checkout',
+    environment: 'prod',
+    stackTrace: 'none',
+    ...options,
+    stream: capture.stream,
+    sync: true,
+    env: {},
+  });
+  return { logger, capture };
+}
+
+describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (createApp) => {
+  it("logs the thrown Error by the logger's own policy, as logger.error(msg, { error }) does", async () => {
+    const { logger, capture } = cloudwatchLogger();
+    const thrown = new RangeError('db pool exhausted');
+    const app = createApp();
+    app.get('/orders/:id', () => {
+      throw thrown;
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    await request(app).get('/orders/7?token=x').expect(500);
+    logger.error('db pool exhausted', { error: thrown });
+    const [handled, direct] = capture.lines() as [Record<string, any>, Record<string, any>];
+    // stackTrace 'none': no stack anywhere in the line (it carried the whole of it).
+    assert.doesNotMatch(JSON.stringify(handled), /RangeError: db pool|\s+at /);
+    assert.deepEqual(handled.error, {
+      type: 'RangeError',
+      message: 'db pool exhausted',
+      category: 'server',
+    });
+    assert.deepEqual(handled.error, direct.error);
+    assert.deepEqual(handled.exception, direct.exception);
+    assert.equal(handled.exception.class, 'RangeError');
+    // The handler's own fields, and what docs/cloudwatch.md's "Error lines per service" reads.
+    assert.equal(handled['@level'], 'ERROR');
+    assert.equal(handled.service, 'checkout');
+    assert.deepEqual(handled.request, { method: 'GET', path: '/orders/7' });
+    assert.deepEqual(handled.response, { status: 500 });
+  });
+
+  it("keeps the stack where the logger's policy keeps it", async () => {
+    const { logger, capture } = cloudwatchLogger({ stackTrace: 'full' });
+    const app = createApp();
+    app.get('/boom', () => {
+      throw new TypeError('boom');
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    await request(app).get('/boom').expect(500);
+    const [line] = capture.lines() as [Record<string, any>];
+    assert.match(line.exception.stack_trace, /^TypeError: boom\n\s+at /);
+  });
+
+  it('maps an http-errors 4xx to category client with its code, at WARN', async () => {
+    const { logger, capture } = cloudwatchLogger();
+    const app = createApp();
+    app.get('/q', () => {
+      throw createError(422, 'quantity must be positive', { code: 'INVALID_QUANTITY' });
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    await request(app).get('/q').expect(422);
+    const [line] = capture.lines() as [Record<string, any>];
+    assert.equal(line['@level'], 'WARN');
+    assert.deepEqual(line.error, {
+      type: 'UnprocessableEntityError',
+      code: 'INVALID_QUANTITY',
+      message: 'quantity must be positive',
+      category: 'client',
+    });
+  });
+
+  it('logs non-Error throws and errors whose getters throw', async () => {
+    const { logger, capture } = cloudwatchLogger();
+    const app = createApp();
+    app.get('/string', () => {
+      throw 'plain string';
+    });
+    app.get('/getter', () => {
+      throw withThrowingGetter(new Error('status getter'), 'status', 'status getter failed');
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    await request(app).get('/string').expect(500);
+    await request(app).get('/getter').expect(500);
+    const lines = capture.lines() as Record<string, any>[];
+    assert.deepEqual(
+      lines.map((l) => [l['@message'], l.error.type, l.error.category]),
+      [
+        ['plain string', 'UnknownError', 'server'],
+        ['status getter', 'Error', 'server'],
+      ],
+    );
+  });
+});
