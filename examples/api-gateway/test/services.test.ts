@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { Readable, pipeline } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { prometheusMetrics } from '@ai-teams/otel-metrics';
@@ -376,6 +377,43 @@ function keepAliveGet(url: string, agent: http.Agent): Promise<string> {
 }
 
 describe('service-kit', () => {
+  it('streams a response with stream.pipeline() without a listener-leak warning', async () => {
+    // Node, Express, pipeline() and the http and express instrumentation put 10 'close'
+    // listeners on such a response between them; requestLogger() and httpMetrics() add theirs.
+    enableTestTracing();
+    const metrics = prometheusMetrics({ serviceName: 'stream-probe', environment: 'test' });
+    const logs = captureLines();
+    const { app, finish } = createService({
+      serviceName: 'stream-probe',
+      logStream: logs.stream,
+      meterProvider: metrics.meterProvider,
+    });
+    app.get('/export', (_req, res, next) => {
+      pipeline(Readable.from(['a,b\n', '1,2\n']), res, (err) => err && next(err));
+    });
+    finish();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => {
+      if (w.name === 'MaxListenersExceededWarning') warnings.push(w.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await request(app).get('/export').expect(200);
+        assert.equal(res.text, 'a,b\n1,2\n');
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, []);
+    const statuses = logs
+      .lines()
+      .filter((l) => (l.request as { path?: string } | undefined)?.path === '/export')
+      .map((l) => (l.response as { status?: number } | undefined)?.status);
+    assert.deepEqual(statuses, [200, 200, 200]);
+  });
+
   it('takes the environment from DEPLOYMENT_ENVIRONMENT first, as the packages do', async () => {
     const saved = { d: process.env.DEPLOYMENT_ENVIRONMENT, e: process.env.ENVIRONMENT };
     const bodies: Record<string, unknown>[] = [];
