@@ -9,8 +9,18 @@ import {
   type RouteListener,
 } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
-import { serviceAttribute, serviceNameLabel } from './labels';
-import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC, UNMATCHED } from './names';
+import {
+  count,
+  enter,
+  leave,
+  providerState,
+  recordDuration,
+  seriesOf,
+  serviceState,
+  type Series,
+} from './http-state';
+import { serviceNameLabel } from './labels';
+import { METRIC, UNMATCHED } from './names';
 import { tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
 
@@ -24,12 +34,6 @@ const DEFAULT_OPTIONS = {
 
 /** `requestCountLimit` on a provider whose limits are not known (the SDK's default is 2000). */
 const DEFAULT_REQUEST_COUNT_LIMIT = 400;
-
-// Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
-const MAX_ENDPOINTS = 1000;
-const OVERFLOW_KEY = '\0overflow';
-/** Durations a series holds before it records them in the SDK (see Series). */
-const DURATION_BATCH = 32;
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
 export { CLIENT_CLOSED };
@@ -66,91 +70,29 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     );
   }
   const provider = o.meterProvider ?? metrics.getMeterProvider();
-  const serviceName = serviceNameLabel(o.serviceName, provider);
+  // Every httpMetrics() on the provider counts into the same totals (see ProviderState).
+  const state = providerState(
+    provider,
+    requestCountLimit(o.requestCountLimit, provider),
+    o.requestCountLimit !== undefined,
+  );
+  const totals = serviceState(state, serviceNameLabel(o.serviceName, provider));
+  const serviceName = totals.name;
   // `service` on each data point where the exporter drops the resource's (OTLP mode).
-  const service = serviceAttribute(provider);
-  const overflow: Attributes = { 'otel.metric.overflow': true, ...service };
-  const countLimit = requestCountLimit(o.requestCountLimit, provider);
-  const meter = provider.getMeter(METER_NAME, METER_VERSION);
-  const requests = meter.createObservableCounter(METRIC.requestCount, {
-    description: 'HTTP requests handled, by route template and status code.',
-  });
-  const duration = meter.createHistogram(METRIC.requestDuration, {
-    description: 'HTTP request duration, from the middleware to the end of the response.',
-    unit: 's',
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS },
-  });
-  const errors = meter.createCounter(METRIC.requestErrors, {
-    description: 'HTTP requests answered with a 5xx status (thrown errors included).',
-  });
-  const active = meter.createObservableUpDownCounter(METRIC.activeRequests, {
-    description: 'HTTP requests in progress; endpoint "unmatched" until a route matches.',
-  });
+  const { errors, service } = state;
 
   const isIgnored = ignorer(o.ignore);
   const now = o.now;
   const userId = o.userIdLabel;
   const trackingIdLabel = o.trackingIdLabel;
-  // In-flight requests per endpoint, counted here and observed at collection time: two map
-  // updates per request instead of SDK records (which hash their attributes every time).
-  const inFlight = new Map<string, number>();
-  const attributesOf = new Map<string, Attributes>();
-  // request_count is counted here too and observed at collection time: an SDK record hashes
-  // its attributes on every call, which measured as most of this middleware's cost.
-  const counts = new Map<string, Count>();
-  requests.addCallback((result) => {
-    // Collection observes callbacks before it reads the histogram: its pending values go in now.
-    flushDurations();
-    for (const c of counts.values()) result.observe(c.value, c.attributes);
-  });
-  interface Count {
-    attributes: Attributes;
-    value: number;
-  }
-  /** The request_count entry of `key` (the overflow entry past the limit), created if new. */
-  function count(key: string, attributes: () => Attributes): Count {
-    let c = counts.get(key);
-    if (!c) {
-      // A new label set. Only opt-in id labels or parameters in mount paths reach the limit,
-      // which is at most the provider's own: its overflow for observed values loses totals.
-      if (counts.size >= countLimit - 1) key = OVERFLOW_KEY;
-      c = counts.get(key);
-      if (!c) {
-        c = { attributes: key === OVERFLOW_KEY ? overflow : attributes(), value: 0 };
-        counts.set(key, c);
-      }
-    }
-    return c;
-  }
-  active.addCallback((result) => {
-    for (const [endpoint, count] of inFlight) {
-      let attributes = attributesOf.get(endpoint);
-      if (!attributes) {
-        attributes = { service_name: serviceName, endpoint, ...service };
-        attributesOf.set(endpoint, attributes);
-      }
-      result.observe(count, attributes);
-    }
-  });
-  const enter = (endpoint: string) => {
-    const count = inFlight.get(endpoint);
-    if (count === undefined && inFlight.size >= MAX_ENDPOINTS) forgetIdle();
-    inFlight.set(endpoint, (count ?? 0) + 1);
-  };
-  const leave = (endpoint: string) => inFlight.set(endpoint, inFlight.get(endpoint)! - 1);
-  function forgetIdle() {
-    for (const [endpoint, count] of inFlight) {
-      if (count === 0) {
-        inFlight.delete(endpoint);
-        attributesOf.delete(endpoint);
-      }
-    }
-  }
+  // Which id labels this middleware adds, in its request_count keys: the entries of two
+  // middleware of one service with different id labels never share a key.
+  const idLabels = `${trackingIdLabel ? 't' : ''}${userId ? 'u' : ''}`;
 
-  // One object per request, no closures: the hook calls routed(), the shared close
-  // listener finds it on the response under this factory's own symbol.
-  const slot = Symbol('httpMetrics');
-  type Measured = Response & { [slot]?: Measurement };
+  // One object per request, no closures: the hook calls routed(), the shared close listener
+  // finds it on the response under the service's symbol (see ServiceState.slot).
+  const slot = totals.slot;
+  type Measured = Response & Record<symbol, Measurement | undefined>;
 
   class Measurement implements RouteListener {
     hooked = false;
@@ -165,8 +107,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       if (this.done) return; // a route matched after the response ended: already recorded
       const endpoint = endpointOf(this.req.baseUrl, route as { path?: string });
       if (endpoint === this.endpoint) return;
-      leave(this.endpoint);
-      enter(endpoint);
+      leave(totals, this.endpoint);
+      enter(totals, endpoint);
       this.endpoint = endpoint;
     }
   }
@@ -183,84 +125,33 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     record(m, this);
   }
 
-  // Per endpoint and method, made on first use and reused by every later request: the
-  // histogram's attribute object and the request_count entries by status. Without them each
-  // request built a key string, an attribute object and a closure for the same few series.
-  // Bounded like request_count; past the bound a series is built per request, as before.
-  //
-  // A kept series also holds its latest durations, handed to the SDK DURATION_BATCH at a
-  // time and before every collection (the request_count callback): each SDK record hashes its
-  // attributes, which costs several times more one request at a time, between the rest of the
-  // request's work, than in a run of records with everything still in cache (measured: 2.9 µs
-  // against 0.4 µs per record). Every value is in the collection that follows it.
-  interface Series {
-    duration: Attributes;
-    counts: Map<number, Count>;
-    pending: Float64Array | undefined;
-    size: number;
-  }
-  const series = new Map<string, Map<string, Series>>();
-  let seriesCount = 0;
-  function seriesOf(endpoint: string, method: string): Series {
-    let byMethod = series.get(endpoint);
-    let s = byMethod?.get(method);
-    if (s) return s;
-    s = {
-      duration: { service_name: serviceName, endpoint, method, ...service },
-      counts: new Map(),
-      pending: undefined,
-      size: 0,
-    };
-    if (seriesCount < countLimit) {
-      if (!byMethod) series.set(endpoint, (byMethod = new Map()));
-      byMethod.set(method, s);
-      seriesCount++;
-      s.pending = new Float64Array(DURATION_BATCH);
-    }
-    return s;
-  }
-  function recordDuration(s: Series, seconds: number): void {
-    const pending = s.pending;
-    if (!pending) return duration.record(seconds, s.duration);
-    pending[s.size++] = seconds;
-    if (s.size === DURATION_BATCH) flushDuration(s);
-  }
-  function flushDuration(s: Series): void {
-    const n = s.size;
-    s.size = 0;
-    for (let i = 0; i < n; i++) duration.record(s.pending![i]!, s.duration);
-  }
-  function flushDurations(): void {
-    for (const byMethod of series.values()) {
-      for (const s of byMethod.values()) if (s.size !== 0) flushDuration(s);
-    }
-  }
-
   function record(m: Measurement, res: Response): void {
     const req = m.req;
     // Without the hook (not an Express request prototype): the route as it stands now.
     if (!m.hooked && req.route) m.routed(req.route);
     m.done = true;
-    leave(m.endpoint);
+    leave(totals, m.endpoint);
     // Headers sent is not enough: a streamed response the client dropped halfway has them (499),
     // and one the app failed halfway is a server error (500).
     const status = finalStatus(res);
     const endpoint = m.endpoint;
     const method = methodOf(req.method);
-    const s = seriesOf(endpoint, method);
-    recordDuration(s, (now() - m.start) / 1000);
+    const s = seriesOf(state, totals, endpoint, method);
+    recordDuration(state, s, (now() - m.start) / 1000);
     const trackingId = trackingIdLabel ? (req.trackingId ?? 'none') : undefined;
     const user = userId ? (userId(req) ?? 'none') : undefined;
     if (trackingId === undefined && user === undefined) {
       let c = s.counts.get(status);
       if (!c) {
-        c = count(`${endpoint}\0${method}\0${status}`, () => countAttributes(s, status));
+        c = count(state, totals, `${endpoint}\0${method}\0${status}`, () =>
+          countAttributes(s, status),
+        );
         s.counts.set(status, c);
       }
       c.value++;
     } else {
-      const ids = `\0${trackingId}\0${user}`;
-      count(`${endpoint}\0${method}\0${status}${ids}`, () => {
+      const key = `${endpoint}\0${method}\0${status}\0${idLabels}\0${trackingId}\0${user}`;
+      count(state, totals, key, () => {
         const a = countAttributes(s, status);
         if (trackingId !== undefined) a.tracking_id = trackingId;
         if (user !== undefined) a.user_id = user;
@@ -300,14 +191,14 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
 
   return function httpMetricsMiddleware(req, res, next) {
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, httpMetricsMiddleware);
-    if (isIgnored?.(req)) {
+    if ((res as Measured)[slot] !== undefined || isIgnored?.(req)) {
       next();
       return;
     }
     // Mounted on a route itself (`app.get(path, httpMetrics(), handler)`): already matched.
     const endpoint = req.route ? endpointOf(req.baseUrl, req.route) : UNMATCHED;
     const m = new Measurement(req, now(), endpoint);
-    enter(endpoint);
+    enter(totals, endpoint);
     m.hooked = onRoute(req, m);
     (res as Measured)[slot] = m;
     addListener.call(res, 'close', onClose);

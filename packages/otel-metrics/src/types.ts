@@ -60,7 +60,7 @@ export interface HttpMetricsOptions {
    * and the provider observes the totals, which its own overflow would lose: it must not
    * exceed the provider's limit for `request_count`. On a provider made by
    * `prometheusMetrics()` or `@ai-teams/telemetry` a larger value is lowered to that limit,
-   * with a warning.
+   * with a warning. Shared by every `httpMetrics()` on the provider: the smallest given applies.
    * @default that provider's limit for `request_count` (500 unless set), else 400
    */
   requestCountLimit?: number;
