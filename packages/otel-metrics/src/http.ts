@@ -4,6 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import {
   CLIENT_CLOSED,
   finalStatus,
+  makeListenerRoom,
   onRoute,
   unwrapSkippedLayer,
   type RouteListener,
@@ -201,6 +202,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     enter(totals, endpoint);
     m.hooked = onRoute(req, m);
     (res as Measured)[slot] = m;
+    makeListenerRoom(res); // not one of the app's listeners: room of its own under the limit
     addListener.call(res, 'close', onClose);
     next();
   };
