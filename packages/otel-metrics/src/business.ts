@@ -1,7 +1,7 @@
-import { metrics } from '@opentelemetry/api';
 import { apiVersionOf } from './endpoint';
 import { serviceAttribute, serviceNameLabel } from './labels';
 import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
+import { providerFor } from './provider';
 import type { BusinessMetricsOptions } from './types';
 import { amount, describe, flag, isPlainObject, text } from './validate';
 
@@ -66,7 +66,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
     );
   }
   const tokenTypes = new Set(types);
-  const provider = options.meterProvider ?? metrics.getMeterProvider();
+  const provider = providerFor('businessMetrics', options.meterProvider);
   const serviceName = serviceNameLabel(options.serviceName, provider);
   // `service` on each data point where the exporter drops the resource's (OTLP mode).
   const service = serviceAttribute(provider);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { metrics, type Attributes, type MeterProvider } from '@opentelemetry/api';
+import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import {
   CLIENT_CLOSED,
@@ -22,7 +22,7 @@ import {
 } from './http-state';
 import { serviceNameLabel } from './labels';
 import { METRIC, UNMATCHED } from './names';
-import { tagOf } from './provider';
+import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
 
 const { addListener, removeListener } = EventEmitter.prototype;
@@ -70,7 +70,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       `httpMetrics(): option "ignore" must be an array of path strings or RegExps, e.g. ['/metrics', '/health']`,
     );
   }
-  const provider = o.meterProvider ?? metrics.getMeterProvider();
+  const provider = providerFor('httpMetrics', o.meterProvider);
   // Every httpMetrics() on the provider counts into the same totals (see ProviderState).
   const state = providerState(
     provider,

@@ -1,4 +1,5 @@
-import type { MeterProvider } from '@opentelemetry/api';
+import { createNoopMeter, metrics, type MeterProvider } from '@opentelemetry/api';
+import { METER_NAME, METER_VERSION } from './names';
 
 /**
  * What `httpMetrics()` and `businessMetrics()` learn from a MeterProvider made by
@@ -35,4 +36,30 @@ export function tagMeterProvider(provider: MeterProvider, tag: MeterProviderTag)
 /** The tag of `provider` (`metrics.getMeterProvider()` returns the registered object itself). */
 export function tagOf(provider: MeterProvider): MeterProviderTag | undefined {
   return tags.get(provider);
+}
+
+let warnedNoProvider = false;
+
+/**
+ * The provider a factory records to: its `meterProvider` option, else the global one, read once.
+ * With no SDK registered yet (`httpMetrics()` made before `setupTelemetry()`), that is the API's
+ * no-op provider, and the factory records nothing for the life of the process: warned, once per
+ * process, unless the SDK is switched off on purpose (`OTEL_SDK_DISABLED`). A no-op provider
+ * passed as the option is taken as meant.
+ */
+export function providerFor(factory: string, option: MeterProvider | undefined): MeterProvider {
+  if (option) return option;
+  const provider = metrics.getMeterProvider();
+  if (
+    !warnedNoProvider &&
+    process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true' &&
+    provider.getMeter(METER_NAME, METER_VERSION) === createNoopMeter()
+  ) {
+    warnedNoProvider = true;
+    process.emitWarning(
+      `${factory}(): no MeterProvider is registered, so its metrics are recorded nowhere (the global provider is read once, when the middleware or recorders are created). Create it after setupTelemetry() of @ai-teams/telemetry (or metrics.setGlobalMeterProvider()), or pass { meterProvider }, e.g. the one of prometheusMetrics().`,
+      { code: 'AI_TEAMS_METRICS_NO_PROVIDER' },
+    );
+  }
+  return provider;
 }
