@@ -428,7 +428,11 @@ describe('service-kit', () => {
         process.env.DEPLOYMENT_ENVIRONMENT = deployment;
         process.env.ENVIRONMENT = environment;
         const logs = captureLines();
-        const { app, finish } = createService({ serviceName: 'env-probe', logStream: logs.stream });
+        const { app, finish } = createService({
+          serviceName: 'env-probe',
+          logStream: logs.stream,
+          meterProvider: prometheusMetrics({ serviceName: 'env-probe' }).meterProvider,
+        });
         app.get('/boom', () => {
           throw new Error('internal detail');
         });
