@@ -193,7 +193,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     meta[ACCESS] = true;
     const trackingId = (req as { trackingId?: unknown }).trackingId;
     if (typeof trackingId === 'string') meta.tracking_id = trackingId;
-    const error = res.locals?.error;
+    // The error handler's, else, for a response the server cut, the error it was destroyed with:
+    // a failed stream.pipeline() closes the response before its callback reaches the handler.
+    const error = res.locals?.error ?? (aborted && status >= 500 ? res.errored : undefined);
     if (error instanceof Error) meta.error = error;
     emit(level, meta);
   }

@@ -43,10 +43,11 @@ describeExpress('requestLogger() of a response that did not finish', (createApp)
     app.use(requestLogger({ logger }));
     routes(app);
     const received = await rawExchange(app, o);
-    const lines = out.lines().map(({ '@message': m, '@level': level, response }) => ({
+    const lines = out.lines().map(({ '@message': m, '@level': level, response, error }) => ({
       '@message': m,
       '@level': level,
       response,
+      ...(error === undefined ? {} : { error: (error as { message?: unknown }).message }),
     }));
     return { lines, received };
   }
@@ -74,6 +75,7 @@ describeExpress('requestLogger() of a response that did not finish', (createApp)
           aborted: true,
           status_sent: 200,
         },
+        error: 'upstream failed mid-stream',
       },
     ]);
   });
