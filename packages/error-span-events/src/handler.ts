@@ -59,6 +59,20 @@ function trackingIdOf(req: Request, res: Response): string | null {
   return traceIdOf(trace.getActiveSpan()) ?? traceIdOf(serverSpan()) ?? null;
 }
 
+/**
+ * Whether the client went away before the error reached the handler: its connection is gone and
+ * the app did not destroy the response with an error. The error then reports the client's
+ * leaving (`res.sendFile()`'s "Request aborted", ECONNABORTED): no server failure, and the
+ * access line and metrics read 499 as for any client that left.
+ */
+function clientLeft(req: Request, res: Response): boolean {
+  try {
+    return req.socket?.destroyed === true && res.errored == null;
+  } catch {
+    return false;
+  }
+}
+
 /** The thrown Error's prototype (its class), when it is a plain one; else Error's own. */
 function prototypeOf(value: unknown): object {
   try {
@@ -190,11 +204,13 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     if (isError(err) && res.locals && res.locals.error === undefined) res.locals.error = err;
     const trackingId = trackingIdOf(req, res);
     // Headers already sent: too late for an answer of ours. Express's default handler ends the
-    // connection and the client gets a cut-off response, a server failure whatever was sent.
+    // connection and the client gets a cut-off response, a server failure whatever was sent,
+    // unless the client had already left and the error only reports that.
     const sent = res.headersSent;
+    const left = sent && clientLeft(req, res);
     const status = sent ? res.statusCode : statusOf(fields);
     // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
-    const failed = sent || status >= 500;
+    const failed = (sent && !left) || status >= 500;
     const span = targetSpan();
     if (span) {
       recordException(span, error);
@@ -203,7 +219,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     log(error, fields, status, failed ? 'error' : 'warn', trackingId, req);
     if (sent) {
       // The access line and the metrics then read 500, not the 499 of a client that left.
-      markServerCut(res);
+      if (!left) markServerCut(res);
       next(err);
       return;
     }

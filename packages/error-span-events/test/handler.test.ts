@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import createError from 'http-errors';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -9,6 +12,8 @@ import {
   enableTestTracing,
   getTarget,
   listen,
+  rawExchange,
+  rawGet,
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { finalStatus } from '@ai-teams/tracking-id';
@@ -353,6 +358,41 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(line.message, 'mid-stream');
     assert.equal(line.tracking_id, server.spanContext().traceId);
     assert.deepEqual(line.response, { status: 200 });
+  });
+
+  it('takes an error that follows the client leaving mid-download as the client closing, not a cut', async () => {
+    // res.sendFile() reports a client that left as `Error: Request aborted` (ECONNABORTED),
+    // through next(err), before the response's 'close': that is no server failure.
+    const file = path.join(os.tmpdir(), `ese-download-${process.pid}.bin`);
+    await writeFile(file, Buffer.alloc(8 * 1024 * 1024, 97));
+    try {
+      let ended: number | undefined;
+      let delegated: unknown;
+      const log = testLogger();
+      const app = createApp();
+      app.set('env', 'test');
+      app.get('/download', (_req, res, next) => {
+        res.on('close', () => (ended = finalStatus(res)));
+        res.sendFile(file, (err) => err && next(err));
+      });
+      app.use(errorHandler({ logger: log.logger }));
+      app.use(((err, _req, _res, next) => {
+        delegated = err;
+        next(err);
+      }) as ErrorRequestHandler);
+      await rawExchange(app, {
+        send: rawGet('/download'),
+        responses: 1,
+        client: (socket) => socket.once('data', () => socket.destroy()),
+      });
+      assert.equal((delegated as { code?: string } | undefined)?.code, 'ECONNABORTED');
+      assert.equal(ended, 499, 'the client closed: not marked as cut by the server');
+      const [line] = log.capture.lines();
+      assert.ok(line, 'the error is still logged');
+      assert.equal(line.level, 'warn');
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   it('answers JSON and logs for thrown values whose properties throw when read', async () => {
