@@ -580,6 +580,32 @@ describe('service-kit', () => {
     }
   });
 
+  it('on SIGTERM finishes writing a response that a slow client is still reading', async () => {
+    const probe = await shutdownProbe({ SHUTDOWN_GRACE_MS: '5000' });
+    const { child, ready } = probe;
+    try {
+      const socket = net.connect(ready.port, '127.0.0.1');
+      let received = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (received += chunk));
+      const closed = once(socket, 'close');
+      await once(socket, 'connect');
+      socket.write('GET /big HTTP/1.1\r\nHost: probe\r\n\r\n');
+      // Read nothing for now: /big has answered, and most of its 8 MiB waits to be written.
+      socket.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+      socket.resume();
+      await closed;
+      assert.deepEqual(await probe.exited, [0, null]);
+      const body = received.slice(received.indexOf('\r\n\r\n') + 4);
+      assert.equal(body.length, 8 * 1024 * 1024, 'the whole body');
+    } finally {
+      await probe.stop();
+    }
+  });
+
   it('on SIGTERM, twice, closes a keep-alive connection once its streamed response ends, and exits', async () => {
     // Grace and keep-alive timeout far beyond the test's timeout: the service exits only if it
     // closes the connection itself, and only if the second signal does not end it first.

@@ -72,16 +72,25 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
       if (newest.get(socket) === res) {
         newest.delete(socket);
         // Its last response has gone out: once stopping, the connection is closed after its
-        // writes, not left for the keep-alive timeout. This connection only, not
-        // server.closeIdleConnections(): that destroys any connection whose current response
-        // has ended, even while it is still being written and others are queued behind it (a
-        // probe's 8 MiB pipelined answer was cut, and the response after it lost).
+        // writes, not left for the keep-alive timeout.
         if (stopping) socket.destroySoon();
       }
       // The response's other 'close' listeners (the access line) run after this one.
       if (open.size === 0 && drained) setImmediate(drained);
     });
   });
+  // Node's closeIdleConnections(), which server.close() calls itself (Node >= 19), destroys a
+  // connection whose response has ended even while that response is still being written: a
+  // slow client lost most of an 8 MiB answer. This server ends an idle connection after its
+  // writes instead: one with no response open is idle.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.closeIdleConnections = () => {
+    for (const socket of sockets) if (!newest.has(socket)) socket.destroySoon();
+  };
   const responsesClosed = () =>
     new Promise<void>((resolve) => {
       if (open.size === 0) setImmediate(resolve);
@@ -99,7 +108,6 @@ export function serve(app: Express, defaultPort: number, name: string): Server {
         .then(() => getTelemetry()?.shutdown())
         .finally(() => process.exit(0));
     });
-    server.closeIdleConnections();
   };
   // Kept for every signal: a second SIGTERM during the grace must not end the process
   // unflushed (Node's default action once no listener is left).
