@@ -57,7 +57,7 @@ export function providerFor(factory: string, option: MeterProvider | undefined):
   ) {
     warnedNoProvider = true;
     process.emitWarning(
-      `${factory}(): no MeterProvider is registered, so its metrics are recorded nowhere (the global provider is read once, when the middleware or recorders are created). Create it after setupTelemetry() of @ai-teams/telemetry (or metrics.setGlobalMeterProvider()), or pass { meterProvider }, e.g. the one of prometheusMetrics().`,
+      `${factory}(): no MeterProvider is registered (or the registered one was shut down), so its metrics are recorded nowhere (the global provider is read once, when the middleware or recorders are created). Create it after setupTelemetry() of @ai-teams/telemetry (or metrics.setGlobalMeterProvider()), or pass { meterProvider }, e.g. the one of prometheusMetrics().`,
       { code: 'AI_TEAMS_METRICS_NO_PROVIDER' },
     );
   }

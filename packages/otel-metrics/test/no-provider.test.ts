@@ -23,7 +23,10 @@ describe('a metrics factory without a MeterProvider', () => {
   it('warns once that nothing will be recorded, naming the fix', () => {
     const warnings = warningsOf(CREATE_ALL);
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.match(warnings[0]!, /httpMetrics\(\): no MeterProvider is registered/);
+    assert.match(
+      warnings[0]!,
+      /httpMetrics\(\): no MeterProvider is registered \(or the registered one was shut down\)/,
+    );
     assert.match(warnings[0]!, /after setupTelemetry\(\)/);
   });
 
@@ -43,6 +46,18 @@ describe('a metrics factory without a MeterProvider', () => {
         httpMetrics({ meterProvider }); businessMetrics({ meterProvider });`),
       [],
     );
+  });
+
+  it('warns when the registered provider was shut down before', () => {
+    const warnings = warningsOf(`
+      const { metrics } = require('@opentelemetry/api');
+      const { MeterProvider } = require('@opentelemetry/sdk-metrics');
+      const provider = new MeterProvider();
+      metrics.setGlobalMeterProvider(provider);
+      provider.shutdown().then(() => require('@ai-teams/otel-metrics').httpMetrics());
+    `);
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /or the registered one was shut down/);
   });
 
   it('stays quiet when the SDK is switched off on purpose', () => {
