@@ -17,6 +17,7 @@ import {
   startOtlpReceiver,
   type LineCapture,
   type Listening,
+  warningsOf,
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { createApp as createAgent } from '@ai-teams/example-workflow-agent';
@@ -395,21 +396,16 @@ describe('service-kit', () => {
       pipeline(Readable.from(['a,b\n', '1,2\n']), res, (err) => err && next(err));
     });
     finish();
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => {
-      if (w.name === 'MaxListenersExceededWarning') warnings.push(w.message);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await warningsOf(async () => {
       for (let i = 0; i < 3; i++) {
         const res = await request(app).get('/export').expect(200);
         assert.equal(res.text, 'a,b\n1,2\n');
       }
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off('warning', onWarning);
-    }
-    assert.deepEqual(warnings, []);
+    });
+    assert.deepEqual(
+      warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+      [],
+    );
     const statuses = logs
       .lines()
       .filter((l) => (l.request as { path?: string } | undefined)?.path === '/export')

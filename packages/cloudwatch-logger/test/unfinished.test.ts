@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
-import { Readable, pipeline } from 'node:stream';
+import { pipeline } from 'node:stream';
 import type { ErrorRequestHandler, Express } from 'express';
 import {
   describeExpress,
+  failingSource,
   rawExchange,
   rawGet as get,
   type RawExchangeOptions,
@@ -17,17 +18,6 @@ const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
   res.locals.error = err;
   if (res.headersSent) markServerCut(res);
   next(err);
-};
-
-/** A source that gives two chunks, then fails. */
-const failingSource = () => {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent++ < 2) this.push('rows;');
-      else setImmediate(() => this.destroy(new Error('upstream failed mid-stream')));
-    },
-  });
 };
 
 type Line = Record<string, unknown>;

@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { parsePrometheus, type PromText } from '@ai-teams/test-utils';
+
+export { warningsOf } from '@ai-teams/test-utils';
 import { httpMetrics, prometheusMetrics, type HttpMetricsOptions } from '../src';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from '../src';
 
@@ -11,20 +13,6 @@ export interface MetricsApp {
   prom: PrometheusMetrics;
   /** GET /metrics through the real handler, parsed. */
   scrape(): Promise<PromText>;
-}
-
-/** The process warnings `fn` emits (emitWarning delivers them on the next tick). */
-export async function warningsOf(fn: () => void): Promise<(Error & { code?: string })[]> {
-  const seen: Error[] = [];
-  const listener = (warning: Error) => seen.push(warning);
-  process.on('warning', listener);
-  try {
-    fn();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', listener);
-  }
-  return seen;
 }
 
 /** An app with httpMetrics() first and the real Prometheus handler at /metrics (ignored). */

@@ -13,4 +13,5 @@ export { startOtlpReceiver, attributesOf, type OtlpReceiver, type OtlpRequest } 
 export { parsePrometheus, type PromText, type PromSample } from './metrics';
 export { runNode } from './node';
 export { freePort } from './ports';
-export { rawExchange, rawGet, type RawExchangeOptions } from './raw';
+export { failingSource, rawExchange, rawGet, type RawExchangeOptions } from './raw';
+export { warningsOf } from './warnings';

@@ -1,5 +1,6 @@
 import http, { type RequestListener, type ServerOptions } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
 
 export interface RawExchangeOptions {
   /** The bytes sent on the connection, pipelined requests included. */
@@ -44,6 +45,17 @@ export async function rawExchange(app: RequestListener, o: RawExchangeOptions): 
     await new Promise((resolve) => server.close(resolve));
   }
 }
+
+/** A source that gives two chunks (`rows;`), then fails: a stream that breaks mid-response. */
+export const failingSource = (): Readable => {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent++ < 2) this.push('rows;');
+      else setImmediate(() => this.destroy(new Error('upstream failed mid-stream')));
+    },
+  });
+};
 
 /** A pipelinable GET of `path`. */
 export const rawGet = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`;

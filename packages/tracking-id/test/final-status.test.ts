@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Readable, pipeline } from 'node:stream';
+import { pipeline } from 'node:stream';
 import type { ErrorRequestHandler, Express } from 'express';
 import {
   describeExpress,
   listen,
+  failingSource,
   rawExchange,
   rawGet as get,
   type RawExchangeOptions,
@@ -46,17 +47,6 @@ async function exchange(
 }
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
-
-/** A source that gives two chunks, then fails. */
-const failingSource = () => {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent++ < 2) this.push('rows;');
-      else setImmediate(() => this.destroy(new Error('upstream failed mid-stream')));
-    },
-  });
-};
 
 describeExpress('finalStatus()', (createApp) => {
   it('reads the status sent, 499 for a client that left, 500 for a response marked as failed after its headers', async () => {

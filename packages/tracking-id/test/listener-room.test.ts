@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { warningsOf } from '@ai-teams/test-utils';
 import { makeListenerRoom } from '../src';
 
-/** The MaxListenersExceededWarnings emitted while `fn` runs (Node emits them on a tick). */
-async function leakWarnings(fn: () => void): Promise<string[]> {
-  const seen: string[] = [];
-  const onWarning = (w: Error) => {
-    if (w.name === 'MaxListenersExceededWarning') seen.push(w.message);
-  };
-  process.on('warning', onWarning);
-  try {
-    fn();
-    await new Promise((resolve) => setImmediate(resolve));
-  } finally {
-    process.off('warning', onWarning);
-  }
-  return seen;
-}
+/** The MaxListenersExceededWarnings emitted while `fn` runs. */
+const leakWarnings = async (fn: () => void) =>
+  (await warningsOf(fn))
+    .filter((w) => w.name === 'MaxListenersExceededWarning')
+    .map((w) => w.message);
 
 const noop = () => undefined;
 
