@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { load } from './load';
+import { functionOf, packageOf, table, type CallFrame } from './frames';
 import { CONNECTIONS, start } from './servers';
 
 // npm run bench:profile -w @ai-teams/benchmarks -- VARIANT [REQUESTS] [TOP]
@@ -12,31 +13,12 @@ import { CONNECTIONS, start } from './servers';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
 }
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
-}
-
-/** `express`, `@opentelemetry/sdk-metrics`, `node:_http_server`, `packages/otel-metrics`, … */
-function packageOf(url: string, fn: string): string {
-  const dep = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (dep) return dep[1]!;
-  if (url.startsWith('node:')) return url.split('/')[0]!;
-  const own = /\/((?:packages|examples)\/[^/]+)\//.exec(url);
-  if (own) return own[1]!;
-  if (url) return url;
-  return fn.startsWith('(') ? fn : `(${fn || 'native'})`;
-}
-
-function table(rows: Map<string, number>, requests: number, top: number): string {
-  return [...rows]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([key, us]) => `${(us / requests).toFixed(2).padStart(8)}  ${key}`)
-    .join('\n');
 }
 
 async function main() {
@@ -70,10 +52,8 @@ async function main() {
   for (const node of profile.nodes) {
     const us = self.get(node.id);
     if (!us) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const pkg = packageOf(url, functionName);
-    const where = url.replace(/.*node_modules\//, '').replace(/^.*\/(packages|examples)\//, '$1/');
-    const fn = `${functionName || '(anonymous)'} ${where}${url ? `:${lineNumber + 1}` : ''}`;
+    const pkg = packageOf(node.callFrame);
+    const fn = functionOf(node.callFrame);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     total += us;
