@@ -1,3 +1,4 @@
+import { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import {
@@ -79,11 +80,76 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const now = options.now ?? performance.now.bind(performance);
   const emit = directWriter(logger);
 
+  // One object per request and no closures: the line's state sits on the response under this
+  // middleware's own symbol, read by the shared functions below (as otel-metrics' httpMetrics()
+  // does). A second requestLogger() keeps a state of its own.
+  const state = Symbol('requestLogger');
+  type Logged = Response & { [state]?: Access };
+  type Write = (...a: unknown[]) => unknown;
+
+  class Access {
+    written = 0; // bytes written, for responses without content-length (streams, chunked)
+    logged = false;
+    constructor(
+      readonly req: Request,
+      readonly path: string,
+      readonly start: number,
+      readonly socketIp: string | undefined,
+      readonly write: Write,
+      readonly end: Write,
+    ) {}
+  }
+
+  // A response this middleware has not seen (the function called on another object) writes
+  // through Node's own method.
+  function countingWrite(this: Logged, chunk: unknown, encoding?: unknown) {
+    const a = this[state];
+    if (a !== undefined) a.written += byteLength(chunk, encoding);
+    const write = a?.write ?? (ServerResponse.prototype.write as Write);
+    // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
+    return write.apply(this, arguments as never);
+  }
+
+  function countingEnd(this: Logged, chunk?: unknown, encoding?: unknown) {
+    const a = this[state];
+    if (a !== undefined && chunk !== undefined && typeof chunk !== 'function')
+      a.written += byteLength(chunk, encoding);
+    const end = a?.end ?? (ServerResponse.prototype.end as Write);
+    // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
+    return end.apply(this, arguments as never);
+  }
+
+  // Added with res.on(), so the http instrumentation runs it in the request's context (the
+  // line's trace ids); `this` is the response.
+  function onClose(this: Logged): void {
+    this.removeListener('close', onClose);
+    const a = this[state];
+    if (a === undefined || a.logged) return;
+    a.logged = true;
+    const req = a.req;
+    try {
+      logAccess(req, this, a.path, now() - a.start, a.written, a.socketIp);
+    } catch (err) {
+      // A failing user callback (levelFor, a getter) must not become an uncaught exception
+      // in an event listener, nor cost the line.
+      try {
+        logger.log('error', {
+          message: `${req.method} ${a.path} - ${this.statusCode}`,
+          log: { note: `access line failed: ${(err as Error)?.message}` },
+        } as unknown as string);
+      } catch {
+        // the logger itself is broken: nothing left to write with
+      }
+    }
+  }
+
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
 
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, requestLoggerMiddleware);
+    // Mounted twice on the request's way (on the app, again on a router): one line.
+    if ((res as Logged)[state] !== undefined) return next();
     const path = requestPath(req.originalUrl || req.url);
     if (skip(req, path)) return next();
     const start = now();
@@ -94,44 +160,21 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // its way to the error handler (or Express's own) has unwound them (`req.baseUrl` then
     // says the parent's, or nothing at all). Installed once; nothing is made per request.
     hookRoutes(req);
-    let written = 0;
-    // Bytes actually written, for responses without content-length (streams, chunked).
-    const write = res.write;
-    const end = res.end;
-    res.write = function (this: Response, chunk: unknown, encoding?: unknown) {
-      written += byteLength(chunk, encoding);
-      // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
-      return (write as (...a: unknown[]) => boolean).apply(this, arguments as never);
-    } as Response['write'];
-    res.end = function (this: Response, chunk?: unknown, encoding?: unknown) {
-      if (chunk !== undefined && typeof chunk !== 'function')
-        written += byteLength(chunk, encoding);
-      // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
-      return (end as (...a: unknown[]) => Response).apply(this, arguments as never);
-    } as Response['end'];
-
-    const done = () => {
-      res.removeListener('close', done);
-      try {
-        logAccess(req, res, path, now() - start, written, socketIp);
-      } catch (err) {
-        // A failing user callback (levelFor, a getter) must not become an uncaught exception
-        // in an event listener, nor cost the line.
-        try {
-          logger.log('error', {
-            message: `${req.method} ${path} - ${res.statusCode}`,
-            log: { note: `access line failed: ${(err as Error)?.message}` },
-          } as unknown as string);
-        } catch {
-          // the logger itself is broken: nothing left to write with
-        }
-      }
-    };
+    (res as Logged)[state] = new Access(
+      req,
+      path,
+      start,
+      socketIp,
+      res.write as Write,
+      res.end as Write,
+    );
+    res.write = countingWrite as Response['write'];
+    res.end = countingEnd as Response['end'];
     // Node emits 'close' on every response, right after 'finish' or when the client went away
     // first (then writableFinished is false): one listener, one line, no double logging. It
     // gets room of its own under the leak warning's limit (see makeListenerRoom()).
     makeListenerRoom(res);
-    res.on('close', done);
+    res.on('close', onClose);
     next();
   };
 

@@ -486,6 +486,27 @@ describeExpress('requestLogger()', (createApp, version) => {
     );
   });
 
+  it('writes one line when the same requestLogger() is mounted on the app and a router', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    const log = requestLogger({ logger });
+    const router = version.load().Router();
+    router.use(log);
+    router.get('/items/:id', (_req, res) => {
+      res.write('ab');
+      res.end('cde');
+    });
+    app.use(log);
+    app.use('/api', router);
+    await request(app).get('/api/items/1').expect(200);
+    await settled();
+    const lines = out.lines();
+    assert.equal(lines.length, 1);
+    const response = lines[0]!.response as Record<string, unknown>;
+    assert.equal(response.size, 5, 'bytes counted once, not twice');
+    assert.equal((lines[0]!.request as Record<string, unknown>).route, '/api/items/:id');
+  });
+
   it('still writes a line when levelFor throws, and ignores an unknown level', async () => {
     const { out, logger } = setup();
     const app = createApp();
