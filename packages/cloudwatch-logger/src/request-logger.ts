@@ -1,4 +1,3 @@
-import { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'winston';
 import {
@@ -80,9 +79,9 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const now = options.now ?? performance.now.bind(performance);
   const emit = directWriter(logger);
 
-  // One object per request and no closures: the line's state sits on the response under this
-  // middleware's own symbol, read by the shared functions below (as otel-metrics' httpMetrics()
-  // does). A second requestLogger() keeps a state of its own.
+  // One object per request: the line's state sits on the response under this middleware's own
+  // symbol, read by the shared close listener below (as otel-metrics' httpMetrics() does). A
+  // second requestLogger() keeps a state of its own.
   const state = Symbol('requestLogger');
   type Logged = Response & { [state]?: Access };
   type Write = (...a: unknown[]) => unknown;
@@ -100,28 +99,10 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     ) {}
   }
 
-  // A response this middleware has not seen (the function called on another object) writes
-  // through Node's own method.
-  function countingWrite(this: Logged, chunk: unknown, encoding?: unknown) {
-    const a = this[state];
-    if (a !== undefined) a.written += byteLength(chunk, encoding);
-    const write = a?.write ?? (ServerResponse.prototype.write as Write);
-    // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
-    return write.apply(this, arguments as never);
-  }
-
-  function countingEnd(this: Logged, chunk?: unknown, encoding?: unknown) {
-    const a = this[state];
-    if (a !== undefined && chunk !== undefined && typeof chunk !== 'function')
-      a.written += byteLength(chunk, encoding);
-    const end = a?.end ?? (ServerResponse.prototype.end as Write);
-    // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
-    return end.apply(this, arguments as never);
-  }
-
   // Added with res.on(), so the http instrumentation runs it in the request's context (the
   // line's trace ids); `this` is the response.
   function onClose(this: Logged): void {
+    if (typeof this !== 'object' || this === null) return; // called by hand, not by the response
     this.removeListener('close', onClose);
     const a = this[state];
     if (a === undefined || a.logged) return;
@@ -160,16 +141,22 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // its way to the error handler (or Express's own) has unwound them (`req.baseUrl` then
     // says the parent's, or nothing at all). Installed once; nothing is made per request.
     hookRoutes(req);
-    (res as Logged)[state] = new Access(
-      req,
-      path,
-      start,
-      socketIp,
-      res.write as Write,
-      res.end as Write,
-    );
-    res.write = countingWrite as Response['write'];
-    res.end = countingEnd as Response['end'];
+    const a = new Access(req, path, start, socketIp, res.write as Write, res.end as Write);
+    (res as Logged)[state] = a;
+    // Closures over the state, not shared functions reading it from `this`: a write method an
+    // app detached or bound (`const write = res.write; write(chunk)`) keeps working, as it did
+    // without this middleware.
+    res.write = function (this: unknown, chunk: unknown, encoding?: unknown) {
+      a.written += byteLength(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
+      return a.write.apply(this, arguments as never);
+    } as Response['write'];
+    res.end = function (this: unknown, chunk?: unknown, encoding?: unknown) {
+      if (chunk !== undefined && typeof chunk !== 'function')
+        a.written += byteLength(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
+      return a.end.apply(this, arguments as never);
+    } as Response['end'];
     // Node emits 'close' on every response, right after 'finish' or when the client went away
     // first (then writableFinished is false): one listener, one line, no double logging. It
     // gets room of its own under the leak warning's limit (see makeListenerRoom()).

@@ -507,6 +507,25 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.equal((lines[0]!.request as Record<string, unknown>).route, '/api/items/:id');
   });
 
+  it('keeps a detached res.write() working, and counts what it wrote', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use((_req, res, next) => {
+      res.write = res.write.bind(res) as typeof res.write;
+      next();
+    });
+    app.use(requestLogger({ logger }));
+    app.get('/x', (_req, res) => {
+      const write = res.write as (chunk: string) => boolean;
+      write('ab');
+      res.end('cde');
+    });
+    const res = await request(app).get('/x').expect(200);
+    await settled();
+    assert.equal(res.text, 'abcde');
+    assert.equal((out.lines()[0]!.response as Record<string, unknown>).size, 5);
+  });
+
   it('still writes a line when levelFor throws, and ignores an unknown level', async () => {
     const { out, logger } = setup();
     const app = createApp();
