@@ -95,9 +95,10 @@ function flush(): void {
 function emit(logger: OtelLogger, info: Info, ctx: Context, time: number): void {
   const level = info[LEVEL] as string;
   const attributes: Record<string, unknown> = {};
-  // for…in: no key array per record; an access record of the usual shape has only own keys.
+  // for…in: no key array per record; own keys only, as the transport copies them.
   for (const key in info) {
-    if (key !== 'message' && key !== 'level') attributes[key] = info[key];
+    if (key !== 'message' && key !== 'level' && Object.hasOwn(info, key))
+      attributes[key] = info[key];
   }
   logger.emit({
     timestamp: time,
