@@ -96,7 +96,10 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     return current;
   }
   const config = resolveOptions(options);
-  installDiag(config.diagIntervalMs, true);
+  // While setting up, the SDK reports its configuration (a bad OTEL_BSP_* value, an unknown
+  // propagator) once each: every such line is printed. The limit is for export failures, and one
+  // of these must neither hide the others nor hold back the first failure for a whole interval.
+  installDiag(0, true);
   warnIfLoadedTooEarly();
   warnIfGrpc([
     ...(config.traces && !options.traceExporter ? (['traces'] as const) : []),
@@ -151,12 +154,13 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     // Metrics are set up below, with the cardinality limits of @ai-teams/otel-metrics.
     metricReaders: [],
   });
-  installDiag(config.diagIntervalMs);
+  installDiag(0);
   sdk.start();
   // @opentelemetry/winston-transport still emits through the pre-3.x logs API package, whose
   // global is separate from @opentelemetry/api's: point it at the same provider.
   if (config.logs) legacyLogs.setGlobalLoggerProvider(logs.getLoggerProvider());
   const meters = createMetrics(config, signalUrl(config.otlpEndpoint, '/v1/metrics'));
+  installDiag(config.diagIntervalMs); // set up: from now on, one line per interval
 
   let stopped: Promise<void> | undefined;
   // One event-loop turn first: records queued in this turn for the end of it (the OTLP copies

@@ -340,6 +340,23 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 1);
   });
 
+  it('prints every configuration warning of the set-up, without using up the line of the first export failure', async () => {
+    const s = await service('service.cjs', {
+      OTEL_BSP_MAX_QUEUE_SIZE: 'abc',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '0',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on the discard port
+    });
+    await fetch(`${s.url}/hello/config`);
+    // Sent (and failed) on the processor's timer, not by the shutdown, whose flush is not logged.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await s.shutdown();
+    const stderr = s.stderr();
+    assert.match(stderr, /\[telemetry\] warn: Unknown value 'abc' for OTEL_BSP_MAX_QUEUE_SIZE/);
+    assert.match(stderr, /\[telemetry\] warn: OTEL_BSP_MAX_EXPORT_BATCH_SIZE \(0\) is invalid/);
+    assert.match(stderr, /\[telemetry\] error: .*ECONNREFUSED/);
+  });
+
   it('sends the access line of requestLogger() over OTLP once, in the trace of its request', async () => {
     const s = await service('service.cjs', { ACCESS_LOG: '1' });
     await fetch(`${s.url}/hello/acc`);
