@@ -79,29 +79,18 @@ export function accessLineRenderer(
     // One JSON.stringify() of the line's own object: the generic renderer's keys in its order,
     // and its escaping and number formatting (a non-finite number is null in both), with far
     // less garbage than joining the line from its escaped parts.
+    // `tracing` undefined is left out, as the generic renderer leaves it out without a span.
     const traceId = ctx.traceId;
-    const line = JSON.stringify(
-      traceId
-        ? {
-            '@timestamp': ts,
-            '@level': levelLabel(level),
-            '@message': message,
-            service,
-            tracking_id: typeof tracking === 'string' ? tracking : 'unknown',
-            request,
-            response,
-            tracing: { trace_id: traceId, span_id: ctx.spanId },
-          }
-        : {
-            '@timestamp': ts,
-            '@level': levelLabel(level),
-            '@message': message,
-            service,
-            tracking_id: typeof tracking === 'string' ? tracking : 'unknown',
-            request,
-            response,
-          },
-    );
+    const line = JSON.stringify({
+      '@timestamp': ts,
+      '@level': levelLabel(level),
+      '@message': message,
+      service,
+      tracking_id: typeof tracking === 'string' ? tracking : 'unknown',
+      request,
+      response,
+      tracing: traceId ? { trace_id: traceId, span_id: ctx.spanId } : undefined,
+    });
     return line.length * 3 <= cfg.maxEventBytes ? line : undefined;
   };
 }

@@ -88,14 +88,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   class Access {
     written = 0; // bytes written, for responses without content-length (streams, chunked)
-    logged = false;
     constructor(
       readonly req: Request,
       readonly path: string,
       readonly start: number,
       readonly socketIp: string | undefined,
-      readonly write: Write,
-      readonly end: Write,
     ) {}
   }
 
@@ -105,8 +102,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     if (typeof this !== 'object' || this === null) return; // called by hand, not by the response
     this.removeListener('close', onClose);
     const a = this[state];
-    if (a === undefined || a.logged) return;
-    a.logged = true;
+    if (a === undefined) return;
     const req = a.req;
     try {
       logAccess(req, this, a.path, now() - a.start, a.written, a.socketIp);
@@ -141,21 +137,23 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // its way to the error handler (or Express's own) has unwound them (`req.baseUrl` then
     // says the parent's, or nothing at all). Installed once; nothing is made per request.
     hookRoutes(req);
-    const a = new Access(req, path, start, socketIp, res.write as Write, res.end as Write);
+    const a = new Access(req, path, start, socketIp);
     (res as Logged)[state] = a;
+    const write = res.write as Write;
+    const end = res.end as Write;
     // Closures over the state, not shared functions reading it from `this`: a write method an
     // app detached or bound (`const write = res.write; write(chunk)`) keeps working, as it did
     // without this middleware.
     res.write = function (this: unknown, chunk: unknown, encoding?: unknown) {
       a.written += byteLength(chunk, encoding);
       // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
-      return a.write.apply(this, arguments as never);
+      return write.apply(this, arguments as never);
     } as Response['write'];
     res.end = function (this: unknown, chunk?: unknown, encoding?: unknown) {
       if (chunk !== undefined && typeof chunk !== 'function')
         a.written += byteLength(chunk, encoding);
       // eslint-disable-next-line prefer-rest-params -- apply(arguments): no array per call
-      return a.end.apply(this, arguments as never);
+      return end.apply(this, arguments as never);
     } as Response['end'];
     // Node emits 'close' on every response, right after 'finish' or when the client went away
     // first (then writableFinished is false): one listener, one line, no double logging. It
