@@ -25,7 +25,7 @@ export function createApp(options: GatewayOptions = {}): Express {
   const engineUrl = options.engineUrl ?? process.env.WORKFLOW_ENGINE_URL ?? 'http://127.0.0.1:3002';
   const sessions = options.sessions ?? new SessionStore(process.env.DATABASE_PATH);
   const { app, logger, business, finish } = createService({
-    serviceName: SERVICE_NAME,
+    defaultServiceName: SERVICE_NAME,
     ...options,
   });
 

@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { Readable, pipeline } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import request from 'supertest';
 import { prometheusMetrics } from '@ai-teams/otel-metrics';
@@ -44,6 +45,7 @@ function service(name: string, create: (o: object) => Express, extra: object = {
     project: 'starmates-ai-team',
   });
   const app = create({
+    serviceName: name,
     environment: 'test',
     logStream: logs.stream,
     meterProvider: metrics.meterProvider,
@@ -386,7 +388,7 @@ describe('service-kit', () => {
     const metrics = prometheusMetrics({ serviceName: 'stream-probe', environment: 'test' });
     const logs = captureLines();
     const { app, finish } = createService({
-      serviceName: 'stream-probe',
+      defaultServiceName: 'stream-probe',
       logStream: logs.stream,
       meterProvider: metrics.meterProvider,
     });
@@ -425,7 +427,7 @@ describe('service-kit', () => {
         process.env.ENVIRONMENT = environment;
         const logs = captureLines();
         const { app, finish } = createService({
-          serviceName: 'env-probe',
+          defaultServiceName: 'env-probe',
           logStream: logs.stream,
           meterProvider: prometheusMetrics({ serviceName: 'env-probe' }).meterProvider,
         });
@@ -447,6 +449,65 @@ describe('service-kit', () => {
     assert.equal(bodies[0]!.stack, undefined, 'prod: no stack');
     assert.equal(bodies[0]!.message, 'Internal Server Error');
     assert.match(String(bodies[1]!.stack), /internal detail/, 'dev: the stack');
+  });
+
+  it('names itself as its spans do: OTEL_SERVICE_NAME under the register entry, else its default', async () => {
+    const receiver = await startOtlpReceiver();
+    const names = async (env: Record<string, string | undefined>, execArgv: string[]) => {
+      const child = fork(path.join(__dirname, 'fixtures', 'env-named-service.cjs'), [], {
+        // The test's own OTEL_* variables left out: only the case's own name the service.
+        env: {
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')),
+          ),
+          ...env,
+          PORT: '0',
+        },
+        execArgv,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      let stdout = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      try {
+        const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+        const base = `http://127.0.0.1:${port}`;
+        const health = (await (await fetch(`${base}/health`)).json()) as { service: string };
+        assert.equal((await fetch(`${base}/no-such-route`)).status, 404);
+        const metrics = await (await fetch(`${base}/metrics`)).text();
+        const served = /request_count_total\{[^}]*endpoint="unmatched"[^}]*\}/.exec(metrics)?.[0];
+        // The access line is written when the response closes, after the client has it.
+        for (let i = 0; i < 100 && !stdout.includes('"request"'); i++) await sleep(20);
+        const access = stdout
+          .split('\n')
+          .filter((l) => l.includes('"request"'))
+          .map((l) => JSON.parse(l) as { service: string });
+        return { health: health.service, access: access.map((l) => l.service), served };
+      } finally {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    };
+    try {
+      const registered = await names(
+        {
+          OTEL_SERVICE_NAME: 'gateway-eu',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_METRICS_EXPORTER: 'prometheus',
+        },
+        ['--require', '@ai-teams/telemetry/register'],
+      );
+      assert.equal(registered.health, 'gateway-eu');
+      assert.deepEqual(registered.access, ['gateway-eu']);
+      assert.match(String(registered.served), /service_name="gateway-eu"/);
+      assert.match(String(registered.served), /service="gateway-eu"/);
+
+      const bare = await names({}, []);
+      assert.equal(bare.health, 'kit-default');
+      assert.deepEqual(bare.access, ['kit-default']);
+      assert.equal(bare.served, undefined, 'no telemetry: no /metrics exporter');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('exits non-zero when the port is taken, instead of saying it listens', async () => {

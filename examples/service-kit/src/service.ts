@@ -8,8 +8,15 @@ import { getTelemetry } from '@ai-teams/telemetry';
 import { trackingId } from '@ai-teams/tracking-id';
 
 export interface ServiceOptions {
-  /** `service` in logs and metric labels. */
-  serviceName: string;
+  /** The service's own name, for when neither the options nor the telemetry name it. */
+  defaultServiceName: string;
+  /**
+   * `service` in logs and metric labels, and `service_name` in the HTTP and business metrics.
+   * @default the name setupTelemetry() resolved (its option, OTEL_SERVICE_NAME or
+   * OTEL_RESOURCE_ATTRIBUTES: the spans' `service.name`), else OTEL_SERVICE_NAME, else
+   * `defaultServiceName`
+   */
+  serviceName?: string;
   /** dev, staging or prod. @default ENVIRONMENT ?? 'dev' */
   environment?: string;
   /** Where JSON log lines go. @default process.stdout */
@@ -41,7 +48,13 @@ export function createService(options: ServiceOptions): Service {
     process.env.DEPLOYMENT_ENVIRONMENT ??
     process.env.ENVIRONMENT ??
     'dev';
-  const { serviceName } = options;
+  // The spans' name: a service renamed by OTEL_SERVICE_NAME is renamed in its logs and metrics
+  // too, instead of reading one name in Jaeger and another in Grafana.
+  const serviceName =
+    options.serviceName ??
+    getTelemetry()?.config.serviceName ??
+    (process.env.OTEL_SERVICE_NAME || undefined) ??
+    options.defaultServiceName;
   const logger = createLogger({
     service: serviceName,
     environment,

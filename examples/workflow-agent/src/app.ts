@@ -18,7 +18,7 @@ const STEPS: Record<string, string[]> = {
 
 export function createApp(options: Partial<ServiceOptions> = {}): Express {
   const { app, logger, business, finish } = createService({
-    serviceName: SERVICE_NAME,
+    defaultServiceName: SERVICE_NAME,
     ...options,
   });
 

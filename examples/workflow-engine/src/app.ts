@@ -16,7 +16,7 @@ export class StepFailedError extends Error {
 
 export function createApp(options: Partial<ServiceOptions> = {}): Express {
   const { app, logger, business, finish } = createService({
-    serviceName: SERVICE_NAME,
+    defaultServiceName: SERVICE_NAME,
     ...options,
   });
 
