@@ -20,6 +20,8 @@ describe('level selection', () => {
     assert.equal(levelOf('staging', {}), 'info');
     assert.equal(levelOf('dev', {}), 'debug');
     assert.equal(levelOf('development', {}), 'debug');
+    assert.equal(levelOf('local', {}), 'debug', 'local acts as dev');
+    assert.equal(levelOf('stage', {}), 'info', 'stage acts as staging');
     assert.equal(levelOf('test', {}), 'info', 'an unknown environment gets info');
   });
 

@@ -222,8 +222,10 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     logger.error(Object.assign(new Error('db connection refused'), { code: 'ECONNREFUSED' }));
     const cause = Object.assign(new Error('root cause'), { code: 'ECONNRESET' });
     logger.error('failed', { error: new Error('outer', { cause }) });
+    // The Error with a cause as the record: the cause is a map attribute of its own.
+    logger.error(new Error('outer record', { cause }));
     await tick();
-    const [asRecord, withCause] = exporter.getFinishedLogRecords();
+    const [asRecord, withCause, recordWithCause] = exporter.getFinishedLogRecords();
     assert.equal(asRecord!.body, 'db connection refused');
     assert.equal(asRecord!.attributes['exception.message'], 'db connection refused');
     assert.match(
@@ -233,5 +235,10 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     assert.equal(withCause!.attributes['exception.message'], 'outer');
     assert.equal(withCause!.attributes['error.cause.message'], 'root cause');
     assert.equal(withCause!.attributes['error.cause.code'], 'ECONNRESET');
+    assert.equal(recordWithCause!.attributes['exception.message'], 'outer record');
+    const causeMap = recordWithCause!.attributes.cause as Record<string, unknown>;
+    assert.equal(causeMap.message, 'root cause');
+    assert.equal(causeMap.code, 'ECONNRESET');
+    assert.match(String(causeMap.stack), /^Error: root cause/);
   });
 });

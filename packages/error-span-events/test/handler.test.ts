@@ -289,6 +289,16 @@ describeExpress('errorHandler()', (createApp, version) => {
     });
   });
 
+  it('hides a 4xx message when the error says expose: false', async () => {
+    const { app } = setup((a) =>
+      a.get('/lookup', () => {
+        throw createError(400, 'customer 42 is in table legacy_accounts', { expose: false });
+      }),
+    );
+    const res = await request(app).get('/lookup').expect(400);
+    assert.deepEqual(res.body.error, { type: 'BadRequest', code: null, message: 'Bad Request' });
+  });
+
   it('leaves the error in res.locals.error for an access logger', async () => {
     const thrown = new Error('x');
     let seen: unknown;

@@ -113,6 +113,24 @@ describeExpress('trackingId() with the OpenTelemetry SDK', (createApp, version) 
     assert.equal(server?.attributes['tracking.id'], id);
   });
 
+  it("applies a second trackingId()'s own header and attribute, with the same id", async () => {
+    const a = createApp();
+    a.use(trackingId());
+    const router = version.load().Router();
+    router.use(trackingId({ header: 'X-Other', attributeName: 'other.id' }));
+    router.get('/orders', (req, res) => res.json({ id: req.trackingId }));
+    a.use('/api', router);
+    const res = await request(a).get('/api/orders').expect(200);
+    const id = String(res.headers['x-tracking-id']);
+    assert.match(id, /^[0-9a-f]{32}$/);
+    assert.equal(res.headers['x-other'], id);
+    assert.equal(res.headers['access-control-expose-headers'], 'X-Tracking-ID, X-Other');
+    assert.deepEqual(res.body, { id });
+    const [server] = await tracing.serverSpans(id);
+    assert.equal(server?.attributes['tracking.id'], id);
+    assert.equal(server?.attributes['other.id'], id);
+  });
+
   it('leaves getTrackingId() and setRequestContext() out of a request without the middleware', async () => {
     const a = createApp();
     a.get('/bare', (_req, res) => {
