@@ -1,4 +1,6 @@
+import { EventEmitter } from 'node:events';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { context as otelContext, type Context } from '@opentelemetry/api';
 import type { Logger } from 'winston';
 import {
   finalStatus,
@@ -6,6 +8,7 @@ import {
   hookRoutes,
   matchedRouteTemplate,
   requestPath,
+  serverContext,
   unwrapSkippedLayer,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
@@ -14,6 +17,7 @@ import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
 const DEFAULT_SKIP = ['/health', '/metrics'];
+const { addListener } = EventEmitter.prototype;
 
 function defaultLevel(status: number): string {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
@@ -88,6 +92,8 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   class Access {
     written = 0; // bytes written, for responses without content-length (streams, chunked)
+    /** The request's context, restored for the line when the listener was added unbound. */
+    context: Context | undefined = undefined;
     constructor(
       readonly req: Request,
       readonly path: string,
@@ -96,22 +102,28 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     ) {}
   }
 
-  // Added with res.on(), so the http instrumentation runs it in the request's context (the
-  // line's trace ids); `this` is the response.
+  // Runs in the request's context (the line's trace ids, request context and OTLP record):
+  // restored from `context` when the listener was added unbound, else by the emitter's binding
+  // (res.on()). `this` is the response.
   function onClose(this: Logged): void {
     if (typeof this !== 'object' || this === null) return; // called by hand, not by the response
     this.removeListener('close', onClose);
     const a = this[state];
     if (a === undefined) return;
+    if (a.context === undefined) line(this, a);
+    else otelContext.with(a.context, line, undefined, this, a);
+  }
+
+  function line(res: Logged, a: Access): void {
     const req = a.req;
     try {
-      logAccess(req, this, a.path, now() - a.start, a.written, a.socketIp);
+      logAccess(req, res, a.path, now() - a.start, a.written, a.socketIp);
     } catch (err) {
       // A failing user callback (levelFor, a getter) must not become an uncaught exception
       // in an event listener, nor cost the line.
       try {
         logger.log('error', {
-          message: `${req.method} ${a.path} - ${this.statusCode}`,
+          message: `${req.method} ${a.path} - ${res.statusCode}`,
           log: { note: `access line failed: ${(err as Error)?.message}` },
         } as unknown as string);
       } catch {
@@ -159,7 +171,15 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // first (then writableFinished is false): one listener, one line, no double logging. It
     // gets room of its own under the leak warning's limit (see makeListenerRoom()).
     makeListenerRoom(res);
-    res.on('close', onClose);
+    // With the server span active (the usual case under the SDK), the context is kept here and
+    // the listener added unbound: the http instrumentation's binding of `res.on()` wraps each
+    // listener in a closure of its own and records it in a map, per request.
+    const ctx = serverContext();
+    if (ctx === undefined) res.on('close', onClose);
+    else {
+      a.context = ctx;
+      addListener.call(res, 'close', onClose);
+    }
     next();
   };
 

@@ -142,6 +142,58 @@ describeExpress('tracking and tracing in an instrumented request', (createApp) =
   });
 });
 
+describeExpress(
+  'the access line of a request whose middleware has no span of its own',
+  (createApp) => {
+    let tracing: TestTracing;
+    before(() => {
+      tracing = enableTestTracing();
+      // As @ai-teams/telemetry configures it: the server span is active in the middleware.
+      tracing.express.setConfig({
+        ignoreLayers: [/^middleware - (trackingIdMiddleware|requestLoggerMiddleware)$/],
+      });
+    });
+    after(() => {
+      tracing.express.setConfig({});
+      disableTestTracing();
+    });
+
+    it("carries the server span's ids and the context the handler set, awaited or aborted", async () => {
+      const { app, out } = appWithLogging(createApp);
+      app.get('/slow', async (_req, res) => {
+        setRequestContext({ session: { id: 'sess-9' } });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        res.json({ late: true });
+      });
+      for (let i = 0; i < 2; i++) {
+        const res = await request(app).get('/api/v1/items/7').expect(200);
+        await tick();
+        await tick();
+        const id = String(res.headers['x-tracking-id']);
+        const [server] = await tracing.serverSpans(id);
+        const access = out.lines().find((l) => l.tracking_id === id && l.request)!;
+        assert.equal(access['@message'], 'GET /api/v1/items/7 - 200');
+        assert.deepEqual(access.tracing, { trace_id: id, span_id: server!.spanContext().spanId });
+        assert.deepEqual(access.user, { id: 'user_12345', segment: 'premium' });
+        assert.deepEqual(access.operation, { name: 'get_item' });
+      }
+      // A client that leaves: the line is written from the socket's close, in the same context.
+      const aborted = request(app).get('/slow').timeout(50);
+      await assert.rejects(aborted);
+      for (let i = 0; i < 50 && !out.lines().some((l) => l['@message'] === 'GET /slow - 499'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const line = out.lines().find((l) => l['@message'] === 'GET /slow - 499')!;
+      assert.ok(line, 'the aborted request has its line');
+      const [server] = await tracing.serverSpans(line.tracking_id as string);
+      assert.deepEqual(line.tracing, {
+        trace_id: line.tracking_id,
+        span_id: server!.spanContext().spanId,
+      });
+      assert.deepEqual(line.session, { id: 'sess-9' });
+    });
+  },
+);
+
 describeExpress('tracking without an OpenTelemetry SDK', (createApp) => {
   it('takes tracking_id from getTrackingId() and writes no tracing{}', async () => {
     const { app, out } = appWithLogging(createApp);

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, type Span } from '@opentelemetry/api';
+import { context, trace, type Context, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { RequestContext } from './types';
 
@@ -27,6 +27,17 @@ type Metadata = RPCMetadata & { [STORE]?: RequestStore | typeof SERVER_TRACE };
 
 export function requestMetadata(): Metadata | undefined {
   return getRPCMetadata(context.active());
+}
+
+/**
+ * The active context when its span is the request's server span, as in a middleware the express
+ * instrumentation makes no span for: the context the http instrumentation runs the request's
+ * listeners in. Undefined elsewhere (a layer span or a span of the app's is active, or no SDK).
+ */
+export function serverContext(): Context | undefined {
+  const active = context.active();
+  const server = getRPCMetadata(active)?.span;
+  return server !== undefined && trace.getSpan(active) === server ? active : undefined;
 }
 
 /** Marks the request as tracked by its server span's trace id. */

@@ -1,5 +1,5 @@
 export { trackingId } from './middleware';
-export { getTrackingId, getRequestContext } from './context';
+export { getTrackingId, getRequestContext, serverContext } from './context';
 export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
