@@ -171,10 +171,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // first (then writableFinished is false): one listener, one line, no double logging. It
     // gets room of its own under the leak warning's limit (see makeListenerRoom()).
     makeListenerRoom(res);
-    // With the server span active (the usual case under the SDK), the context is kept here and
-    // the listener added unbound: the http instrumentation's binding of `res.on()` wraps each
-    // listener in a closure of its own and records it in a map, per request.
-    const ctx = serverContext();
+    // With this request's server span active (the usual case under the SDK, after trackingId()),
+    // the context is kept here and the listener added unbound: the http instrumentation's
+    // binding of `res.on()` wraps each listener in a closure of its own and records it in a map,
+    // per request.
+    const ctx = serverContext(req);
     if (ctx === undefined) res.on('close', onClose);
     else {
       a.context = ctx;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { context, type Context } from '@opentelemetry/api';
 import request from 'supertest';
 import {
   captureLines,
@@ -190,6 +191,42 @@ describeExpress(
         span_id: server!.spanContext().spanId,
       });
       assert.deepEqual(line.session, { id: 'sess-9' });
+    });
+
+    it("keeps a request's own ids when a middleware before it ran next() in another request's context", async () => {
+      tracing.express.setConfig({
+        ignoreLayers: [
+          /^middleware - (trackingIdMiddleware|requestLoggerMiddleware|lossyMiddleware)$/,
+        ],
+      });
+      const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
+      const app = createApp();
+      // The context of the first request, kept and handed to the next: as a client library that
+      // queues callbacks runs them in whichever request's context queued first.
+      let foreign: Context | undefined;
+      app.use(trackingId());
+      app.use(function lossyMiddleware(_req, _res, next) {
+        if (foreign === undefined) {
+          foreign = context.active();
+          next();
+        } else context.with(foreign, next);
+      });
+      app.use(requestLogger({ logger }));
+      app.get('/r/:n', (_req, res) => res.json({ ok: true }));
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await request(app).get(`/r/${i}`).expect(200);
+        ids.push(String(res.headers['x-tracking-id']));
+      }
+      await tick();
+      await tick();
+      assert.equal(new Set(ids).size, 3);
+      for (const [i, id] of ids.entries()) {
+        const [server] = await tracing.serverSpans(id);
+        const line = out.lines().find((l) => l['@message'] === `GET /r/${i} - 200`)!;
+        assert.equal(line.tracking_id, id);
+        assert.deepEqual(line.tracing, { trace_id: id, span_id: server!.spanContext().spanId });
+      }
     });
   },
 );

@@ -23,26 +23,39 @@ const STORE = Symbol('@ai-teams/tracking-id');
  * trace id (the usual case): no store object is made for it until `setRequestContext()` needs one.
  */
 const SERVER_TRACE = true;
-type Metadata = RPCMetadata & { [STORE]?: RequestStore | typeof SERVER_TRACE };
+/** The request whose RPC metadata it is, set by the first trackingId() it passes. */
+const REQUEST = Symbol('@ai-teams/tracking-id/request');
+type Metadata = RPCMetadata & {
+  [STORE]?: RequestStore | typeof SERVER_TRACE;
+  [REQUEST]?: object;
+};
 
 export function requestMetadata(): Metadata | undefined {
   return getRPCMetadata(context.active());
 }
 
 /**
- * The active context when its span is the request's server span, as in a middleware the express
- * instrumentation makes no span for: the context the http instrumentation runs the request's
- * listeners in. Undefined elsewhere (a layer span or a span of the app's is active, or no SDK).
+ * The active context when it is `req`'s own and its span is `req`'s server span, as in a
+ * middleware the express instrumentation makes no span for, mounted after trackingId(). Else
+ * undefined: no SDK, no trackingId() before it, a layer span or a span of the app's active, or
+ * the context of another request (one lost by a middleware that called `next()` from a
+ * callback of another request's).
  */
-export function serverContext(): Context | undefined {
+export function serverContext(req: object): Context | undefined {
   const active = context.active();
-  const server = getRPCMetadata(active)?.span;
-  return server !== undefined && trace.getSpan(active) === server ? active : undefined;
+  const metadata = getRPCMetadata(active) as Metadata | undefined;
+  return metadata !== undefined &&
+    metadata[REQUEST] === req &&
+    metadata.span !== undefined &&
+    trace.getSpan(active) === metadata.span
+    ? active
+    : undefined;
 }
 
-/** Marks the request as tracked by its server span's trace id. */
-export function markServerTrace(metadata: Metadata): void {
+/** Marks the request as tracked by its server span's trace id, and its metadata as `req`'s. */
+export function markServerTrace(metadata: Metadata, req: object): void {
   metadata[STORE] ??= SERVER_TRACE;
+  metadata[REQUEST] ??= req;
 }
 
 export function attachStore(metadata: Metadata, store: RequestStore): void {

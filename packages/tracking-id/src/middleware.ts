@@ -100,7 +100,7 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
       const id = spanContext.traceId;
       publish(req, res, id);
       if (server!.isRecording()) server!.setAttribute(attributeName, id);
-      markServerTrace(metadata!);
+      markServerTrace(metadata!, req);
       next();
       return;
     }
