@@ -23,12 +23,15 @@ const STORE = Symbol('@ai-teams/tracking-id');
  * trace id (the usual case): no store object is made for it until `setRequestContext()` needs one.
  */
 const SERVER_TRACE = true;
-/** The request whose RPC metadata it is, set by the first trackingId() it passes. */
-const REQUEST = Symbol('@ai-teams/tracking-id/request');
-type Metadata = RPCMetadata & {
-  [STORE]?: RequestStore | typeof SERVER_TRACE;
-  [REQUEST]?: object;
-};
+type Metadata = RPCMetadata & { [STORE]?: RequestStore | typeof SERVER_TRACE };
+/**
+ * On the request: its RPC metadata, as the first trackingId() it passes saw it. Kept on the
+ * request, not the other way round: a metadata that referenced its request made every context
+ * that outlives its request hold the whole request (measured: the full stack's p99 at a steady
+ * 3000 req/s went from 5-18 ms to 27-40 ms).
+ */
+const METADATA = Symbol('@ai-teams/tracking-id/metadata');
+type MetadataOf = { [METADATA]?: Metadata };
 
 export function requestMetadata(): Metadata | undefined {
   return getRPCMetadata(context.active());
@@ -43,19 +46,19 @@ export function requestMetadata(): Metadata | undefined {
  */
 export function serverContext(req: object): Context | undefined {
   const active = context.active();
-  const metadata = getRPCMetadata(active) as Metadata | undefined;
+  const metadata = getRPCMetadata(active);
   return metadata !== undefined &&
-    metadata[REQUEST] === req &&
+    (req as MetadataOf)[METADATA] === metadata &&
     metadata.span !== undefined &&
     trace.getSpan(active) === metadata.span
     ? active
     : undefined;
 }
 
-/** Marks the request as tracked by its server span's trace id, and its metadata as `req`'s. */
+/** Marks the request as tracked by its server span's trace id, and keeps its metadata on `req`. */
 export function markServerTrace(metadata: Metadata, req: object): void {
   metadata[STORE] ??= SERVER_TRACE;
-  metadata[REQUEST] ??= req;
+  (req as MetadataOf)[METADATA] ??= metadata;
 }
 
 export function attachStore(metadata: Metadata, store: RequestStore): void {
