@@ -53,7 +53,7 @@ export function createService(options: ServiceOptions): Service {
   const serviceName =
     options.serviceName ??
     getTelemetry()?.config.serviceName ??
-    (process.env.OTEL_SERVICE_NAME || undefined) ??
+    (process.env.OTEL_SERVICE_NAME?.trim() || undefined) ??
     options.defaultServiceName;
   const logger = createLogger({
     service: serviceName,

@@ -55,10 +55,15 @@ export function serverContext(req: object): Context | undefined {
     : undefined;
 }
 
-/** Marks the request as tracked by its server span's trace id, and keeps its metadata on `req`. */
+/**
+ * Marks the request as tracked by its server span's trace id, and keeps its metadata on `req`:
+ * only a metadata no request has claimed yet, so a request that reaches trackingId() in another
+ * request's context (lost by a middleware before it) is not given that request's.
+ */
 export function markServerTrace(metadata: Metadata, req: object): void {
-  metadata[STORE] ??= SERVER_TRACE;
-  (req as MetadataOf)[METADATA] ??= metadata;
+  if (metadata[STORE] !== undefined) return;
+  metadata[STORE] = SERVER_TRACE;
+  (req as MetadataOf)[METADATA] = metadata;
 }
 
 export function attachStore(metadata: Metadata, store: RequestStore): void {
