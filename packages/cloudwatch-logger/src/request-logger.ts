@@ -92,13 +92,13 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   class Access {
     written = 0; // bytes written, for responses without content-length (streams, chunked)
-    /** The request's context, restored for the line when the listener was added unbound. */
-    context: Context | undefined = undefined;
     constructor(
       readonly req: Request,
       readonly path: string,
       readonly start: number,
       readonly socketIp: string | undefined,
+      /** The request's context, restored for the line: the listener was added unbound. */
+      readonly context: Context | undefined,
     ) {}
   }
 
@@ -149,7 +149,12 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // its way to the error handler (or Express's own) has unwound them (`req.baseUrl` then
     // says the parent's, or nothing at all). Installed once; nothing is made per request.
     hookRoutes(req);
-    const a = new Access(req, path, start, socketIp);
+    // With this request's server span active (the usual case under the SDK, after trackingId()),
+    // the context is kept and the close listener added unbound below: the http
+    // instrumentation's binding of `res.on()` wraps each listener in a closure of its own and
+    // records it in a map, per request.
+    const ctx = serverContext(req);
+    const a = new Access(req, path, start, socketIp, ctx);
     (res as Logged)[state] = a;
     const write = res.write as Write;
     const end = res.end as Write;
@@ -171,16 +176,8 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // first (then writableFinished is false): one listener, one line, no double logging. It
     // gets room of its own under the leak warning's limit (see makeListenerRoom()).
     makeListenerRoom(res);
-    // With this request's server span active (the usual case under the SDK, after trackingId()),
-    // the context is kept here and the listener added unbound: the http instrumentation's
-    // binding of `res.on()` wraps each listener in a closure of its own and records it in a map,
-    // per request.
-    const ctx = serverContext(req);
     if (ctx === undefined) res.on('close', onClose);
-    else {
-      a.context = ctx;
-      addListener.call(res, 'close', onClose);
-    }
+    else addListener.call(res, 'close', onClose);
     next();
   };
 

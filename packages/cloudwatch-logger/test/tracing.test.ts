@@ -14,6 +14,9 @@ import { setRequestContext, trackingId } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
 import { createLogger, requestLogger } from '../src';
 
+// The layers @ai-teams/telemetry tells the express instrumentation to make no span for.
+const QUIET = /^middleware - (trackingIdMiddleware|requestLoggerMiddleware)$/;
+
 function appWithLogging(createApp: () => import('express').Express) {
   const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
   const app = createApp();
@@ -117,7 +120,7 @@ describeExpress('tracking and tracing in an instrumented request', (createApp) =
 
   it('keeps every line right after its layer sheds the skipped instrumentation wrapper', async () => {
     tracing.express.setConfig({
-      ignoreLayers: [/^middleware - (trackingIdMiddleware|requestLoggerMiddleware)$/],
+      ignoreLayers: [QUIET],
     });
     try {
       const { app, out } = appWithLogging(createApp);
@@ -151,7 +154,7 @@ describeExpress(
       tracing = enableTestTracing();
       // As @ai-teams/telemetry configures it: the server span is active in the middleware.
       tracing.express.setConfig({
-        ignoreLayers: [/^middleware - (trackingIdMiddleware|requestLoggerMiddleware)$/],
+        ignoreLayers: [QUIET],
       });
     });
     after(() => {
