@@ -467,9 +467,13 @@ describe('service-kit', () => {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
       let stdout = '';
+      let stderr = '';
       child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
       try {
-        const [{ port }] = (await once(child, 'message')) as [{ port: number }];
+        const [{ port, ready }] = (await once(child, 'message')) as [
+          { port: number; ready: string },
+        ];
         const base = `http://127.0.0.1:${port}`;
         const health = (await (await fetch(`${base}/health`)).json()) as { service: string };
         assert.equal((await fetch(`${base}/no-such-route`)).status, 404);
@@ -481,7 +485,13 @@ describe('service-kit', () => {
           .split('\n')
           .filter((l) => l.includes('"request"'))
           .map((l) => JSON.parse(l) as { service: string });
-        return { health: health.service, access: access.map((l) => l.service), served };
+        return {
+          health: health.service,
+          access: access.map((l) => l.service),
+          served,
+          ready,
+          listening: /^(\S+) listening on /m.exec(stderr)?.[1],
+        };
       } finally {
         child.kill('SIGKILL');
         await once(child, 'exit');
@@ -500,11 +510,16 @@ describe('service-kit', () => {
       assert.deepEqual(registered.access, ['gateway-eu']);
       assert.match(String(registered.served), /service_name="gateway-eu"/);
       assert.match(String(registered.served), /service="gateway-eu"/);
+      // serve() was given 'env-named-probe': the app's own name wins in its messages.
+      assert.equal(registered.ready, 'gateway-eu');
+      assert.equal(registered.listening, 'gateway-eu');
 
       const bare = await names({}, []);
       assert.equal(bare.health, 'kit-default');
       assert.deepEqual(bare.access, ['kit-default']);
       assert.equal(bare.served, undefined, 'no telemetry: no /metrics exporter');
+      assert.equal(bare.ready, 'kit-default');
+      assert.equal(bare.listening, 'kit-default');
     } finally {
       await receiver.close();
     }

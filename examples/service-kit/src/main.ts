@@ -16,12 +16,15 @@ function graceMs(): number {
 }
 
 /**
- * Listens on PORT (or the default). On SIGTERM/SIGINT: stops taking connections, lets the
+ * Listens on PORT (or the default), named in its messages as `createService()` named the app
+ * (`app.locals.serviceName`), else `defaultName`. On SIGTERM/SIGINT: stops taking connections, lets the
  * requests in flight finish for up to SHUTDOWN_GRACE_MS (10 s) and then cuts theirs, waits
  * until every response has closed (so each one's access line, metrics and span are made), then
  * flushes telemetry and exits.
  */
-export function serve(app: Express, defaultPort: number, name: string): Server {
+export function serve(app: Express, defaultPort: number, defaultName: string): Server {
+  const named: unknown = app.locals.serviceName;
+  const name = typeof named === 'string' && named !== '' ? named : defaultName;
   const port = Number(process.env.PORT ?? defaultPort);
   const host = process.env.HOST ?? '127.0.0.1';
   const server = app.listen(port, host, (err?: Error) => {

@@ -73,6 +73,8 @@ export function createService(options: ServiceOptions): Service {
 
   const app = express();
   app.disable('x-powered-by');
+  // For serve(): its start-up message and ready message name the service as everything else does.
+  app.locals.serviceName = serviceName;
   app.use(trackingId());
   app.use(requestLogger({ logger: accessLogger, skip: ['/health', '/metrics'] }));
   app.use(
