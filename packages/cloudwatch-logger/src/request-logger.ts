@@ -10,6 +10,7 @@ import {
   requestPath,
   serverContext,
   unwrapSkippedLayer,
+  warnIfAfterRoutes,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
@@ -134,8 +135,14 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
+  // Whether its place among the app's routes has been looked at (on its first request).
+  let orderChecked = false;
 
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
+    if (!orderChecked) {
+      orderChecked = true;
+      warnIfAfterRoutes(req, requestLoggerMiddleware, 'requestLogger()', 'no access line');
+    }
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, requestLoggerMiddleware);
     // Mounted twice on the request's way (on the app, again on a router): one line.
     if ((res as Logged)[state] !== undefined) return next();

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
 import type { Express } from 'express';
-import { captureLines, describeExpress, getTarget, listen, tick } from '@ai-teams/test-utils';
+import {
+  captureLines,
+  describeExpress,
+  getTarget,
+  listen,
+  tick,
+  warningsOf,
+} from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
 import { markServerCut } from '@ai-teams/tracking-id';
@@ -638,5 +645,28 @@ describeExpress('requestLogger()', (createApp, version) => {
     const mw = requestLogger({ service: 'svc', stream: captureLines().stream, env: {} });
     assert.equal(mw.name, 'requestLoggerMiddleware');
     assert.throws(() => requestLogger({}), /`service` option is required/);
+  });
+
+  it('warns once (AI_TEAMS_MOUNT_ORDER) when mounted after every route, whose requests it never logs', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.get('/api/items/:id', (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use(requestLogger({ logger }));
+    const warnings = await warningsOf(async () => {
+      await request(app).get('/api/items/1').expect(200);
+      await request(app).get('/nowhere').expect(404);
+      await request(app).get('/nowhere').expect(404);
+      await settled();
+    });
+    const order = warnings.filter((w) => w.code === 'AI_TEAMS_MOUNT_ORDER');
+    assert.equal(order.length, 1);
+    assert.match(
+      order[0]!.message,
+      /^requestLogger\(\) is mounted after every route .* no access line/,
+    );
+    const paths = out.lines().map((l) => (l.request as { path?: string } | undefined)?.path);
+    assert.deepEqual(paths, ['/nowhere', '/nowhere'], 'the symptom: only the unmatched requests');
   });
 });

@@ -7,6 +7,7 @@ import {
   makeListenerRoom,
   onRoute,
   unwrapSkippedLayer,
+  warnIfAfterRoutes,
   type RouteListener,
 } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
@@ -189,8 +190,14 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
 
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
+  // Whether its place among the app's routes has been looked at (on its first request).
+  let orderChecked = false;
 
   return function httpMetricsMiddleware(req, res, next) {
+    if (!orderChecked) {
+      orderChecked = true;
+      warnIfAfterRoutes(req, httpMetricsMiddleware, 'httpMetrics()', 'no request metrics');
+    }
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, httpMetricsMiddleware);
     if ((res as Measured)[slot] !== undefined || isIgnored?.(req)) {
       next();

@@ -9,10 +9,10 @@ import {
   type MetricReader,
 } from '@opentelemetry/sdk-metrics';
 import request from 'supertest';
-import { describeExpress, listen, parsePrometheus } from '@ai-teams/test-utils';
+import { describeExpress, listen, parsePrometheus, warningsOf } from '@ai-teams/test-utils';
 import { markServerCut } from '@ai-teams/tracking-id';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
-import { metricsApp } from './helpers';
+import { LABELS, metricsApp } from './helpers';
 
 /** The `service_name` of the one request_count data point a reader collects. */
 async function serviceNameOf(reader: MetricReader): Promise<unknown> {
@@ -559,5 +559,30 @@ describeExpress('httpMetrics()', (createApp, version) => {
     assert.equal(sample!.labels.user_id, 'u-1');
     assert.equal(text.find('request_duration_seconds_count')[0]!.labels.user_id, undefined);
     await m.prom.shutdown();
+  });
+
+  it('warns once (AI_TEAMS_MOUNT_ORDER) when mounted after every route, which it then never measures', async () => {
+    const prom = prometheusMetrics(LABELS);
+    const app = createApp();
+    app.get('/metrics', prom.handler);
+    app.get('/api/v1/sessions/:id', (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use(httpMetrics({ meterProvider: prom.meterProvider }));
+    const warnings = await warningsOf(async () => {
+      await request(app).get('/api/v1/sessions/1').expect(200);
+      await request(app).get('/nowhere').expect(404);
+      await request(app).get('/nowhere').expect(404);
+    });
+    const order = warnings.filter((w) => w.code === 'AI_TEAMS_MOUNT_ORDER');
+    assert.equal(order.length, 1);
+    assert.match(
+      order[0]!.message,
+      /^httpMetrics\(\) is mounted after every route .* no request metrics/,
+    );
+    const text = parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+    const counted = text.find('request_count_total').map((s) => [s.labels.endpoint, s.value]);
+    assert.deepEqual(counted, [['unmatched', 2]], 'the symptom: only the unmatched requests');
+    await prom.shutdown();
   });
 });

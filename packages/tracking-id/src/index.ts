@@ -4,6 +4,7 @@ export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
+export { warnIfAfterRoutes } from './mount-order';
 export { requestPath } from './request-path';
 export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from './final-status';
 export { makeListenerRoom } from './listener-room';

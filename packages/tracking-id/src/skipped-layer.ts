@@ -1,67 +1,22 @@
 import type { Request } from 'express';
 import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata } from '@opentelemetry/core';
-
-/**
- * A layer handle as `@opentelemetry/instrumentation` wraps it (its copy of shimmer: the three
- * properties its exported `isWrapped()` checks).
- */
-interface Wrapped {
-  (...args: unknown[]): unknown;
-  __original?: unknown;
-  __unwrap?: () => void;
-  __wrapped?: boolean;
-  /** A router's layers (copied onto the instrumentation's wrapper as well). */
-  stack?: unknown;
-}
-
-interface AppLike {
-  /** Express 5 */
-  router?: { stack?: unknown };
-  /** Express 4 */
-  _router?: { stack?: unknown };
-}
+import { eachLayer, isLayerOf, type Handle } from './layers';
 
 /** The name of the function `@opentelemetry/instrumentation-express` wraps a layer's handle in. */
 const OTEL_WRAPPER = 'patched';
 
-/** Bounds on the search, so an app of any shape costs a few microseconds, once. */
-const MAX_DEPTH = 8;
-const MAX_LAYERS = 2000;
-
 /** Unwraps every layer of the request's app (and its mounted routers) whose handle wraps `fn`. */
 function unwrapLayersOf(req: Request, fn: unknown): void {
-  const app = (req as unknown as { app?: AppLike }).app;
-  let visited = 0;
-  const walk = (stack: unknown, depth: number): void => {
-    if (!Array.isArray(stack) || depth > MAX_DEPTH) return;
-    for (const layer of stack as { handle?: Wrapped }[]) {
-      if (++visited > MAX_LAYERS) return;
-      const handle = layer?.handle;
-      if (typeof handle !== 'function') continue;
-      if (handle.__wrapped === true && handle.__original === fn) {
-        // Only the OpenTelemetry express instrumentation's wrapper (its function is named
-        // `patched`): another tool's shimmer wrapper may do work of its own. Should that name
-        // change, the wrapper simply stays.
-        if (handle.name === OTEL_WRAPPER && typeof handle.__unwrap === 'function')
-          handle.__unwrap();
-        continue;
-      }
-      walk(handle.stack, depth + 1);
-    }
-  };
-  walk(routerStack(app), 0);
-}
-
-function routerStack(app: AppLike | undefined): unknown {
-  if (!app) return undefined;
-  // Express 4 first: its `app.router` is a getter that throws (a 3.x leftover).
-  if (app._router) return app._router.stack;
-  try {
-    return app.router?.stack;
-  } catch {
-    return undefined;
-  }
+  eachLayer(req, (layer) => {
+    const handle = layer.handle as Handle;
+    if (handle === fn || !isLayerOf(layer, fn)) return false;
+    // Only the OpenTelemetry express instrumentation's wrapper (its function is named
+    // `patched`): another tool's shimmer wrapper may do work of its own. Should that name
+    // change, the wrapper simply stays.
+    if (handle.name === OTEL_WRAPPER && typeof handle.__unwrap === 'function') handle.__unwrap();
+    return true;
+  });
 }
 
 /**
