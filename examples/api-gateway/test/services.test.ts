@@ -572,7 +572,7 @@ describe('service-kit', () => {
         [
           ['/fast', 200, false],
           ['/medium', 200, false],
-          ['/stuck', 499, true],
+          ['/stuck', 500, true],
         ],
       );
       const spans = receiver.spans().filter(({ span }) => span.kind === 2);
@@ -582,22 +582,26 @@ describe('service-kit', () => {
         'GET /stuck',
       ]);
       const logged = receiver.logRecords().map(({ record }) => record.body?.stringValue);
-      for (const message of ['GET /fast - 200', 'GET /medium - 200', 'GET /stuck - 499']) {
+      for (const message of ['GET /fast - 200', 'GET /medium - 200', 'GET /stuck - 500']) {
         assert.ok(logged.includes(message), `${message} exported: ${JSON.stringify(logged)}`);
       }
-      const counts = receiver.requests
-        .filter((r) => r.path === '/v1/metrics')
-        .flatMap((r) => r.body.resourceMetrics as any[])
-        .flatMap((rm) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics))
-        .filter((m) => m.name === 'request_count')
-        .flatMap((m) => m.sum.dataPoints)
-        .map((p: any) => {
-          const a = attributesOf(p.attributes);
-          return `${a.endpoint} ${a.status_code}=${p.asInt ?? p.asDouble}`;
-        });
-      for (const c of ['/fast 200=1', '/medium 200=1', '/stuck 499=1']) {
+      const pushed = (name: string) =>
+        receiver.requests
+          .filter((r) => r.path === '/v1/metrics')
+          .flatMap((r) => r.body.resourceMetrics as any[])
+          .flatMap((rm) => rm.scopeMetrics.flatMap((sm: any) => sm.metrics))
+          .filter((m) => m.name === name)
+          .flatMap((m) => m.sum.dataPoints)
+          .map((p: any) => {
+            const a = attributesOf(p.attributes);
+            return `${a.endpoint} ${a.status_code}=${p.asInt ?? p.asDouble}`;
+          });
+      const counts = pushed('request_count');
+      for (const c of ['/fast 200=1', '/medium 200=1', '/stuck 500=1']) {
         assert.ok(counts.includes(c), `${c} in ${JSON.stringify(counts)}`);
       }
+      // Cut by the server's shutdown: an error of the service, not a client that left.
+      assert.deepEqual([...new Set(pushed('request_errors_total'))], ['/stuck 500=1']);
     } finally {
       await probe.stop();
     }

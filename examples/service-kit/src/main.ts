@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { getTelemetry } from '@ai-teams/telemetry';
+import { markServerCut } from '@ai-teams/tracking-id';
 
 /** How long requests in flight at SIGTERM/SIGINT may run on before their connections are cut. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -104,7 +105,12 @@ export function serve(app: Express, defaultPort: number, defaultName: string): S
     if (stopping) return;
     stopping = true;
     newest.forEach(lastOnConnection);
-    const cut = setTimeout(() => server.closeAllConnections(), graceMs());
+    const cut = setTimeout(() => {
+      // The server cuts these, not their clients: 500 in their access lines and request_count
+      // (and counted as errors), where a bare closeAllConnections() reads as the client's 499.
+      for (const res of open) if (!res.writableEnded) markServerCut(res as never);
+      server.closeAllConnections();
+    }, graceMs());
     server.close(() => {
       clearTimeout(cut);
       void responsesClosed()
