@@ -25,7 +25,7 @@ const STAGE_LEVEL: Record<Stage, LogLevel> = {
 
 export function environmentOf(option: string | undefined, env: NodeJS.ProcessEnv): string {
   // DEPLOYMENT_ENVIRONMENT first, as @ai-teams/telemetry and otel-metrics read it.
-  return option ?? env.DEPLOYMENT_ENVIRONMENT ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'development';
+  return option ?? env.DEPLOYMENT_ENVIRONMENT ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'dev';
 }
 
 /**

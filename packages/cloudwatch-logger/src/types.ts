@@ -15,7 +15,7 @@ export interface CloudwatchFormatOptions {
   /**
    * Deployment environment: `prod`/`production`, `staging`, `dev`/`development`. Chooses the
    * default level and stack mode.
-   * @default process.env.DEPLOYMENT_ENVIRONMENT ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV ?? 'development'
+   * @default process.env.DEPLOYMENT_ENVIRONMENT ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV ?? 'dev'
    */
   environment?: string;
   /**

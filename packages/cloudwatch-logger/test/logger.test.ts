@@ -118,6 +118,24 @@ describe('createLogger() lines', () => {
     assert.equal(typeof ex.line, 'number');
   });
 
+  it("takes error.code from the error's HTTP status when it has no code of its own", () => {
+    const { logger, line } = setup();
+    // body-parser's parse failure: status and statusCode, no code.
+    const parse = Object.assign(new SyntaxError('Unexpected token'), {
+      status: 400,
+      statusCode: 400,
+    });
+    logger.error('bad body', { error: parse });
+    assert.deepEqual(line().error, {
+      type: 'SyntaxError',
+      code: 400,
+      message: 'Unexpected token',
+      category: 'client',
+    });
+    logger.error('upstream', { error: Object.assign(new Error('down'), { statusCode: 503 }) });
+    assert.equal((line().error as Record<string, unknown>).code, 503);
+  });
+
   it('recognises an Error made in another realm (vm), and no plain object as one', () => {
     const { logger, out } = setup();
     const foreign = vm.runInNewContext("Object.assign(new RangeError('from vm'), { code: 'EVM' })");

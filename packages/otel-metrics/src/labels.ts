@@ -43,7 +43,7 @@ export function serviceAttribute(provider: MeterProvider): { service?: string } 
 export function requiredLabels(options: RequiredLabelsOptions = {}): RequiredLabels {
   return {
     environment:
-      options.environment ?? env('DEPLOYMENT_ENVIRONMENT') ?? env('ENVIRONMENT') ?? 'development',
+      options.environment ?? env('DEPLOYMENT_ENVIRONMENT') ?? env('ENVIRONMENT') ?? 'dev',
     project: options.project ?? env('PROJECT') ?? DEFAULT_PROJECT,
     service: options.serviceName ?? defaultServiceName(),
   };

@@ -12,7 +12,7 @@ export interface RequiredLabelsOptions {
   serviceName?: string;
   /**
    * Deployment environment: the `environment` label.
-   * @default process.env.DEPLOYMENT_ENVIRONMENT, else process.env.ENVIRONMENT, else 'development'
+   * @default process.env.DEPLOYMENT_ENVIRONMENT, else process.env.ENVIRONMENT, else 'dev' (as @ai-teams/telemetry)
    */
   environment?: string;
   /**

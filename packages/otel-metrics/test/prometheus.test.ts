@@ -74,7 +74,7 @@ describe('prometheusMetrics()', () => {
     delete process.env.DEPLOYMENT_ENVIRONMENT;
     delete process.env.ENVIRONMENT;
     assert.deepEqual(requiredLabels(), {
-      environment: 'development',
+      environment: 'dev', // as @ai-teams/telemetry's default
       project: 'other',
       service: 'unknown_service',
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rateLimitedDiag } from '../src/diag';
+import { requiredLabels } from '@ai-teams/otel-metrics';
 import { resolveOptions } from '../src/options';
 
 describe('resolveOptions()', () => {
@@ -31,6 +32,20 @@ describe('resolveOptions()', () => {
       [o.serviceName, o.environment, o.project, o.metrics, o.logs, o.traces],
       ['svc', 'prod', 'p', 'otlp', false, true],
     );
+  });
+
+  it('defaults environment and project as otel-metrics does, so adding it leaves the metric labels as they were', () => {
+    for (const key of [
+      'DEPLOYMENT_ENVIRONMENT',
+      'ENVIRONMENT',
+      'PROJECT',
+      'OTEL_RESOURCE_ATTRIBUTES',
+    ])
+      delete process.env[key];
+    const o = resolveOptions({ serviceName: 'svc' });
+    const labels = requiredLabels({ serviceName: 'svc' });
+    assert.deepEqual([o.environment, o.project], [labels.environment, labels.project]);
+    assert.deepEqual([o.environment, o.project], ['dev', 'starmates-ai-team']);
   });
 
   it('lets options win over the environment and trims the endpoint', () => {
