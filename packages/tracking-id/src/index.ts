@@ -1,3 +1,4 @@
+import './copies'; // first: says so when another copy of this package is already loaded
 export { trackingId } from './middleware';
 export { getTrackingId, getRequestContext, serverContext } from './context';
 export { setRequestContext } from './request-context';

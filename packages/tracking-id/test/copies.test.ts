@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const PACKAGE = path.resolve(__dirname, '..');
+const DIST = path.join(PACKAGE, 'dist');
+
+describe('two copies of the package in one process', () => {
+  let elsewhere: string;
+  before(() => {
+    // The built package copied to another directory, as npm installs a second version.
+    elsewhere = mkdtempSync(path.join(os.tmpdir(), 'tracking-id-copy-'));
+    cpSync(DIST, path.join(elsewhere, 'dist'), { recursive: true });
+    cpSync(path.join(PACKAGE, 'package.json'), path.join(elsewhere, 'package.json'));
+  });
+  after(() => rmSync(elsewhere, { recursive: true, force: true }));
+
+  it('warns once, naming both directories, and not for the same copy evaluated again', () => {
+    const script = `
+      const seen = [];
+      process.on('warning', (w) => seen.push([w.code, w.message]));
+      require(${JSON.stringify(DIST)});
+      // A test runner resetting its module registry: the same directory, evaluated again.
+      for (const k of Object.keys(require.cache)) if (k.startsWith(${JSON.stringify(DIST + path.sep)})) delete require.cache[k];
+      require(${JSON.stringify(DIST)});
+      const copy = require(${JSON.stringify(path.join(elsewhere, 'dist'))});
+      if (typeof copy.trackingId !== 'function') throw new Error('the copy did not load');
+      setImmediate(() => console.log(JSON.stringify(seen)));
+    `;
+    const out = execFileSync(process.execPath, ['-e', script], {
+      // The copy finds @opentelemetry/* through the repository's node_modules.
+      env: { ...process.env, NODE_PATH: path.resolve(PACKAGE, '../../node_modules') },
+      encoding: 'utf8',
+    });
+    const seen = JSON.parse(out) as [string, string][];
+    assert.equal(seen.length, 1, out);
+    const [code, message] = seen[0]!;
+    assert.equal(code, 'AI_TEAMS_TRACKING_ID_COPIES');
+    assert.ok(message.includes(PACKAGE), message);
+    assert.ok(message.includes(elsewhere), message);
+    assert.match(message, /npm dedupe/);
+  });
+});
