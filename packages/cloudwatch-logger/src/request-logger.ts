@@ -10,7 +10,7 @@ import {
   requestPath,
   serverContext,
   unwrapSkippedLayer,
-  warnIfAfterRoutes,
+  mountOrderCheck,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
@@ -135,13 +135,13 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
 
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
-  // Whether its place among the app's routes has been looked at (on its first request).
-  let orderChecked = false;
+  // Where it is mounted, checked over its first requests (see mountOrderCheck); null once done.
+  let checkOrder: ((req: Request, res: Response) => boolean) | undefined | null;
 
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
-    if (!orderChecked) {
-      orderChecked = true;
-      warnIfAfterRoutes(req, requestLoggerMiddleware, 'requestLogger()', 'no access line');
+    if (checkOrder !== null) {
+      checkOrder ??= mountOrderCheck(requestLoggerMiddleware, 'requestLogger()', 'no access line');
+      if (checkOrder(req, res)) checkOrder = null;
     }
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, requestLoggerMiddleware);
     // Mounted twice on the request's way (on the app, again on a router): one line.

@@ -12,7 +12,7 @@ import {
 } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
-import { markServerCut } from '@ai-teams/tracking-id';
+import { MOUNT_ORDER_WINDOW_MS, markServerCut } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
 import { requestLogger } from '../src';
 
@@ -658,7 +658,7 @@ describeExpress('requestLogger()', (createApp, version) => {
       await request(app).get('/api/items/1').expect(200);
       await request(app).get('/nowhere').expect(404);
       await request(app).get('/nowhere').expect(404);
-      await settled();
+      await new Promise((resolve) => setTimeout(resolve, MOUNT_ORDER_WINDOW_MS + 100));
     });
     const order = warnings.filter((w) => w.code === 'AI_TEAMS_MOUNT_ORDER');
     assert.equal(order.length, 1);

@@ -7,7 +7,7 @@ import {
   makeListenerRoom,
   onRoute,
   unwrapSkippedLayer,
-  warnIfAfterRoutes,
+  mountOrderCheck,
   type RouteListener,
 } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
@@ -190,13 +190,13 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
 
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
-  // Whether its place among the app's routes has been looked at (on its first request).
-  let orderChecked = false;
+  // Where it is mounted, checked over its first requests (see mountOrderCheck); null once done.
+  let checkOrder: ((req: Request, res: Response) => boolean) | undefined | null;
 
   return function httpMetricsMiddleware(req, res, next) {
-    if (!orderChecked) {
-      orderChecked = true;
-      warnIfAfterRoutes(req, httpMetricsMiddleware, 'httpMetrics()', 'no request metrics');
+    if (checkOrder !== null) {
+      checkOrder ??= mountOrderCheck(httpMetricsMiddleware, 'httpMetrics()', 'no request metrics');
+      if (checkOrder(req, res)) checkOrder = null;
     }
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, httpMetricsMiddleware);
     if ((res as Measured)[slot] !== undefined || isIgnored?.(req)) {

@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import request from 'supertest';
 import { describeExpress, listen, parsePrometheus, warningsOf } from '@ai-teams/test-utils';
-import { markServerCut } from '@ai-teams/tracking-id';
+import { MOUNT_ORDER_WINDOW_MS, markServerCut } from '@ai-teams/tracking-id';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
 import { LABELS, metricsApp } from './helpers';
 
@@ -573,6 +573,7 @@ describeExpress('httpMetrics()', (createApp, version) => {
       await request(app).get('/api/v1/sessions/1').expect(200);
       await request(app).get('/nowhere').expect(404);
       await request(app).get('/nowhere').expect(404);
+      await new Promise((resolve) => setTimeout(resolve, MOUNT_ORDER_WINDOW_MS + 100));
     });
     const order = warnings.filter((w) => w.code === 'AI_TEAMS_MOUNT_ORDER');
     assert.equal(order.length, 1);

@@ -54,10 +54,10 @@ export function isLayerOf(layer: Layer, fn: unknown): boolean {
  * claims (returns `true`) is not descended into.
  */
 export function eachLayer(
-  req: Request,
+  req: Request | { app?: unknown },
   visit: (layer: Layer, stack: readonly Layer[], index: number) => boolean | void,
 ): void {
-  const app = (req as unknown as { app?: AppLike }).app;
+  const app = (req as { app?: AppLike }).app;
   let visited = 0;
   const walk = (stack: unknown, depth: number): void => {
     if (!Array.isArray(stack) || depth > MAX_DEPTH) return;

@@ -11,7 +11,7 @@ import {
 } from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
 import { unwrapSkippedLayer } from './skipped-layer';
-import { warnIfAfterRoutes } from './mount-order';
+import { mountOrderCheck } from './mount-order';
 import type { TrackingIdOptions } from './types';
 
 const DEFAULT_OPTIONS: Required<TrackingIdOptions> = {
@@ -88,13 +88,13 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   // Whether the express instrumentation's wrapper around this layer has been looked at: on
   // the first request with a server span, so an app without the SDK never pays for the check.
   let layerSettled = false;
-  // Whether its place among the app's routes has been looked at (on its first request).
-  let orderChecked = false;
+  // Where it is mounted, checked over its first requests (see mountOrderCheck); null once done.
+  let checkOrder: ((req: Request, res: Response) => boolean) | undefined | null;
 
   return function trackingIdMiddleware(req, res, next) {
-    if (!orderChecked) {
-      orderChecked = true;
-      warnIfAfterRoutes(req, trackingIdMiddleware, 'trackingId()', `no ${header} header`);
+    if (checkOrder !== null) {
+      checkOrder ??= mountOrderCheck(trackingIdMiddleware, 'trackingId()', `no ${header} header`);
+      if (checkOrder(req, res)) checkOrder = null;
     }
     // The server span, not trace.getActiveSpan(): that is whichever express layer span runs.
     const metadata = requestMetadata();

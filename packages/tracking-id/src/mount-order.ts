@@ -1,5 +1,10 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { eachLayer, isLayerOf, type Handle, type Layer } from './layers';
+
+/** How long a middleware that looks misplaced watches its requests before it says so. */
+export const MOUNT_ORDER_WINDOW_MS = 1000;
+/** At most this many of those requests are watched. */
+const WATCHED = 16;
 
 /** A layer that answers requests of its own: a route, a router, or a mounted sub-app. */
 function isRouting(layer: Layer): boolean {
@@ -16,42 +21,87 @@ function routingIn(stack: readonly Layer[], from: number, to: number): number {
 }
 
 /**
- * Warns (once per call, `AI_TEAMS_MOUNT_ORDER`) when `middleware` sits after every route of the
- * router it is mounted on: the requests those routes answer never reach it, only the ones no
- * route matched. A middleware with routes (or routers) after it stays quiet, so one mounted
- * after `/health` on purpose is not reported. Call it from the middleware on its first request.
- *
- * @param call how the user mounted it, e.g. `trackingId()`
- * @param lost what those requests miss, e.g. `no X-Tracking-ID header`
- * @returns whether it warned
+ * How many routes (routers, mounted apps) are before `middleware` where it sits after every one
+ * of its stack, in each place it is mounted; undefined when it is found nowhere, or somewhere
+ * with routes still after it.
  */
-export function warnIfAfterRoutes(
-  req: Request,
-  middleware: (...args: never[]) => unknown,
-  call: string,
-  lost: string,
-): boolean {
+function routesBefore(holder: { app?: unknown }, middleware: unknown): number | undefined {
   let found = 0;
   let late = 0;
   let before = 0;
   try {
-    eachLayer(req, (layer, stack, index) => {
+    eachLayer(holder, (layer, stack, index) => {
       if (!isLayerOf(layer, middleware)) return false;
       found++;
-      const routesBefore = routingIn(stack, 0, index);
-      if (routesBefore > 0 && routingIn(stack, index + 1, stack.length) === 0) {
+      const n = routingIn(stack, 0, index);
+      if (n > 0 && routingIn(stack, index + 1, stack.length) === 0) {
         late++;
-        before = Math.max(before, routesBefore);
+        before = Math.max(before, n);
       }
       return true;
     });
   } catch {
-    return false; // a router of an unexpected shape: no diagnostic rather than a failed request
+    return undefined; // a router of an unexpected shape: no diagnostic rather than a failed request
   }
-  if (found === 0 || late < found) return false;
-  process.emitWarning(
-    `${call} is mounted after every route of its app or router (${before} before it, none after): the requests those routes answer never reach it, so they get ${lost}; only requests no route matched do. Mount it before the routes, e.g. app.use(${call}) right after creating the app.`,
-    { code: 'AI_TEAMS_MOUNT_ORDER' },
-  );
-  return true;
+  return found > 0 && late === found ? before : undefined;
+}
+
+/**
+ * A check of where `middleware` is mounted, for the middleware to call with each request until
+ * it returns `true` (done). It warns once, `AI_TEAMS_MOUNT_ORDER`, when the middleware sits after
+ * every route of the router it is mounted on, so that the requests those routes answer never
+ * reach it. Both must hold:
+ * - the app's layers: routes, routers or mounted apps before it and none after, at its first
+ *   request and again `windowMs` later (routes an app adds after it started listening count);
+ * - the requests that reach it in that time end in 404: a proxy, `express.static` or any other
+ *   middleware after it that answers them (anything but 404) keeps it quiet.
+ * Only the first request walks the layers; later ones, while watched (at most 16, within the
+ * window), get a `finish` listener. After the window the caller stops calling.
+ *
+ * @param call how the user mounted it, e.g. `trackingId()`
+ * @param lost what those requests miss, e.g. `no X-Tracking-ID header`
+ */
+export function mountOrderCheck(
+  middleware: (...args: never[]) => unknown,
+  call: string,
+  lost: string,
+  windowMs = MOUNT_ORDER_WINDOW_MS,
+): (req: Request, res: Response) => boolean {
+  let watching = false;
+  let done = false;
+  let watched = 0;
+  let notFound = 0;
+  let answered = false;
+  function onFinish(this: Response): void {
+    if (this.statusCode === 404) notFound++;
+    else answered = true;
+  }
+  const watch = (res: Response) => {
+    if (watched >= WATCHED || typeof res?.once !== 'function') return;
+    watched++;
+    res.once('finish', onFinish);
+  };
+  return (req, res) => {
+    if (done) return true;
+    if (watching) {
+      watch(res);
+      return false;
+    }
+    const app = (req as unknown as { app?: unknown } | undefined)?.app;
+    if (routesBefore({ app }, middleware) === undefined) return (done = true);
+    watching = true;
+    watch(res);
+    const decide = setTimeout(() => {
+      done = true;
+      if (answered || notFound === 0) return;
+      const before = routesBefore({ app }, middleware);
+      if (before === undefined) return;
+      process.emitWarning(
+        `${call} is mounted after every route of its app or router (${before} routes, routers or mounted apps before it, none after), and the requests that reach it end in 404: the requests those routes answer never reach it, so they get ${lost}. Mount it before the routes, e.g. app.use(${call}) right after creating the app.`,
+        { code: 'AI_TEAMS_MOUNT_ORDER' },
+      );
+    }, windowMs);
+    decide.unref?.();
+    return false;
+  };
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import request from 'supertest';
 import {
   describeExpress,
@@ -7,92 +9,129 @@ import {
   wrappedLayers,
   type TestTracing,
 } from '@ai-teams/test-utils';
-import { trackingId, warnIfAfterRoutes } from '../src';
+import { MOUNT_ORDER_WINDOW_MS, mountOrderCheck, trackingId } from '../src';
 
 const CODE = 'AI_TEAMS_MOUNT_ORDER';
+const WINDOW = 60;
 
-describeExpress('mount order: trackingId() after the routes', (createApp, version) => {
+/** A middleware that checks its mount order as the packages' middleware do, with a short window. */
+function probe(): RequestHandler {
+  let check: ((req: Request, res: Response) => boolean) | undefined | null;
+  return function probeMiddleware(req, res, next) {
+    if (check !== null) {
+      check ??= mountOrderCheck(probeMiddleware, 'probe()', 'no probe', WINDOW);
+      if (check(req, res)) check = null;
+    }
+    next();
+  };
+}
+
+/** The mount-order warnings of these requests, sent one after the other, and of the window after. */
+async function orderWarnings(app: Express, paths: string[], wait = WINDOW + 60) {
+  const seen = await warningsOf(async () => {
+    for (const path of paths) await request(app).get(path);
+    await sleep(wait);
+  });
+  return seen.filter((w) => w.code === CODE).map((w) => w.message);
+}
+
+describeExpress('mount order', (createApp, version) => {
   let tracing: TestTracing;
   before(() => {
     tracing = enableTestTracing();
   });
   beforeEach(() => tracing.reset());
-  afterEach(() => tracing.express.setConfig({}));
 
   const ok = (_req: unknown, res: { json(b: unknown): void }) => res.json({ ok: true });
+  const Router = () => version.load().Router();
 
-  /** The mount-order warnings of two requests: a routed one and one no route matches. */
-  async function warningsOfTwoRequests(app: ReturnType<typeof createApp>) {
-    const seen = await warningsOf(async () => {
-      await request(app).get('/nowhere');
-      await request(app).get('/nowhere-else');
-      await request(app).get('/api/items/1');
-    });
-    return seen.filter((w) => w.code === CODE);
-  }
-
-  it('warns once, naming the call and what the routed requests miss, when every route is before it', async () => {
+  it('warns once when the middleware is after every route and what reaches it ends in 404', async () => {
     const app = createApp();
     app.get('/api/items/:id', ok);
     app.get('/health', ok);
-    app.use(trackingId());
-    const routed = await request(app).get('/api/items/1').expect(200);
-    assert.equal(routed.headers['x-tracking-id'], undefined, 'the symptom: no header');
-
-    const seen = await warningsOfTwoRequests(app);
-    assert.equal(seen.length, 1, seen.map((w) => w.message).join('\n'));
-    assert.match(seen[0]!.message, /^trackingId\(\) is mounted after every route/);
-    assert.match(seen[0]!.message, /\(2 before it, none after\)/);
-    assert.match(seen[0]!.message, /no X-Tracking-ID header/);
-    assert.match(seen[0]!.message, /Mount it before the routes/);
-  });
-
-  it('names the header the options chose', async () => {
-    const app = createApp();
-    app.get('/api/items/:id', ok);
-    app.use(trackingId({ header: 'X-Request-ID' }));
-    const [warning] = await warningsOfTwoRequests(app);
-    assert.match(String(warning?.message), /no X-Request-ID header/);
+    app.use(probe());
+    const seen = await orderWarnings(app, ['/nowhere', '/api/items/1', '/nowhere-else']);
+    assert.equal(seen.length, 1, seen.join('\n'));
+    assert.match(seen[0]!, /^probe\(\) is mounted after every route of its app or router/);
+    assert.match(seen[0]!, /\(2 routes, routers or mounted apps before it, none after\)/);
+    assert.match(seen[0]!, /so they get no probe\. Mount it before the routes/);
+    // Once: later requests, and a later window, add nothing.
+    assert.deepEqual(await orderWarnings(app, ['/nowhere']), []);
   });
 
   it('is quiet before the routes, and after some routes with more after it (/health first on purpose)', async () => {
-    const before = createApp();
-    before.use(trackingId());
-    before.get('/api/items/:id', ok);
+    const first = createApp();
+    first.use(probe());
+    first.get('/api/items/:id', ok);
 
     const afterHealth = createApp();
     afterHealth.get('/health', ok);
-    afterHealth.use(trackingId());
-    const router = version.load().Router();
+    afterHealth.use(probe());
+    const router = Router();
     router.get('/items/:id', ok);
     afterHealth.use('/api', router);
 
-    for (const app of [before, afterHealth]) assert.deepEqual(await warningsOfTwoRequests(app), []);
+    for (const app of [first, afterHealth])
+      assert.deepEqual(await orderWarnings(app, ['/nowhere', '/api/items/1']), []);
+  });
+
+  it('is quiet when a middleware after it answers: express.static, a proxy', async () => {
+    const withStatic = createApp();
+    withStatic.get('/health', ok);
+    withStatic.use(probe());
+    withStatic.use(version.load().static(__dirname));
+
+    const withProxy = createApp();
+    withProxy.get('/health', ok);
+    withProxy.use(probe());
+    withProxy.use((_req, res) => {
+      res.json({ proxied: true });
+    });
+
+    assert.deepEqual(await orderWarnings(withStatic, ['/mount-order.test.ts']), []);
+    assert.deepEqual(await orderWarnings(withProxy, ['/api/x']), []);
+  });
+
+  it('is quiet when the routes after it are added after its first request', async () => {
+    const app = createApp();
+    app.get('/health', ok);
+    app.use(probe());
+    const seen = await warningsOf(async () => {
+      await request(app).get('/api/items/1').expect(404); // the router is not there yet
+      const router = Router();
+      router.get('/items/:id', ok);
+      app.use('/api', router); // and no request after it: only the second look sees it
+      await sleep(WINDOW + 60);
+    });
+    assert.deepEqual(
+      seen.filter((w) => w.code === CODE),
+      [],
+    );
   });
 
   it('looks at the router it is mounted on, and counts routers and mounted apps as routes', async () => {
     const inRouter = createApp();
-    const router = version.load().Router();
+    const router = Router();
     router.get('/items/:id', ok);
-    router.use(trackingId());
+    router.use(probe());
     inRouter.use('/api', router);
 
     const afterRouter = createApp();
-    const r2 = version.load().Router();
+    const r2 = Router();
     r2.get('/items/:id', ok);
     afterRouter.use('/api', r2);
-    afterRouter.use(trackingId());
+    afterRouter.use(probe());
 
     const afterSubApp = createApp();
     const sub = createApp();
     sub.get('/items/:id', ok);
     afterSubApp.use('/api', sub);
-    afterSubApp.use(trackingId());
+    afterSubApp.use(probe());
 
     for (const app of [inRouter, afterRouter, afterSubApp]) {
-      const seen = await warningsOf(() => request(app).get('/api/nowhere'));
+      const seen = await orderWarnings(app, ['/api/nowhere']);
       assert.deepEqual(
-        seen.filter((w) => w.code === CODE).map((w) => /\((\d+) before it/.exec(w.message)?.[1]),
+        seen.map((m) => /\((\d+) routes/.exec(m)?.[1]),
         ['1'],
       );
     }
@@ -100,26 +139,40 @@ describeExpress('mount order: trackingId() after the routes', (createApp, versio
 
   it('is quiet when the same middleware is also mounted before the routes', async () => {
     const app = createApp();
-    const mw = trackingId();
+    const mw = probe();
     app.use(mw);
-    const router = version.load().Router();
+    const router = Router();
     router.get('/items/:id', ok);
     router.use(mw);
     app.use('/api', router);
-    assert.deepEqual(await warningsOfTwoRequests(app), []);
+    assert.deepEqual(await orderWarnings(app, ['/api/nowhere', '/api/items/1']), []);
   });
 
   it("finds its layer inside the express instrumentation's wrapper", async () => {
     const app = createApp();
     app.get('/api/items/:id', ok);
-    app.use(trackingId());
-    assert.deepEqual(wrappedLayers(app, 'trackingIdMiddleware'), [true]);
-    assert.equal((await warningsOfTwoRequests(app)).length, 1);
+    app.use(probe());
+    assert.deepEqual(wrappedLayers(app, 'probeMiddleware'), [true]);
+    assert.equal((await orderWarnings(app, ['/nowhere'])).length, 1);
+  });
+
+  it('trackingId() checks itself, over the default window, naming the header it did not set', async () => {
+    const app = createApp();
+    app.get('/api/items/:id', ok);
+    app.use(trackingId({ header: 'X-Request-ID' }));
+    const routed = await request(app).get('/api/items/1').expect(200);
+    assert.equal(routed.headers['x-request-id'], undefined, 'the symptom: no header');
+    const seen = await orderWarnings(app, ['/nowhere'], MOUNT_ORDER_WINDOW_MS + 100);
+    assert.equal(seen.length, 1);
+    assert.match(
+      seen[0]!,
+      /^trackingId\(\) is mounted after every route .* no X-Request-ID header/,
+    );
   });
 });
 
-describe('warnIfAfterRoutes()', () => {
-  it('returns false, without throwing, for requests and apps of odd shapes', async () => {
+describe('mountOrderCheck()', () => {
+  it('is done at once, without throwing or warning, for requests and apps of odd shapes', async () => {
     const mw = () => undefined;
     const cyclic: { handle: unknown; route?: unknown }[] = [];
     const router = Object.assign(() => undefined, { stack: cyclic });
@@ -131,6 +184,7 @@ describe('warnIfAfterRoutes()', () => {
       handle: () => undefined,
     };
     const odd = [
+      undefined,
       {},
       { app: {} },
       { app: { router: { stack: [null, { handle: 1 }, { handle: { stack: 5 } }] } } },
@@ -138,7 +192,8 @@ describe('warnIfAfterRoutes()', () => {
       { app: { router: { stack: [throwing, { handle: mw }] } } },
     ];
     const seen = await warningsOf(() => {
-      for (const req of odd) assert.equal(warnIfAfterRoutes(req as never, mw, 'x()', 'y'), false);
+      for (const req of odd)
+        assert.equal(mountOrderCheck(mw, 'x()', 'y', 10)(req as never, {} as never), true);
     });
     assert.deepEqual(seen, []);
   });
