@@ -53,10 +53,13 @@ function routesBefore(holder: { app?: unknown }, middleware: unknown): number | 
  * reach it. Both must hold:
  * - the app's layers: routes, routers or mounted apps before it and none after, at its first
  *   request and again `windowMs` later (routes an app adds after it started listening count);
- * - the requests that reach it in that time end in 404: a proxy, `express.static` or any other
- *   middleware after it that answers them (anything but 404) keeps it quiet.
- * Only the first request walks the layers; later ones, while watched (at most 16, within the
- * window), get a `finish` listener. After the window the caller stops calling.
+ * - the requests that reach it in that time (at most 16 watched; OPTIONS, which Express answers
+ *   itself, not watched) have all closed, at least one of them finished with 404 and none with
+ *   another status: a proxy, `express.static` or any other middleware after it that answers
+ *   them keeps it quiet, also while it is still answering. A request the client left counts
+ *   for neither.
+ * Only the first request walks the layers; the watched ones get a `close` listener. After the
+ * window the caller stops calling.
  *
  * @param call how the user mounted it, e.g. `trackingId()`
  * @param lost what those requests miss, e.g. `no X-Tracking-ID header`
@@ -70,30 +73,36 @@ export function mountOrderCheck(
   let watching = false;
   let done = false;
   let watched = 0;
+  let open = 0;
   let notFound = 0;
   let answered = false;
-  function onFinish(this: Response): void {
+  function onClose(this: Response): void {
+    open--;
+    if (!this.writableFinished) return; // the client left: says nothing either way
     if (this.statusCode === 404) notFound++;
     else answered = true;
   }
-  const watch = (res: Response) => {
-    if (watched >= WATCHED || typeof res?.once !== 'function') return;
+  const watch = (req: Request, res: Response) => {
+    // OPTIONS: Express answers it itself, after every layer, whatever is mounted there.
+    if (watched >= WATCHED || req?.method === 'OPTIONS' || typeof res?.once !== 'function') return;
     watched++;
-    res.once('finish', onFinish);
+    open++;
+    res.once('close', onClose);
   };
   return (req, res) => {
     if (done) return true;
     if (watching) {
-      watch(res);
+      watch(req, res);
       return false;
     }
     const app = (req as unknown as { app?: unknown } | undefined)?.app;
     if (routesBefore({ app }, middleware) === undefined) return (done = true);
     watching = true;
-    watch(res);
+    watch(req, res);
     const decide = setTimeout(() => {
       done = true;
-      if (answered || notFound === 0) return;
+      // A watched request still being answered (a slow proxy after it) may yet answer: quiet.
+      if (answered || open > 0 || notFound === 0) return;
       const before = routesBefore({ app }, middleware);
       if (before === undefined) return;
       process.emitWarning(

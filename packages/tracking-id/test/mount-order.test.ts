@@ -92,6 +92,41 @@ describeExpress('mount order', (createApp, version) => {
     assert.deepEqual(await orderWarnings(withProxy, ['/api/x']), []);
   });
 
+  it('is quiet while a middleware after it is still answering when the window ends (a slow proxy)', async () => {
+    const app = createApp();
+    app.get('/health', ok);
+    app.use(probe());
+    app.use('/api', (_req, res) => {
+      setTimeout(() => res.json({ proxied: true }), WINDOW * 3);
+    });
+    const seen = await warningsOf(async () => {
+      const slow = request(app)
+        .get('/api/orders')
+        .then((r) => r.status);
+      await sleep(10); // it reaches the middleware first, and is still open at the deadline
+      await request(app).get('/favicon.ico').expect(404);
+      assert.equal(await slow, 200);
+      await sleep(WINDOW + 60);
+    });
+    assert.deepEqual(
+      seen.filter((w) => w.code === CODE),
+      [],
+    );
+  });
+
+  it('does not let the OPTIONS answer Express gives itself hide a misplaced middleware', async () => {
+    const app = createApp();
+    app.get('/a', ok);
+    app.use(probe());
+    const seen = await warningsOf(async () => {
+      await request(app).get('/nowhere').expect(404);
+      await request(app).options('/a').expect(200); // Express's own answer, after every layer
+      await request(app).get('/nowhere-else').expect(404);
+      await sleep(WINDOW + 60);
+    });
+    assert.equal(seen.filter((w) => w.code === CODE).length, 1);
+  });
+
   it('is quiet when the routes after it are added after its first request', async () => {
     const app = createApp();
     app.get('/health', ok);
