@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { types } from 'node:util';
 import { trace } from '@opentelemetry/api';
-import { markErrorHandler, markServerCut, requestPath } from '@ai-teams/tracking-id';
+import { markServerCut, requestPath } from '@ai-teams/tracking-id';
 import {
   DEFAULT_LIMITS,
   MAX_NAME_LENGTH,
@@ -197,12 +197,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
   }
 
-  const errorHandlerMiddleware: ErrorRequestHandler = function errorHandlerMiddleware(
-    err,
-    req,
-    res,
-    next,
-  ) {
+  return function errorHandlerMiddleware(err, req, res, next) {
     const error = describeError(err, limits);
     const fields = fieldsOf(err);
     // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
@@ -230,8 +225,4 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));
   };
-  // Known to the mount-order check of tracking-id's middleware: mounted before the routes, it
-  // never sees their errors, and the app is told so.
-  markErrorHandler(errorHandlerMiddleware, 'errorHandler()');
-  return errorHandlerMiddleware;
 }

@@ -50,12 +50,12 @@ export function isLayerOf(layer: Layer, fn: unknown): boolean {
 
 /**
  * Calls `visit` for every layer of the request's app and of the routers mounted in it, depth
- * first, with the stack the layer is in, its index there and the stack's depth (0: the app's
- * own); a layer whose handle `visit` claims (returns `true`) is not descended into.
+ * first, with the stack the layer is in and its index there; a layer whose handle `visit`
+ * claims (returns `true`) is not descended into.
  */
 export function eachLayer(
   req: Request | { app?: unknown },
-  visit: (layer: Layer, stack: readonly Layer[], index: number, depth: number) => boolean | void,
+  visit: (layer: Layer, stack: readonly Layer[], index: number) => boolean | void,
 ): void {
   const app = (req as { app?: AppLike }).app;
   let visited = 0;
@@ -66,7 +66,7 @@ export function eachLayer(
       if (++visited > MAX_LAYERS) return;
       const layer = layers[i];
       if (typeof layer?.handle !== 'function') continue;
-      if (visit(layer, layers, i, depth) === true) continue;
+      if (visit(layer, layers, i) === true) continue;
       walk((layer.handle as Handle).stack, depth + 1);
     }
   };

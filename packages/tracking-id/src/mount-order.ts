@@ -9,67 +9,9 @@ const WATCHED = 16;
 /** A layer that answers requests of its own: a route, a router, or a mounted sub-app. */
 function isRouting(layer: Layer): boolean {
   if (layer.route != null) return true;
-  return Array.isArray((layer.handle as Handle).stack) || originalOf(layer)?.name === 'mounted_app';
-}
-
-/** The function a layer runs, under the express instrumentation's wrapper if there is one. */
-function originalOf(layer: Layer): Handle | undefined {
   const handle = layer.handle as Handle;
-  return (handle.__wrapped === true ? handle.__original : handle) as Handle | undefined;
-}
-
-const ERROR_HANDLERS = Symbol.for('@ai-teams/tracking-id/error-handlers');
-const CHECKED_APPS = Symbol.for('@ai-teams/tracking-id/error-handler-apps');
-type Registry = { [ERROR_HANDLERS]?: WeakMap<object, string>; [CHECKED_APPS]?: WeakSet<object> };
-
-/**
- * Marks `handler` as an app's final error handler (error-span-events' `errorHandler()` does),
- * named `call` in the warning the mount-order check gives when it is mounted before the routes
- * whose errors it is for.
- */
-export function markErrorHandler(handler: (...args: never[]) => unknown, call: string): void {
-  const registry = globalThis as Registry;
-  (registry[ERROR_HANDLERS] ??= new WeakMap()).set(handler, call);
-}
-
-/**
- * Once per app: warns when a marked error handler in the app's own stack has routes after it and
- * no error handler after the last of them, so the errors those routes pass on go to Express's
- * own. (Inside a router the app's handlers after the router may still get them: not checked.)
- */
-function checkErrorHandlers(app: unknown): void {
-  const registry = globalThis as Registry;
-  const handlers = registry[ERROR_HANDLERS];
-  if (!handlers || (typeof app !== 'function' && (typeof app !== 'object' || app === null))) return;
-  const checked = (registry[CHECKED_APPS] ??= new WeakSet());
-  if (checked.has(app as object)) return;
-  checked.add(app as object);
-  const misplaced: { call: string; after: number }[] = [];
-  try {
-    eachLayer({ app }, (layer, stack, index, depth) => {
-      // The app's own stack only: an error a router's routes pass on leaves the router, and an
-      // error handler after the router in the app's stack still gets it.
-      if (depth > 0) return true;
-      const original = originalOf(layer);
-      const call = typeof original === 'function' ? handlers.get(original) : undefined;
-      if (call === undefined) return true; // not one: nothing below the app's stack is looked at
-      let lastRoute = -1;
-      for (let i = index + 1; i < stack.length; i++) if (isRouting(stack[i]!)) lastRoute = i;
-      if (lastRoute === -1) return true;
-      for (let i = lastRoute + 1; i < stack.length; i++)
-        if (stack[i]?.handle && originalOf(stack[i]!)?.length === 4) return true;
-      misplaced.push({ call, after: routingIn(stack, index + 1, stack.length) });
-      return true;
-    });
-  } catch {
-    return;
-  }
-  for (const { call, after } of misplaced) {
-    process.emitWarning(
-      `${call} is mounted before ${after} routes, routers or mounted apps of its app or router, with no error handler after them: the errors they pass on go to Express's own handler instead. Mount it after the routes, e.g. app.use(${call}) last.`,
-      { code: 'AI_TEAMS_MOUNT_ORDER' },
-    );
-  }
+  const original = (handle.__wrapped === true ? handle.__original : handle) as Handle | undefined;
+  return Array.isArray(handle.stack) || original?.name === 'mounted_app';
 }
 
 function routingIn(stack: readonly Layer[], from: number, to: number): number {
@@ -154,7 +96,6 @@ export function mountOrderCheck(
       return false;
     }
     const app = (req as unknown as { app?: unknown } | undefined)?.app;
-    checkErrorHandlers(app);
     if (routesBefore({ app }, middleware) === undefined) return (done = true);
     watching = true;
     watch(req, res);
