@@ -5,7 +5,29 @@ import { applicationSeries, PROMETHEUS_SERIES } from './metrics';
 import { at, MONITORING, yamlFile } from './paths';
 import { checkPromql } from './promql';
 
-/** Runs promtool (Debian's prometheus package; .ci/run installs it) from monitoring/. */
+/**
+ * promtool and amtool, from Debian's prometheus and prometheus-alertmanager packages: installed
+ * by stack/build-binaries.sh (apt-get, as root) on a machine that has neither, as .ci/run does,
+ * so `npm test` needs nothing installed beforehand. Once per run.
+ */
+let debianTools = false;
+function ensureDebianTools(this: Mocha.Context): void {
+  this.timeout(15 * 60 * 1000);
+  if (debianTools) return;
+  const have = (command: string) =>
+    spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
+  if (!have('promtool') || !have('amtool')) {
+    const r = spawnSync(at('stack', 'build-binaries.sh'), ['debian'], { encoding: 'utf8' });
+    assert.equal(
+      r.status,
+      0,
+      `installing promtool and amtool failed (as root: apt-get install prometheus prometheus-alertmanager):\n${r.stdout}${r.stderr}`,
+    );
+  }
+  debianTools = true;
+}
+
+/** Runs promtool from monitoring/. */
 function promtool(...args: string[]): string {
   const r = spawnSync('promtool', args, { cwd: MONITORING, encoding: 'utf8' });
   assert.ok(!r.error, `promtool could not run (apt-get install prometheus): ${r.error?.message}`);
@@ -23,6 +45,7 @@ interface Rule {
 const rules: Rule[] = yamlFile('alerts.yml').groups.flatMap((g: { rules: Rule[] }) => g.rules);
 
 describe('prometheus configuration', () => {
+  before(ensureDebianTools);
   it('promtool check config: prometheus.yml with its rule file', () => {
     const out = promtool('check', 'config', 'prometheus.yml');
     assert.match(out, /SUCCESS: 1 rule files found/);
@@ -65,6 +88,7 @@ describe('prometheus configuration', () => {
 });
 
 describe('alert rules', () => {
+  before(ensureDebianTools);
   it('promtool check rules', () => {
     assert.match(promtool('check', 'rules', 'alerts.yml'), /SUCCESS: 5 rules found/);
   });
@@ -114,7 +138,8 @@ describe('alert rules', () => {
 });
 
 describe('alertmanager configuration', () => {
-  it('amtool check-config (when Debian ships amtool) and a webhook receiver that reports resolution', () => {
+  before(ensureDebianTools);
+  it('amtool check-config and a webhook receiver that reports resolution', () => {
     const r = spawnSync('amtool', ['check-config', 'alertmanager/alertmanager.yml'], {
       cwd: MONITORING,
       encoding: 'utf8',
