@@ -106,7 +106,7 @@ export function mountOrderCheck(
       const before = routesBefore({ app }, middleware);
       if (before === undefined) return;
       process.emitWarning(
-        `${call} is mounted after every route of its app or router (${before} routes, routers or mounted apps before it, none after), and the requests that reach it end in 404: the requests those routes answer never reach it, so they get ${lost}. Mount it before the routes, e.g. app.use(${call}) right after creating the app.`,
+        `${call} is mounted after every route of its app or router (${before} ${before === 1 ? 'route, router or mounted app' : 'routes, routers or mounted apps'} before it, none after), and the requests that reach it end in 404: the requests those routes answer never reach it, so they get ${lost}. Mount it before the routes, e.g. app.use(${call}) right after creating the app.`,
         { code: 'AI_TEAMS_MOUNT_ORDER' },
       );
     }, windowMs);
