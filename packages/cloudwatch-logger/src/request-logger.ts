@@ -11,6 +11,7 @@ import {
   serverContext,
   unwrapSkippedLayer,
   mountOrderCheck,
+  type MountOrderCheck,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { directWriter } from './direct';
@@ -136,7 +137,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
   // Where it is mounted, checked over its first requests (see mountOrderCheck); null once done.
-  let checkOrder: ((req: Request, res: Response) => boolean) | undefined | null;
+  let checkOrder: MountOrderCheck | undefined | null;
 
   return function requestLoggerMiddleware(req: Request, res: Response, next: NextFunction) {
     if (checkOrder !== null) {

@@ -8,6 +8,7 @@ import {
   onRoute,
   unwrapSkippedLayer,
   mountOrderCheck,
+  type MountOrderCheck,
   type RouteListener,
 } from '@ai-teams/tracking-id';
 import { apiVersionOf, endpointOf, methodOf } from './endpoint';
@@ -191,7 +192,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   // Whether the express instrumentation's wrapper around this layer has been looked at.
   let layerSettled = false;
   // Where it is mounted, checked over its first requests (see mountOrderCheck); null once done.
-  let checkOrder: ((req: Request, res: Response) => boolean) | undefined | null;
+  let checkOrder: MountOrderCheck | undefined | null;
 
   return function httpMetricsMiddleware(req, res, next) {
     if (checkOrder !== null) {

@@ -569,13 +569,14 @@ describeExpress('httpMetrics()', (createApp, version) => {
       res.json({ ok: true });
     });
     app.use(httpMetrics({ meterProvider: prom.meterProvider }));
-    const warnings = await warningsOf(async () => {
-      await request(app).get('/api/v1/sessions/1').expect(200);
-      await request(app).get('/nowhere').expect(404);
-      await request(app).get('/nowhere').expect(404);
-      await new Promise((resolve) => setTimeout(resolve, MOUNT_ORDER_WINDOW_MS + 100));
-    });
-    const order = warnings.filter((w) => w.code === 'AI_TEAMS_MOUNT_ORDER');
+    const order = await warningsOf(
+      async () => {
+        await request(app).get('/api/v1/sessions/1').expect(200);
+        await request(app).get('/nowhere').expect(404);
+        await request(app).get('/nowhere').expect(404);
+      },
+      { code: 'AI_TEAMS_MOUNT_ORDER', afterMs: MOUNT_ORDER_WINDOW_MS + 100 },
+    );
     assert.equal(order.length, 1);
     assert.match(
       order[0]!.message,

@@ -42,10 +42,15 @@ function routerStack(app: AppLike | undefined): unknown {
   }
 }
 
+/** The function a layer runs: its handle, or what the express instrumentation's wrapper wraps. */
+export function originalOf(layer: Layer): unknown {
+  const handle = layer.handle as Handle | undefined;
+  return handle?.__wrapped === true ? handle.__original : handle;
+}
+
 /** Whether `layer` runs `fn`: its handle is `fn`, or the express instrumentation's wrapper of it. */
 export function isLayerOf(layer: Layer, fn: unknown): boolean {
-  const handle = layer.handle as Handle | undefined;
-  return handle === fn || (handle?.__wrapped === true && handle.__original === fn);
+  return layer.handle === fn || originalOf(layer) === fn;
 }
 
 /**

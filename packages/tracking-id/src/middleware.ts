@@ -11,7 +11,7 @@ import {
 } from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
 import { unwrapSkippedLayer } from './skipped-layer';
-import { mountOrderCheck } from './mount-order';
+import { mountOrderCheck, type MountOrderCheck } from './mount-order';
 import type { TrackingIdOptions } from './types';
 
 const DEFAULT_OPTIONS: Required<TrackingIdOptions> = {
@@ -89,7 +89,7 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   // the first request with a server span, so an app without the SDK never pays for the check.
   let layerSettled = false;
   // Where it is mounted, checked over its first requests (see mountOrderCheck); null once done.
-  let checkOrder: ((req: Request, res: Response) => boolean) | undefined | null;
+  let checkOrder: MountOrderCheck | undefined | null;
 
   return function trackingIdMiddleware(req, res, next) {
     if (checkOrder !== null) {

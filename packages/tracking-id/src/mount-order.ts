@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { eachLayer, isLayerOf, type Handle, type Layer } from './layers';
+import { eachLayer, isLayerOf, originalOf, type Handle, type Layer } from './layers';
 
 /** How long a middleware that looks misplaced watches its requests before it says so. */
 export const MOUNT_ORDER_WINDOW_MS = 1000;
@@ -9,9 +9,8 @@ const WATCHED = 16;
 /** A layer that answers requests of its own: a route, a router, or a mounted sub-app. */
 function isRouting(layer: Layer): boolean {
   if (layer.route != null) return true;
-  const handle = layer.handle as Handle;
-  const original = (handle.__wrapped === true ? handle.__original : handle) as Handle | undefined;
-  return Array.isArray(handle.stack) || original?.name === 'mounted_app';
+  const original = originalOf(layer) as Handle | undefined;
+  return Array.isArray((layer.handle as Handle).stack) || original?.name === 'mounted_app';
 }
 
 function routingIn(stack: readonly Layer[], from: number, to: number): number {
@@ -46,6 +45,9 @@ function routesBefore(holder: { app?: unknown }, middleware: unknown): number | 
   return found > 0 && late === found ? before : undefined;
 }
 
+/** What `mountOrderCheck()` returns: called with each request until it returns `true`. */
+export type MountOrderCheck = (req: Request, res: Response) => boolean;
+
 /**
  * A check of where `middleware` is mounted, for the middleware to call with each request until
  * it returns `true` (done). It warns once, `AI_TEAMS_MOUNT_ORDER`, when the middleware sits after
@@ -69,7 +71,7 @@ export function mountOrderCheck(
   call: string,
   lost: string,
   windowMs = MOUNT_ORDER_WINDOW_MS,
-): (req: Request, res: Response) => boolean {
+): MountOrderCheck {
   let watching = false;
   let done = false;
   let watched = 0;
