@@ -5,6 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
 import { requestPath } from '@ai-teams/tracking-id';
+import { warnIfNotPatched } from './late-load';
 import type { ResolvedTelemetryOptions } from './types';
 
 /**
@@ -16,10 +17,17 @@ export const QUIET_LAYERS =
 
 export function createInstrumentations(config: ResolvedTelemetryOptions): Instrumentation[] {
   const ignored = new Set(config.ignorePaths);
+  // By the first request the app has loaded express: whether it was patched is known then.
+  let firstRequest = true;
   return [
     new HttpInstrumentation({
-      ignoreIncomingRequestHook: (req: IncomingMessage) =>
-        ignored.size !== 0 && ignored.has(requestPath(req.url)),
+      ignoreIncomingRequestHook: (req: IncomingMessage) => {
+        if (firstRequest) {
+          firstRequest = false;
+          warnIfNotPatched();
+        }
+        return ignored.size !== 0 && ignored.has(requestPath(req.url));
+      },
       // The plan's request.size / response.size, set once the response has ended.
       applyCustomAttributesOnSpan: (span, request, response) => {
         if (!('getHeader' in response) || !('headers' in request)) return;

@@ -1,9 +1,14 @@
+import { isWrapped } from '@opentelemetry/instrumentation';
+
 /** Modules that must load after the instrumentation, or they are never patched. */
 const WATCHED = /[\\/]node_modules[\\/](express|winston|router)[\\/]/;
 
+/** express's own entry module, whose exports the express instrumentation patches. */
+const EXPRESS_ENTRY = /^(.*[\\/]node_modules[\\/]express)[\\/]index\.js$/;
+
 const PRELOAD =
   'Start the process with `node --require @ai-teams/telemetry/register app.js` (CommonJS) or ' +
-  '`node --import @ai-teams/telemetry/register app.js` (ES modules), or ';
+  '`node --import @ai-teams/telemetry/register app.js` (ES modules), or, in CommonJS, ';
 
 /** What loading each module before the set-up costs, and the fix. */
 const LATE = {
@@ -11,14 +16,17 @@ const LATE = {
     'express was loaded before setupTelemetry(), so its requests are not traced (no server ' +
     'span, no route, no middleware or handler spans). ' +
     PRELOAD +
-    'call setupTelemetry() before importing express.',
+    'call setupTelemetry() before requiring express.',
   winston:
     'winston was loaded before setupTelemetry(), so its instrumentation never applies: no ' +
     'winston logger, not even one created after set-up, gets the OpenTelemetry transport (its ' +
     'records are not sent over OTLP) or trace_id/span_id on its records. ' +
     PRELOAD +
-    'import winston, and @ai-teams/cloudwatch-logger which loads it, only after setupTelemetry().',
+    'require winston, and @ai-teams/cloudwatch-logger which loads it, only after setupTelemetry().',
 } as const;
+
+/** The modules named in a warning already, so that one cause is reported once. */
+const reported = new Set<keyof typeof LATE>();
 
 /** The warning for each watched module among `files` (paths of loaded modules), express first. */
 export function lateLoadWarnings(files: readonly string[]): string[] {
@@ -31,11 +39,54 @@ export function lateLoadWarnings(files: readonly string[]): string[] {
   return (['express', 'winston'] as const).filter((name) => late.has(name)).map((n) => LATE[n]);
 }
 
-/** Warns, once per module, when instrumented modules were loaded before the SDK was set up. */
+/**
+ * Warns, once per module, when instrumented modules were loaded before the SDK was set up.
+ * Only modules that have run count: an ES module's imports are in `require.cache` before they
+ * run (linked, `loaded: false`), and whether those get patched is told at the first request.
+ */
 export function warnIfLoadedTooEarly(): boolean {
-  const warnings = lateLoadWarnings(Object.keys(require.cache));
+  const loaded = Object.entries(require.cache)
+    .filter(([, module]) => module?.loaded)
+    .map(([file]) => file);
+  const warnings = lateLoadWarnings(loaded);
   for (const message of warnings) {
+    reported.add(message.startsWith('express') ? 'express' : 'winston');
     process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_LATE' });
   }
   return warnings.length > 0;
+}
+
+/**
+ * The warning for each loaded copy of express among `modules` (a `require.cache`) whose
+ * exports the instrumentation did not patch. Loaded after set-up and still unpatched, it was
+ * imported by an ES module without the loader hook: set-up in the app's own code (or a module
+ * it imports first) installs none.
+ */
+export function unpatchedWarnings(
+  modules: Readonly<Record<string, { loaded: boolean; exports: unknown } | undefined>>,
+): string[] {
+  const warnings: string[] = [];
+  for (const [file, module] of Object.entries(modules)) {
+    const dir = EXPRESS_ENTRY.exec(file)?.[1];
+    if (!dir || !module?.loaded) continue;
+    const use = (module.exports as { application?: { use?: unknown } } | undefined)?.application
+      ?.use;
+    if (typeof use !== 'function' || isWrapped(use)) continue;
+    warnings.push(
+      `express (${dir}) is not instrumented, so its requests are traced without a route and ` +
+        'without middleware or handler spans: an ES module imported it without the loader ' +
+        'hook, which only `node --import @ai-teams/telemetry/register app.js` installs ' +
+        '(setupTelemetry() called in the app does not). Start the process that way.',
+    );
+  }
+  return warnings;
+}
+
+/** At the first incoming request: warns if express runs unpatched, unless set-up already said so. */
+export function warnIfNotPatched(): void {
+  if (reported.has('express')) return;
+  for (const message of unpatchedWarnings(require.cache)) {
+    reported.add('express');
+    process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_LATE' });
+  }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lateLoadWarnings } from '../src/late-load';
+import { lateLoadWarnings, unpatchedWarnings } from '../src/late-load';
 
 const loaded = (module: string) => `/srv/app/node_modules/${module}/index.js`;
 
@@ -18,7 +18,7 @@ describe('lateLoadWarnings()', () => {
     );
     assert.match(message, /`node --require @ai-teams\/telemetry\/register app\.js` \(CommonJS\)/);
     assert.match(message, /`node --import @ai-teams\/telemetry\/register app\.js` \(ES modules\)/);
-    assert.match(message, /or call setupTelemetry\(\) before importing express\.$/);
+    assert.match(message, /or, in CommonJS, call setupTelemetry\(\) before requiring express\.$/);
     assert.doesNotMatch(message, /winston/);
   });
 
@@ -36,7 +36,7 @@ describe('lateLoadWarnings()', () => {
     assert.match(message, /--require @ai-teams\/telemetry\/register/);
     assert.match(
       message,
-      /or import winston, and @ai-teams\/cloudwatch-logger which loads it, only after setupTelemetry\(\)\.$/,
+      /or, in CommonJS, require winston, and @ai-teams\/cloudwatch-logger which loads it, only after setupTelemetry\(\)\.$/,
     );
     assert.doesNotMatch(message, /requests are not traced|importing express/);
   });
@@ -46,6 +46,41 @@ describe('lateLoadWarnings()', () => {
     assert.deepEqual(
       warnings.map((w) => w.split(' ')[0]),
       ['express', 'winston'],
+    );
+  });
+});
+
+describe('unpatchedWarnings()', () => {
+  // The part of express's exports the instrumentation wraps, unwrapped and wrapped (with the
+  // properties shimmer gives a wrapper, which isWrapped() reads). The fixtures of telemetry.test.ts run the real thing.
+  const express = { application: { use: function use() {} } };
+  const entry = '/srv/app/node_modules/express/index.js';
+
+  it('names a loaded, unpatched express and its directory', () => {
+    const warnings = unpatchedWarnings({ [entry]: { loaded: true, exports: express } });
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!,
+      /^express \(\/srv\/app\/node_modules\/express\) is not instrumented, so its requests are traced without a route/,
+    );
+    assert.match(warnings[0]!, /`node --import @ai-teams\/telemetry\/register app\.js` installs/);
+  });
+
+  it('says nothing of a patched express, one still being linked, or other modules', () => {
+    const patchedUse = Object.assign(() => undefined, {
+      __wrapped: true,
+      __original: express.application.use,
+      __unwrap: () => undefined,
+    });
+    assert.deepEqual(
+      unpatchedWarnings({
+        [entry]: { loaded: true, exports: { application: { use: patchedUse } } },
+        '/srv/other/node_modules/express/index.js': { loaded: false, exports: {} },
+        '/srv/app/node_modules/express/lib/express.js': { loaded: true, exports: express },
+        '/srv/app/node_modules/router/index.js': { loaded: true, exports: {} },
+        '/srv/app/main.js': undefined,
+      }),
+      [],
     );
   });
 });

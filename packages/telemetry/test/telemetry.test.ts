@@ -537,6 +537,37 @@ describe('setupTelemetry() through the register entry', () => {
     assert.ok(names.includes('request handler'), 'express was patched under ESM');
   });
 
+  for (const [fixture, execArgv, how] of [
+    ['service-first.mjs', [], 'sets up in a module it imports first'],
+    ['service-dynamic.mjs', [], 'sets up before a dynamic import of the app'],
+    ['service.mjs', ['--require', '@ai-teams/telemetry/register'], 'is started with --require'],
+  ] as const) {
+    it(`names the missing loader hook when an ES module app ${how}`, async () => {
+      const s = await service(fixture, {}, [...execArgv]);
+      await fetch(`${s.url}/hello/esm`);
+      await fetch(`${s.url}/hello/again`);
+      await s.shutdown();
+      const stderr = s.stderr();
+      const late = stderr.match(/\[AI_TEAMS_TELEMETRY_LATE\] Warning: [^\n]*/g) ?? [];
+      assert.equal(late.length, 1, stderr);
+      assert.match(
+        late[0]!,
+        /Warning: express \(\S+[\\/]node_modules[\\/]express\) is not instrumented, so its requests are traced without a route and without middleware or handler spans: an ES module imported it without the loader hook, which only `node --import @ai-teams\/telemetry\/register app\.js` installs/,
+      );
+      assert.doesNotMatch(stderr, /loaded before setupTelemetry/);
+      // What it says: server spans named by method alone, and no express spans.
+      const names = receiver.spans().map(({ span }) => span.name);
+      assert.deepEqual(names, ['GET', 'GET']);
+    });
+  }
+
+  it('warns nothing about load order when the register entry set up an ES module app', async () => {
+    const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
+    await fetch(`${s.url}/hello/esm`);
+    await s.shutdown();
+    assert.doesNotMatch(s.stderr(), /AI_TEAMS_TELEMETRY_LATE/);
+  });
+
   it('warns with the fix when express was loaded before set-up', async () => {
     const s = await service('service.cjs', { LOAD_EXPRESS_FIRST: '1', SETUP_IN_CODE: '1' }, []);
     await fetch(`${s.url}/hello/late`);
@@ -546,7 +577,8 @@ describe('setupTelemetry() through the register entry', () => {
       /\[AI_TEAMS_TELEMETRY_LATE\] Warning: express was loaded before setupTelemetry\(\), so its requests are not traced/,
     );
     assert.match(s.stderr(), /--require @ai-teams\/telemetry\/register/);
-    assert.match(s.stderr(), /call setupTelemetry\(\) before importing express\./);
+    assert.match(s.stderr(), /or, in CommonJS, call setupTelemetry\(\) before requiring express\./);
+    assert.equal(s.stderr().match(/AI_TEAMS_TELEMETRY_LATE/g)?.length, 1, 'said once, at set-up');
     assert.doesNotMatch(s.stderr(), /winston was loaded/);
     // What it says: no server span.
     assert.equal(receiver.spans().filter(({ span }) => span.kind === SERVER).length, 0);
@@ -563,7 +595,7 @@ describe('setupTelemetry() through the register entry', () => {
     );
     assert.match(
       stderr,
-      /import winston, and @ai-teams\/cloudwatch-logger which loads it, only after setupTelemetry\(\)/,
+      /or, in CommonJS, require winston, and @ai-teams\/cloudwatch-logger which loads it, only after setupTelemetry\(\)/,
     );
     assert.doesNotMatch(stderr, /requests are not traced|express was loaded/);
     // What it says: the request is traced, its log record never reaches the collector.
