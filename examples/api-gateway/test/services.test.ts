@@ -581,6 +581,16 @@ describe('service-kit', () => {
         'GET /medium',
         'GET /stuck',
       ]);
+      // The cut one's span says what its access line and request_count say.
+      assert.deepEqual(
+        spans
+          .map(({ span }) => {
+            const status = attributesOf(span.attributes)['http.response.status_code'];
+            return `${span.name} ${status} ${span.status?.code ?? 0}`;
+          })
+          .sort(),
+        ['GET /fast 200 0', 'GET /medium 200 0', 'GET /stuck 500 2'],
+      );
       const logged = receiver.logRecords().map(({ record }) => record.body?.stringValue);
       for (const message of ['GET /fast - 200', 'GET /medium - 200', 'GET /stuck - 500']) {
         assert.ok(logged.includes(message), `${message} exported: ${JSON.stringify(logged)}`);

@@ -106,8 +106,9 @@ export function serve(app: Express, defaultPort: number, defaultName: string): S
     stopping = true;
     newest.forEach(lastOnConnection);
     const cut = setTimeout(() => {
-      // The server cuts these, not their clients: 500 in their access lines and request_count
-      // (and counted as errors), where a bare closeAllConnections() reads as the client's 499.
+      // The server cuts these, not their clients: 500 in their access lines, request_count
+      // (counted as errors) and spans (ERROR), where a bare closeAllConnections() reads as the
+      // client's 499 and a span as the 200 never sent.
       for (const res of open) if (!res.writableEnded) markServerCut(res as never);
       server.closeAllConnections();
     }, graceMs());

@@ -53,13 +53,17 @@ function codeOf(error: unknown): unknown {
 }
 
 /**
- * Marks `res` as failed by the app after its headers had gone out, when an error handler can no
- * longer answer and Express cuts the connection: `finalStatus()` then reads 500, not the 499 of
- * a client that left. `errorHandler()` of @ai-teams/error-span-events calls it; an error handler
- * of your own can too.
+ * Marks `res` as cut by the server, before its connection is closed: `finalStatus()` then reads
+ * 500, not the 499 of a client that left. For a response failed by the app after its headers had
+ * gone out, when an error handler can no longer answer and Express cuts the connection
+ * (`errorHandler()` of @ai-teams/error-span-events calls it; an error handler of your own can
+ * too), or one a shutdown cuts. With its headers not sent yet, the response's `statusCode`
+ * becomes 500 as well, so what reads it when the response closes (the http instrumentation, for
+ * the server span's status) records the same failure; a status already sent stays as it was.
  */
 export function markServerCut(res: Response): void {
   (res as Response & Marked)[CUT] = true;
+  if (!res.headersSent) res.statusCode = SERVER_CUT;
 }
 
 /**

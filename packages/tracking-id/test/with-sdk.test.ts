@@ -5,7 +5,14 @@ import { runInNewContext } from 'node:vm';
 import { context, type Context } from '@opentelemetry/api';
 import request from 'supertest';
 import { describeExpress, enableTestTracing, listen, type TestTracing } from '@ai-teams/test-utils';
-import { getRequestContext, getTrackingId, setRequestContext, trackingId } from '../src';
+import {
+  finalStatus,
+  getRequestContext,
+  getTrackingId,
+  markServerCut,
+  setRequestContext,
+  trackingId,
+} from '../src';
 
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -276,5 +283,50 @@ describeExpress('trackingId() with the OpenTelemetry SDK', (createApp, version) 
       agent.destroy();
       await server.close();
     }
+  });
+  it('markServerCut() on a response not yet answered: its server span reads 500 and ERROR, as its finalStatus() does', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    const waiting: import('express').Response[] = [];
+    a.get('/stuck', (_req, res) => void waiting.push(res)); // never answers
+    a.get('/streamed', (_req, res) => {
+      res.status(201).write('part'); // headers out, never ends
+      waiting.push(res);
+    });
+    const server = await listen(a);
+    const statuses: number[] = [];
+    try {
+      const requests = ['/stuck', '/streamed'].map(
+        (path) =>
+          new Promise<void>((resolve) => {
+            http
+              .get(`${server.url}${path}`, (res) => res.on('error', () => resolve()).resume())
+              .on('error', () => resolve());
+          }),
+      );
+      while (waiting.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const closed = waiting.map(
+        (res) =>
+          new Promise<void>((resolve) =>
+            res.on('close', () => {
+              statuses.push(finalStatus(res));
+              resolve();
+            }),
+          ),
+      );
+      for (const res of waiting) markServerCut(res);
+      server.server.closeAllConnections(); // as a shutdown past its grace does
+      await Promise.all([...requests, ...closed]);
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(statuses, [500, 500]);
+    const spans = await tracing.serverSpans();
+    const byRoute = Object.fromEntries(spans.map((s) => [s.attributes['http.route'], s]));
+    // Nothing was sent: the span says what the access line and request_count say.
+    assert.equal(byRoute['/stuck']?.attributes['http.response.status_code'], 500);
+    assert.equal(byRoute['/stuck']?.status.code, 2, 'ERROR');
+    // The status that went out stays on the span (errorHandler() marks such spans itself).
+    assert.equal(byRoute['/streamed']?.attributes['http.response.status_code'], 201);
   });
 });
