@@ -1,5 +1,7 @@
+import type { Attributes } from '@opentelemetry/api';
 import { apiVersionOf } from './endpoint';
 import { serviceAttribute, serviceNameLabel } from './labels';
+import { keyOf, setLimitOf } from './limits';
 import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
 import { providerFor } from './provider';
 import type { BusinessMetricsOptions } from './types';
@@ -71,33 +73,35 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
   // `service` on each data point where the exporter drops the resource's (OTLP mode).
   const service = serviceAttribute(provider);
   const meter = provider.getMeter(METER_NAME, METER_VERSION);
-  const apiKeyUsage = meter.createCounter(METRIC.apiKeyUsage, {
-    description: 'API key uses, by key id, client, endpoint and success.',
-  });
-  const endpointUsage = meter.createCounter(METRIC.endpointUsage, {
-    description: 'Endpoint calls by user segment.',
-  });
-  const userActivity = meter.createCounter(METRIC.userActivity, {
-    description: 'User actions by activity type.',
-  });
-  const workflowSuccessRate = meter.createHistogram(METRIC.workflowSuccessRate, {
+  // Each adds or records through the instrument's AttributeSetLimit on this provider: the
+  // SDK's own limit bounds only the sets of one collection (see limits.ts).
+  const counter = (name: string, description: string) => {
+    const instrument = meter.createCounter(name, { description });
+    const sets = setLimitOf(provider, name);
+    return (value: number, attributes: Attributes) =>
+      instrument.add(value, sets.admit(keyOf(attributes), attributes));
+  };
+  const apiKeyUsage = counter(
+    METRIC.apiKeyUsage,
+    'API key uses, by key id, client, endpoint and success.',
+  );
+  const endpointUsage = counter(METRIC.endpointUsage, 'Endpoint calls by user segment.');
+  const userActivity = counter(METRIC.userActivity, 'User actions by activity type.');
+  const successRate = meter.createHistogram(METRIC.workflowSuccessRate, {
     description: 'Success rate (0..1) of each workflow run.',
     advice: { explicitBucketBoundaries: SUCCESS_RATE_BUCKETS },
   });
-  const aiRequests = meter.createCounter(METRIC.aiRequests, {
-    description: 'AI model requests, by model and provider.',
-  });
-  const aiTokens = meter.createCounter(METRIC.aiTokens, {
-    description: 'AI tokens used, by model and token type.',
-  });
-  const aiCost = meter.createCounter(METRIC.aiCost, {
-    description: 'AI cost in US dollars, by model.',
-  });
+  const successRateSets = setLimitOf(provider, METRIC.workflowSuccessRate, true);
+  const workflowSuccessRate = (value: number, attributes: Attributes) =>
+    successRate.record(value, successRateSets.admit(keyOf(attributes), attributes));
+  const aiRequests = counter(METRIC.aiRequests, 'AI model requests, by model and provider.');
+  const aiTokens = counter(METRIC.aiTokens, 'AI tokens used, by model and token type.');
+  const aiCost = counter(METRIC.aiCost, 'AI cost in US dollars, by model.');
 
   return {
     recordApiKeyUsage(usage) {
       const fn = 'recordApiKeyUsage()';
-      apiKeyUsage.add(1, {
+      apiKeyUsage(1, {
         api_key_id: text(fn, 'apiKeyId', usage?.apiKeyId),
         client_name: text(fn, 'clientName', usage.clientName),
         service_name: serviceName,
@@ -113,7 +117,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
         usage.apiVersion === undefined
           ? apiVersionOf(endpoint)
           : text(fn, 'apiVersion', usage.apiVersion);
-      endpointUsage.add(1, {
+      endpointUsage(1, {
         service_name: serviceName,
         endpoint,
         api_version: apiVersion,
@@ -122,7 +126,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
       });
     },
     recordUserActivity(activity) {
-      userActivity.add(1, {
+      userActivity(1, {
         activity_type: text('recordUserActivity()', 'activityType', activity?.activityType),
         service_name: serviceName,
         ...service,
@@ -135,7 +139,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
         complexity_level: text(fn, 'complexityLevel', run.complexityLevel),
         ...service,
       };
-      workflowSuccessRate.record(amount(fn, 'rate', run.rate, 1), attributes);
+      workflowSuccessRate(amount(fn, 'rate', run.rate, 1), attributes);
     },
     recordAiRequest(call) {
       const fn = 'recordAiRequest()';
@@ -156,11 +160,11 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
         return [type, amount(fn, `tokens.${type}`, count)] as const;
       });
       const cost = call.cost === undefined ? undefined : amount(fn, 'cost', call.cost);
-      aiRequests.add(1, { model, provider, ...service });
+      aiRequests(1, { model, provider, ...service });
       for (const [type, count] of tokens) {
-        aiTokens.add(count, { model, token_type: type, ...service });
+        aiTokens(count, { model, token_type: type, ...service });
       }
-      if (cost !== undefined) aiCost.add(cost, { model, ...service });
+      if (cost !== undefined) aiCost(cost, { model, ...service });
     },
   };
 }

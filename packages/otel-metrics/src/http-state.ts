@@ -1,5 +1,6 @@
 import type { Attributes, Counter, Histogram, MeterProvider } from '@opentelemetry/api';
 import { serviceAttribute } from './labels';
+import { limitOf, overflowAttributes, setLimitOf, type AttributeSetLimit } from './limits';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC } from './names';
 
 // Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
@@ -24,10 +25,15 @@ export interface Count {
  * attributes, which costs several times more one request at a time, between the rest of the
  * request's work, than in a run of records with everything still in cache (measured: 2.9 µs
  * against 0.4 µs per record). Every value is in the collection that follows it.
+ *
+ * Only the first series of the provider up to the histogram's limit hold durations of their
+ * own; the others' go into the overflow series (`durationOverflow`), so the histogram keeps at
+ * most that many attribute sets for the life of the process (see AttributeSetLimit).
  */
 export interface Series {
   duration: Attributes;
   counts: Map<number, Count>;
+  /** The durations not yet recorded; undefined for a series recorded as the overflow. */
   pending: Float64Array | undefined;
   size: number;
 }
@@ -72,6 +78,14 @@ export interface ProviderState {
   limitGiven: boolean;
   /** Series kept, over every service: bounded by `limit`. */
   seriesCount: number;
+  /** Most request_duration_seconds attribute sets, the overflow set included. */
+  durationLimit: number;
+  /** Series holding durations of their own, over every service: below `durationLimit`. */
+  durationSets: number;
+  /** Where the durations of every other series go, made when first needed. */
+  durationOverflow: Series | undefined;
+  /** The request_errors_total attribute sets (a counter recorded per failed request). */
+  errorSets: AttributeSetLimit;
 }
 
 const states = new WeakMap<MeterProvider, ProviderState>();
@@ -117,6 +131,10 @@ export function providerState(
     limit,
     limitGiven,
     seriesCount: 0,
+    durationLimit: limitOf(provider, METRIC.requestDuration, true),
+    durationSets: 0,
+    durationOverflow: undefined,
+    errorSets: setLimitOf(provider, METRIC.requestErrors),
   };
   requests.addCallback((result) => {
     // Collection observes callbacks before it reads the histogram: its pending values go in now.
@@ -191,10 +209,7 @@ export function count(
   // A new label set. Only opt-in id labels or parameters in mount paths reach the limit,
   // which is at most the provider's own: its overflow for observed values loses totals.
   if (state.countSets >= state.limit - 1) {
-    return (state.overflow ??= {
-      attributes: { 'otel.metric.overflow': true, ...state.service },
-      value: 0,
-    });
+    return (state.overflow ??= { attributes: overflowAttributes(state.service), value: 0 });
   }
   c = { attributes: attributes(), value: 0 };
   service.counts.set(key, c);
@@ -221,16 +236,27 @@ export function seriesOf(
     if (!byMethod) service.series.set(endpoint, (byMethod = new Map()));
     byMethod.set(method, s);
     state.seriesCount++;
-    s.pending = new Float64Array(DURATION_BATCH);
+    if (state.durationSets < state.durationLimit - 1) {
+      state.durationSets++;
+      s.pending = new Float64Array(DURATION_BATCH);
+    }
   }
   return s;
 }
 
 export function recordDuration(state: ProviderState, s: Series, seconds: number): void {
-  const pending = s.pending;
-  if (!pending) return state.duration.record(seconds, s.duration);
-  pending[s.size++] = seconds;
-  if (s.size === DURATION_BATCH) flushDuration(state, s);
+  const target = s.pending ? s : (state.durationOverflow ??= overflowSeries(state));
+  target.pending![target.size++] = seconds;
+  if (target.size === DURATION_BATCH) flushDuration(state, target);
+}
+
+function overflowSeries(state: ProviderState): Series {
+  return {
+    duration: overflowAttributes(state.service),
+    counts: new Map(),
+    pending: new Float64Array(DURATION_BATCH),
+    size: 0,
+  };
 }
 
 function flushDuration(state: ProviderState, s: Series): void {
@@ -245,4 +271,5 @@ function flushDurations(state: ProviderState): void {
       for (const s of byMethod.values()) if (s.size !== 0) flushDuration(state, s);
     }
   }
+  if (state.durationOverflow?.size) flushDuration(state, state.durationOverflow);
 }

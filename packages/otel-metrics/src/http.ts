@@ -23,6 +23,7 @@ import {
   type Series,
 } from './http-state';
 import { serviceNameLabel } from './labels';
+import { UNKNOWN_PROVIDER_LIMIT } from './limits';
 import { METRIC, UNMATCHED } from './names';
 import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
@@ -34,9 +35,6 @@ const DEFAULT_OPTIONS = {
   trackingIdLabel: false,
   now: () => performance.now(),
 };
-
-/** `requestCountLimit` on a provider whose limits are not known (the SDK's default is 2000). */
-const DEFAULT_REQUEST_COUNT_LIMIT = 400;
 
 /** Status of a response whose connection closed before it finished: nginx's "client closed". */
 export { CLIENT_CLOSED };
@@ -82,7 +80,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
   const totals = serviceState(state, serviceNameLabel(o.serviceName, provider));
   const serviceName = totals.name;
   // `service` on each data point where the exporter drops the resource's (OTLP mode).
-  const { errors, service } = state;
+  const { errors, errorSets, service } = state;
 
   const isIgnored = ignorer(o.ignore);
   const now = o.now;
@@ -173,7 +171,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       };
       if (trackingId !== undefined) errorAttributes.tracking_id = trackingId;
       if (user !== undefined) errorAttributes.user_id = user;
-      errors.add(1, errorAttributes);
+      const key = JSON.stringify([serviceName, endpoint, method, status, trackingId, user]);
+      errors.add(1, errorSets.admit(key, errorAttributes));
     }
   }
 
@@ -225,7 +224,7 @@ function requestCountLimit(option: number | undefined, provider: MeterProvider):
   const tag = tagOf(provider);
   const providerLimit =
     tag && (tag.cardinalityLimits?.[METRIC.requestCount] ?? tag.cardinalityLimit);
-  const limit = option ?? providerLimit ?? DEFAULT_REQUEST_COUNT_LIMIT;
+  const limit = option ?? providerLimit ?? UNKNOWN_PROVIDER_LIMIT;
   if (!Number.isInteger(limit) || limit < 2) {
     throw new RangeError(
       `httpMetrics(): option "requestCountLimit" must be an integer >= 2, got ${String(limit)}`,

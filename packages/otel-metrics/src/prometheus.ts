@@ -4,17 +4,12 @@ import { defaultResource, resourceFromAttributes } from '@opentelemetry/resource
 import { InstrumentType, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { RequestHandler } from 'express';
 import { metricsResourceAttributes } from './labels';
+import { DEFAULT_CARDINALITY_LIMIT, DEFAULT_HISTOGRAM_CARDINALITY_LIMIT } from './limits';
 import { METRIC_NAMES } from './names';
 import { tagMeterProvider } from './provider';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
 
-/** Default attribute sets per counter or gauge: 500 series at most. */
-export const DEFAULT_CARDINALITY_LIMIT = 500;
-/**
- * Default attribute sets per histogram. Each is 14 Prometheus series with the HTTP buckets
- * (11 bounds, +Inf, _sum, _count), so 50 sets are at most 700 series.
- */
-export const DEFAULT_HISTOGRAM_CARDINALITY_LIMIT = 50;
+export { DEFAULT_CARDINALITY_LIMIT, DEFAULT_HISTOGRAM_CARDINALITY_LIMIT };
 
 /** The resource attributes that become labels on every series. */
 const CONSTANT_LABELS = /^(environment|project|service)$/;
@@ -92,6 +87,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
   tagMeterProvider(meterProvider, {
     serviceName: labels.service!,
     cardinalityLimit: limit,
+    histogramCardinalityLimit: histogramLimit,
     cardinalityLimits: { ...limits },
   });
   if (options.global) metrics.setGlobalMeterProvider(meterProvider);

@@ -11,7 +11,9 @@ export interface MeterProviderTag {
   serviceName: string;
   /** Most attribute sets per counter or gauge, the overflow set included. */
   cardinalityLimit: number;
-  /** Per-instrument overrides of `cardinalityLimit`, by instrument name. */
+  /** Most attribute sets per histogram, the overflow set included (default 50). */
+  histogramCardinalityLimit?: number;
+  /** Per-instrument overrides of both, by instrument name. */
   cardinalityLimits?: Record<string, number>;
   /**
    * The provider's exporter does not turn resource attributes into labels (OTLP to the

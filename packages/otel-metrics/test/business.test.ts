@@ -332,4 +332,58 @@ describe('a provider whose exporter drops resource attributes (OTLP to the colle
     assert.deepEqual(serviceAttribute(p.meterProvider), {});
     await p.shutdown();
   });
+  it('keeps each instrument within its limit over many scrapes, shared by every businessMetrics() of the provider', async () => {
+    const p = prometheusMetrics({
+      serviceName: 'svc',
+      environment: 'test',
+      project: 'proj',
+      cardinalityLimit: 5,
+      histogramCardinalityLimit: 3,
+    });
+    const recorders = [
+      businessMetrics({ meterProvider: p.meterProvider, serviceName: 'svc' }),
+      businessMetrics({ meterProvider: p.meterProvider, serviceName: 'svc' }),
+    ];
+    const app = express();
+    app.get('/metrics', p.handler);
+    const scrape = async () =>
+      parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+    let calls = 0;
+    for (let round = 0; round < 10; round++) {
+      for (let k = 0; k < 4; k++) {
+        const b = recorders[k % 2]!;
+        b.recordApiKeyUsage({
+          apiKeyId: k === 0 ? 'first-key' : `key-${round}-${k}`,
+          clientName: 'acme',
+          endpoint: '/api/v1/x',
+          success: true,
+        });
+        b.recordWorkflowSuccessRate({
+          workflowType: k === 0 ? 'first' : `wf-${round}-${k}`,
+          complexityLevel: 'low',
+          rate: 1,
+        });
+        calls++;
+      }
+      const text = await scrape();
+      const uses = text.find('api_key_usage_total');
+      const runs = text.find('workflow_success_rate_count');
+      assert.ok(uses.length <= 5, `round ${round}: ${uses.length} api_key_usage_total sets`);
+      assert.ok(runs.length <= 3, `round ${round}: ${runs.length} workflow_success_rate sets`);
+      assert.equal(
+        uses.reduce((sum, u) => sum + u.value, 0),
+        calls,
+      );
+      assert.equal(
+        runs.reduce((sum, r) => sum + r.value, 0),
+        calls,
+      );
+      assert.equal(text.value('api_key_usage_total', { api_key_id: 'first-key' }), round + 1);
+      assert.equal(
+        text.value('workflow_success_rate_count', { workflow_type: 'first' }),
+        round + 1,
+      );
+    }
+    await p.shutdown();
+  });
 });

@@ -208,4 +208,49 @@ describeExpress('httpMetrics() cardinality', (createApp, version) => {
     for (const e of errors) assert.equal(e.labels.status_code, '503');
     await m.prom.shutdown();
   });
+  it('keeps the histogram and the error counter within their limits over many scrapes, the first endpoints keeping their own series', async () => {
+    const express = version.load();
+    const m = metricsApp(createApp, {}, { cardinalityLimit: 8, histogramCardinalityLimit: 4 });
+    m.app.get('/r0', (_req, res) => {
+      res.status(500).end();
+    });
+    const tenant = express.Router();
+    tenant.get('/x', (_req, res) => {
+      res.status(500).end();
+    });
+    m.app.use('/t/:tenant', tenant); // a new endpoint per tenant (see Limits in the README)
+    let sent = 0;
+    for (let round = 0; round < 10; round++) {
+      await request(m.app).get('/r0').expect(500);
+      for (let k = 0; k < 5; k++) await request(m.app).get(`/t/tenant-${round}-${k}/x`).expect(500);
+      sent += 6;
+      // The SDK's own limit counts one collection: each scrape let up to the limit of new sets in.
+      const text = await m.scrape();
+      const durations = text.find('request_duration_seconds_count');
+      const errors = text.find('request_errors_total');
+      assert.ok(durations.length <= 4, `round ${round}: ${durations.length} duration sets`);
+      assert.ok(errors.length <= 8, `round ${round}: ${errors.length} error sets`);
+      assert.equal(
+        durations.reduce((sum, d) => sum + d.value, 0),
+        sent,
+        'every duration is counted, in its own series or the overflow',
+      );
+      assert.equal(
+        errors.reduce((sum, e) => sum + e.value, 0),
+        sent,
+      );
+      // The first endpoint keeps its own series: none of its durations went to the overflow.
+      assert.equal(text.value('request_duration_seconds_count', { endpoint: '/r0' }), round + 1);
+      assert.equal(text.value('request_errors_total', { endpoint: '/r0' }), round + 1);
+    }
+    const text = await m.scrape();
+    assert.deepEqual(
+      text
+        .find('request_duration_seconds_count')
+        .map((d) => d.labels.endpoint ?? `overflow=${d.labels.otel_metric_overflow}`)
+        .sort(),
+      ['/r0', '/t/tenant-0-0/x', '/t/tenant-0-1/x', 'overflow=true'],
+    );
+    await m.prom.shutdown();
+  });
 });

@@ -85,6 +85,7 @@ export function createMetrics(
     tagMeterProvider(provider, {
       serviceName: config.serviceName,
       cardinalityLimit: DEFAULT_CARDINALITY_LIMIT,
+      histogramCardinalityLimit: DEFAULT_HISTOGRAM_CARDINALITY_LIMIT,
       // The collector's remote write keeps no resource attribute but service.name (as `job`):
       // the plan's `service` label reaches Grafana Cloud on the data points.
       serviceLabel: true,
