@@ -197,7 +197,8 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
   }
 
-  return function errorHandlerMiddleware(err, req, res, next) {
+  // Four parameters: Express calls a function of four with errors only.
+  return function errorHandlerMiddleware(err, req, res, _next) {
     const error = describeError(err, limits);
     const fields = fieldsOf(err);
     // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
@@ -220,7 +221,10 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     if (sent) {
       // The access line and the metrics then read 500, not the 499 of a client that left.
       if (!left) markServerCut(res);
-      next(err);
+      // What Express's default handler does with it (finalhandler: "cannot actually respond"),
+      // without the stack it prints on stderr outside env 'test', one raw line per stack frame
+      // beside the JSON line logged above.
+      req.socket?.destroy();
       return;
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));

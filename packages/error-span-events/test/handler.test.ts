@@ -14,6 +14,7 @@ import {
   listen,
   rawExchange,
   rawGet,
+  stderrOf,
   type TestTracing,
 } from '@ai-teams/test-utils';
 import { finalStatus } from '@ai-teams/tracking-id';
@@ -329,14 +330,15 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(res.body.tracking_id, 'a'.repeat(32));
   });
 
-  it("after headers were sent: records, logs and marks the span failed, then delegates to Express's default handler", async () => {
+  it('after headers were sent: records, logs and marks the span failed, then cuts the connection without a stack on stderr', async () => {
     let delegated: unknown;
     let local: unknown;
     let ended: number | undefined;
     const thrown = new Error('mid-stream');
     const log = testLogger();
     const app = createApp();
-    app.set('env', 'test'); // keeps Express's default handler from printing the stack
+    // Not 'test': Express's default handler would print the stack on stderr.
+    app.set('env', 'production');
     app.get('/stream', (_req, res) => {
       res.on('close', () => {
         local = res.locals.error;
@@ -350,13 +352,11 @@ describeExpress('errorHandler()', (createApp, version) => {
       delegated = err;
       next(err);
     }) as ErrorRequestHandler);
-    await request(app)
-      .get('/stream')
-      .then(
-        () => undefined,
-        (err: Error) => err,
-      );
-    assert.equal(delegated, thrown);
+    const stderr = await stderrOf(() =>
+      rawExchange(app, { send: rawGet('/stream'), responses: 1 }),
+    );
+    assert.equal(stderr, '', 'the error is the JSON line only');
+    assert.equal(delegated, undefined, 'answered here, as an error before the headers is');
     assert.equal(local, thrown);
     assert.equal(ended, 500, 'marked as cut by the server, for the access line and metrics');
     const [server] = await tracing.serverSpans();
@@ -380,7 +380,7 @@ describeExpress('errorHandler()', (createApp, version) => {
       let delegated: unknown;
       const log = testLogger();
       const app = createApp();
-      app.set('env', 'test');
+      app.set('env', 'production');
       app.get('/download', (_req, res, next) => {
         res.on('close', () => (ended = finalStatus(res)));
         res.sendFile(file, (err) => err && next(err));
@@ -390,12 +390,15 @@ describeExpress('errorHandler()', (createApp, version) => {
         delegated = err;
         next(err);
       }) as ErrorRequestHandler);
-      await rawExchange(app, {
-        send: rawGet('/download'),
-        responses: 1,
-        client: (socket) => socket.once('data', () => socket.destroy()),
-      });
-      assert.equal((delegated as { code?: string } | undefined)?.code, 'ECONNABORTED');
+      const stderr = await stderrOf(() =>
+        rawExchange(app, {
+          send: rawGet('/download'),
+          responses: 1,
+          client: (socket) => socket.once('data', () => socket.destroy()),
+        }),
+      );
+      assert.equal(stderr, '');
+      assert.equal(delegated, undefined);
       assert.equal(ended, 499, 'the client closed: not marked as cut by the server');
       const [line] = log.capture.lines();
       assert.ok(line, 'the error is still logged');

@@ -21,3 +21,23 @@ export async function warningsOf(
   }
   return code === undefined ? seen : seen.filter((w) => w.code === code);
 }
+
+/**
+ * What is written to stderr while `fn` runs (awaited), and on the tick after; it is still
+ * written through. For output that is not a process warning (`console.error()`).
+ */
+export async function stderrOf(fn: () => unknown): Promise<string> {
+  let written = '';
+  const write = process.stderr.write;
+  process.stderr.write = function (this: typeof process.stderr, chunk: unknown, ...rest: never[]) {
+    written += String(chunk);
+    return write.call(this, chunk as string, ...rest);
+  } as typeof write;
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.stderr.write = write;
+  }
+  return written;
+}
