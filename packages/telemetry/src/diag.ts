@@ -2,28 +2,55 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 
 /**
  * A diag logger that prints at most one line per interval and counts what it held back, so a
- * collector that is down gives one line a minute instead of one per failed batch.
+ * collector that is down gives one line a minute instead of one per failed batch. What was
+ * held back is printed at the end of the interval (the latest line, with the count of the
+ * others) even when nothing comes after it: a burst shorter than the interval is not reduced
+ * to its first line.
  */
 export function rateLimitedDiag(
   intervalMs: number,
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   now: () => number = Date.now,
+  schedule: (fn: () => void, ms: number) => void = (fn, ms) => setTimeout(fn, ms).unref(),
 ): DiagLogger {
   let last = -Infinity;
   let suppressed = 0;
+  let held: string | undefined; // the latest line held back
+  let flushing = false;
+  const print = (line: string, others: number) => {
+    const count = others ? ` (${others} similar messages suppressed)` : '';
+    write(`${line}${count}`);
+    last = now();
+    suppressed = 0;
+    held = undefined;
+  };
+  const flush = () => {
+    flushing = false;
+    if (held === undefined) return;
+    const wait = last + intervalMs - now(); // a line printed since: a whole interval after it
+    if (wait > 0) {
+      flushing = true;
+      schedule(flush, wait);
+      return;
+    }
+    print(held, suppressed - 1);
+  };
   const emit =
     (level: string) =>
     (message: string, ...args: unknown[]) => {
+      const extra = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+      const line = `[telemetry] ${level}: ${message}${extra ? ` ${extra}` : ''}`;
       const t = now();
-      if (t - last < intervalMs) {
-        suppressed++;
+      if (t - last >= intervalMs) {
+        print(line, suppressed);
         return;
       }
-      const extra = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
-      const held = suppressed ? ` (${suppressed} similar messages suppressed)` : '';
-      write(`[telemetry] ${level}: ${message}${extra ? ` ${extra}` : ''}${held}`);
-      last = t;
-      suppressed = 0;
+      suppressed++;
+      held = line;
+      if (!flushing) {
+        flushing = true;
+        schedule(flush, last + intervalMs - t);
+      }
     };
   const quiet = () => undefined;
   return { error: emit('error'), warn: emit('warn'), info: quiet, debug: quiet, verbose: quiet };

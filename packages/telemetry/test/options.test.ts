@@ -176,22 +176,75 @@ describe('resolveOptions()', () => {
 });
 
 describe('rateLimitedDiag()', () => {
-  it('prints one line per interval and counts the held-back ones', () => {
+  function logger() {
     const lines: string[] = [];
-    let t = 0;
-    const logger = rateLimitedDiag(
+    const timers: { at: number; fn: () => void }[] = [];
+    const clock = { t: 0 };
+    const diag = rateLimitedDiag(
       1000,
       (l) => lines.push(l),
-      () => t,
+      () => clock.t,
+      (fn, ms) => timers.push({ at: clock.t + ms, fn }),
     );
-    logger.error('export failed', new Error('ECONNREFUSED'));
-    for (let i = 0; i < 50; i++) logger.error('export failed');
-    t = 1500;
-    logger.warn('still failing');
-    logger.info('ignored');
+    /** Moves the clock to `t`, running the timers due by then. */
+    const advance = (t: number) => {
+      for (const timer of timers.splice(0).sort((a, b) => a.at - b.at)) {
+        if (timer.at > t) {
+          timers.push(timer);
+          continue;
+        }
+        clock.t = timer.at;
+        timer.fn();
+      }
+      clock.t = t;
+    };
+    return { diag, lines, timers, advance };
+  }
+
+  it('prints one line per interval and counts the held-back ones', () => {
+    const { diag, lines, advance } = logger();
+    diag.error('export failed', new Error('ECONNREFUSED'));
+    for (let i = 0; i < 50; i++) diag.error('export failed');
+    advance(500);
+    diag.warn('still failing');
+    diag.info('ignored');
+    advance(999);
+    assert.deepEqual(lines, ['[telemetry] error: export failed ECONNREFUSED']);
+    advance(1000);
     assert.deepEqual(lines, [
       '[telemetry] error: export failed ECONNREFUSED',
       '[telemetry] warn: still failing (50 similar messages suppressed)',
+    ]);
+  });
+
+  it('prints what a burst shorter than the interval held back at its end, with nothing after it', () => {
+    const { diag, lines, timers, advance } = logger();
+    diag.warn('Dropped 10 spans because maxQueueSize reached');
+    diag.error('export failed');
+    diag.error('export failed');
+    assert.equal(timers.length, 1, 'one timer for the interval');
+    advance(60_000);
+    assert.deepEqual(lines, [
+      '[telemetry] warn: Dropped 10 spans because maxQueueSize reached',
+      '[telemetry] error: export failed (1 similar messages suppressed)',
+    ]);
+    assert.equal(timers.length, 0);
+  });
+
+  it('waits a whole interval after a line printed while a summary was due', () => {
+    const { diag, lines, advance } = logger();
+    diag.error('a');
+    diag.error('b'); // held: due at 1000
+    advance(1000);
+    diag.error('c'); // right after the summary of 'b': held, with 'd'
+    diag.error('d'); // held: due at 2000
+    advance(1999);
+    assert.deepEqual(lines, ['[telemetry] error: a', '[telemetry] error: b']);
+    advance(2000);
+    assert.deepEqual(lines, [
+      '[telemetry] error: a',
+      '[telemetry] error: b',
+      '[telemetry] error: d (1 similar messages suppressed)',
     ]);
   });
 });
