@@ -11,6 +11,7 @@ import {
   serverContext,
   unwrapSkippedLayer,
   mountOrderCheck,
+  closeWhenConnectionCloses,
   type MountOrderCheck,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
@@ -184,6 +185,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     // first (then writableFinished is false): one listener, one line, no double logging. It
     // gets room of its own under the leak warning's limit (see makeListenerRoom()).
     makeListenerRoom(res);
+    closeWhenConnectionCloses(res); // Node < 24.16 forgets a queued response's 'close'
     if (ctx === undefined) res.on('close', onClose);
     else addListener.call(res, 'close', onClose);
     next();

@@ -3,6 +3,7 @@ import type { Attributes, MeterProvider } from '@opentelemetry/api';
 import type { Request, RequestHandler, Response } from 'express';
 import {
   CLIENT_CLOSED,
+  closeWhenConnectionCloses,
   finalStatus,
   makeListenerRoom,
   onRoute,
@@ -210,6 +211,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     m.hooked = onRoute(req, m);
     (res as Measured)[slot] = m;
     makeListenerRoom(res); // not one of the app's listeners: room of its own under the limit
+    closeWhenConnectionCloses(res); // Node < 24.16 forgets a queued response's 'close'
     addListener.call(res, 'close', onClose);
     next();
   };

@@ -9,6 +9,7 @@ export { MOUNT_ORDER_WINDOW_MS, mountOrderCheck, type MountOrderCheck } from './
 export { requestPath } from './request-path';
 export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from './final-status';
 export { makeListenerRoom } from './listener-room';
+export { closeWhenConnectionCloses } from './queued-close';
 export {
   hookRoutes,
   matchedRouteTemplate,

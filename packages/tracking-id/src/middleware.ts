@@ -12,6 +12,7 @@ import {
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
 import { unwrapSkippedLayer } from './skipped-layer';
 import { mountOrderCheck, type MountOrderCheck } from './mount-order';
+import { closeWhenConnectionCloses } from './queued-close';
 import type { TrackingIdOptions } from './types';
 
 const DEFAULT_OPTIONS: Required<TrackingIdOptions> = {
@@ -92,6 +93,7 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   let checkOrder: MountOrderCheck | undefined | null;
 
   return function trackingIdMiddleware(req, res, next) {
+    closeWhenConnectionCloses(res); // queued behind a pipelined response: see the function
     if (checkOrder !== null) {
       checkOrder ??= mountOrderCheck(trackingIdMiddleware, 'trackingId()', `no ${header} header`);
       if (checkOrder(req, res)) checkOrder = null;

@@ -10,7 +10,13 @@ import {
   rawGet as get,
   type RawExchangeOptions,
 } from '@ai-teams/test-utils';
-import { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from '../src';
+import {
+  CLIENT_CLOSED,
+  SERVER_CUT,
+  closeWhenConnectionCloses,
+  finalStatus,
+  markServerCut,
+} from '../src';
 
 // As errorHandler() of error-span-events does.
 const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
@@ -22,6 +28,8 @@ const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
 interface Exchange {
   /** finalStatus() of each response, read when it closed, by path. */
   statuses: Record<string, number>;
+  /** How many times each response emitted 'close', by path. */
+  closes: Record<string, number>;
   /** What the client received before the connection closed. */
   received: string;
 }
@@ -36,14 +44,20 @@ async function exchange(
   o: RawExchangeOptions,
 ): Promise<Exchange> {
   const statuses: Record<string, number> = {};
+  const closes: Record<string, number> = {};
   const app = createApp();
   app.use((req, res, next) => {
-    res.on('close', () => (statuses[req.path] = finalStatus(res)));
+    // As the packages' middleware do: a queued response closes with its connection on any Node.
+    closeWhenConnectionCloses(res);
+    res.on('close', () => {
+      statuses[req.path] = finalStatus(res);
+      closes[req.path] = (closes[req.path] ?? 0) + 1;
+    });
     next();
   });
   routes(app);
   const received = await rawExchange(app, o);
-  return { statuses, received };
+  return { statuses, closes, received };
 }
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
@@ -212,6 +226,7 @@ describeExpress('finalStatus() of a response that did not finish', (createApp) =
     assert.match(cut.received, /^HTTP\/1\.1 200 OK/);
     assert.doesNotMatch(cut.received, / 202 /);
     assert.deepEqual(cut.statuses, { '/a': SERVER_CUT, '/b': SERVER_CUT });
+    assert.deepEqual(cut.closes, { '/a': 1, '/b': 1 }, "one 'close' each, Node's or ours");
     // A clean close (FIN) and a reset (ECONNRESET on the server's socket) by the client.
     const ended = await on(routes, {
       send: get('/left') + get('/b'),
@@ -219,12 +234,14 @@ describeExpress('finalStatus() of a response that did not finish', (createApp) =
       client: (socket) => socket.once('data', () => socket.end()),
     });
     assert.deepEqual(ended.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
+    assert.deepEqual(ended.closes, { '/left': 1, '/b': 1 });
     const reset = await on(routes, {
       send: get('/left') + get('/b'),
       responses: 2,
       client: (socket) => socket.once('data', () => socket.resetAndDestroy()),
     });
     assert.deepEqual(reset.statuses, { '/left': CLIENT_CLOSED, '/b': CLIENT_CLOSED });
+    assert.deepEqual(reset.closes, { '/left': 1, '/b': 1 });
   });
 
   it('keeps 499 for a client that resets the connection or closes it in the middle of a body', async () => {

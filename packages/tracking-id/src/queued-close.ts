@@ -1,0 +1,40 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { makeListenerRoom } from './listener-room';
+
+const WATCHED = Symbol.for('@ai-teams/tracking-id/queued-close');
+
+/** `_closed` is Node's own flag for a response that emitted 'close' (22.x and 24.x alike). */
+type Queued = ServerResponse & { _closed?: boolean; [WATCHED]?: true };
+
+/**
+ * Makes sure a response queued behind another on a pipelined connection emits 'close' when
+ * that connection closes. Node before 24.16 (every 22.x) never does (fixed by nodejs/node#62534):
+ * such a response never got its access line nor its request_count, its server span never ended,
+ * and `active_requests` stayed one too high for good. For a response that has no socket yet
+ * (queued), this does then what Node 24.16 does itself: destroys it with ECONNRESET ("aborted")
+ * and emits 'close', once. Where Node has done so already, it does nothing. Costs one property
+ * read for any other response; the packages' middleware that wait for 'close' call it.
+ */
+export function closeWhenConnectionCloses(res: ServerResponse): void {
+  const r = res as Queued;
+  if (r.socket != null || r[WATCHED]) return;
+  const socket: Socket | null | undefined = r.req?.socket;
+  if (!socket || socket.destroyed) return;
+  r[WATCHED] = true;
+  const onSocketClose = () => {
+    // After Node's own handling of the close, and its 'close' of the response on >= 24.16.
+    setImmediate(() => {
+      if (r._closed || r.socket != null) return;
+      r.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      process.nextTick(() => {
+        if (r._closed) return;
+        r._closed = true;
+        r.emit('close');
+      });
+    });
+  };
+  makeListenerRoom(socket);
+  socket.once('close', onSocketClose);
+  r.once('close', () => socket.removeListener('close', onSocketClose));
+}
