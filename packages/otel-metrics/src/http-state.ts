@@ -1,6 +1,6 @@
 import type { Attributes, Counter, Histogram, MeterProvider } from '@opentelemetry/api';
 import { serviceAttribute } from './labels';
-import { limitOf, overflowAttributes, setLimitOf, type AttributeSetLimit } from './limits';
+import { limitOf, overflowAttributes, ownSets, setLimitOf, type AttributeSetLimit } from './limits';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC } from './names';
 
 // Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
@@ -144,7 +144,11 @@ export function providerState(
     }
     if (s.overflow) result.observe(s.overflow.value, s.overflow.attributes);
   });
+  // Endpoints past the limit are observed as one overflow set, whatever the SDK's limit does.
+  const activeSets = setLimitOf(provider, METRIC.activeRequests);
   active.addCallback((result) => {
+    let overflow: Attributes | undefined;
+    let overflowCount = 0;
     for (const service of s.services.values()) {
       for (const [endpoint, count] of service.inFlight) {
         let attributes = service.activeAttributes.get(endpoint);
@@ -152,9 +156,16 @@ export function providerState(
           attributes = { service_name: service.name, endpoint, ...s.service };
           service.activeAttributes.set(endpoint, attributes);
         }
-        result.observe(count, attributes);
+        const observed = activeSets.admit(JSON.stringify([service.name, endpoint]), attributes);
+        if (observed === attributes) {
+          result.observe(count, attributes);
+        } else {
+          overflow = observed;
+          overflowCount += count;
+        }
       }
     }
+    if (overflow) result.observe(overflowCount, overflow);
   });
   states.set(provider, s);
   return s;
@@ -208,7 +219,7 @@ export function count(
   if (c) return c;
   // A new label set. Only opt-in id labels or parameters in mount paths reach the limit,
   // which is at most the provider's own: its overflow for observed values loses totals.
-  if (state.countSets >= state.limit - 1) {
+  if (state.countSets >= ownSets(state.limit, state.service)) {
     return (state.overflow ??= { attributes: overflowAttributes(state.service), value: 0 });
   }
   c = { attributes: attributes(), value: 0 };
@@ -236,7 +247,7 @@ export function seriesOf(
     if (!byMethod) service.series.set(endpoint, (byMethod = new Map()));
     byMethod.set(method, s);
     state.seriesCount++;
-    if (state.durationSets < state.durationLimit - 1) {
+    if (state.durationSets < ownSets(state.durationLimit, state.service)) {
       state.durationSets++;
       s.pending = new Float64Array(DURATION_BATCH);
     }

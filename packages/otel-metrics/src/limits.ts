@@ -38,29 +38,45 @@ export function overflowAttributes(service: { service?: string }): Attributes {
 }
 
 /**
+ * How many attribute sets of its own an instrument keeps under `limit`. The SDK folds the
+ * `limit`-th set it sees into its own overflow set, `{ otel.metric.overflow: true }`: where ours
+ * is that set (Prometheus), `limit - 1` of ours and the overflow make `limit`; where ours also
+ * carries `service` (OTLP), the SDK would fold ours into its own, without `service`, and keep
+ * both: one set fewer of ours keeps the overflow whole and labelled.
+ */
+export function ownSets(limit: number, service: { service?: string }): number {
+  return service.service === undefined ? limit - 1 : limit - 2;
+}
+
+/**
  * The attribute sets a synchronous instrument (a counter's `add()`, a histogram's `record()`)
  * takes over the life of the process. The SDK's cardinality limit of such an instrument
  * counts the sets of one collection only (sdk-metrics 3.1): each scrape of a cumulative
  * reader such as Prometheus's admits up to the limit of new sets, and the exported series
- * keep them all, so series and memory grew without bound. Here the first `limit - 1` sets
- * keep their own series for good, and every later one goes into the overflow set: the SDK
- * never sees more than `limit` sets, so its own limit never moves a set between series.
+ * keep them all, so series and memory grew without bound. Here the first sets (`limit - 1`, or
+ * one fewer, see ownSets) keep their own series for good, and every later one goes into the
+ * overflow set: the SDK's own limit never moves a set between series.
  */
 export class AttributeSetLimit {
   private readonly admitted = new Set<string>();
 
+  private readonly own: number;
+
   constructor(
     readonly limit: number,
-    private readonly overflow: Attributes,
-  ) {}
+    service: { service?: string },
+    private readonly overflow = overflowAttributes(service),
+  ) {
+    this.own = ownSets(limit, service);
+  }
 
   /**
-   * `attributes`, or the overflow set once `limit - 1` other sets were taken. `key` names the
+   * `attributes`, or the overflow set once the sets it keeps (see ownSets) were taken. `key` names the
    * set: two keys for one set only take a place more, never let a set past the limit.
    */
   admit(key: string, attributes: Attributes): Attributes {
     if (this.admitted.has(key)) return attributes;
-    if (this.admitted.size >= this.limit - 1) return this.overflow;
+    if (this.admitted.size >= this.own) return this.overflow;
     this.admitted.add(key);
     return attributes;
   }
@@ -83,7 +99,7 @@ export function setLimitOf(
   if (!limit) {
     limit = new AttributeSetLimit(
       limitOf(provider, instrument, histogram),
-      overflowAttributes(serviceAttribute(provider)),
+      serviceAttribute(provider),
     );
     byName.set(instrument, limit);
   }
