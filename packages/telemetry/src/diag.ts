@@ -1,28 +1,42 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 
+/** The longest delay a Node timer takes (a longer one fires after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Runs `fn` at the process's exit; returns the function that takes it back. */
+function onExit(fn: () => void): () => void {
+  process.once('exit', fn);
+  return () => process.off('exit', fn);
+}
+
 /**
  * A diag logger that prints at most one line per interval and counts what it held back, so a
  * collector that is down gives one line a minute instead of one per failed batch. What was
  * held back is printed at the end of the interval (the latest line, with the count of the
- * others) even when nothing comes after it: a burst shorter than the interval is not reduced
- * to its first line.
+ * others) even when nothing comes after it, or at exit if that comes first: a burst shorter
+ * than the interval is not reduced to its first line.
  */
 export function rateLimitedDiag(
   intervalMs: number,
   write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   now: () => number = Date.now,
-  schedule: (fn: () => void, ms: number) => void = (fn, ms) => setTimeout(fn, ms).unref(),
+  schedule: (fn: () => void, ms: number) => void = (fn, ms) =>
+    setTimeout(fn, Math.min(ms, MAX_TIMER_MS)).unref(),
+  atExit: (fn: () => void) => () => void = onExit,
 ): DiagLogger {
   let last = -Infinity;
   let suppressed = 0;
   let held: string | undefined; // the latest line held back
   let flushing = false;
+  let offExit: (() => void) | undefined;
   const print = (line: string, others: number) => {
     const count = others ? ` (${others} similar messages suppressed)` : '';
     write(`${line}${count}`);
     last = now();
     suppressed = 0;
     held = undefined;
+    offExit?.();
+    offExit = undefined;
   };
   const flush = () => {
     flushing = false;
@@ -47,6 +61,9 @@ export function rateLimitedDiag(
       }
       suppressed++;
       held = line;
+      offExit ??= atExit(() => {
+        if (held !== undefined) print(held, suppressed - 1);
+      });
       if (!flushing) {
         flushing = true;
         schedule(flush, last + intervalMs - t);

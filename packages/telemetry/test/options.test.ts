@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { rateLimitedDiag } from '../src/diag';
 import { requiredLabels } from '@ai-teams/otel-metrics';
 import { resolveOptions } from '../src/options';
@@ -180,11 +182,16 @@ describe('rateLimitedDiag()', () => {
     const lines: string[] = [];
     const timers: { at: number; fn: () => void }[] = [];
     const clock = { t: 0 };
+    const exits = new Set<() => void>();
     const diag = rateLimitedDiag(
       1000,
       (l) => lines.push(l),
       () => clock.t,
       (fn, ms) => timers.push({ at: clock.t + ms, fn }),
+      (fn) => {
+        exits.add(fn);
+        return () => exits.delete(fn);
+      },
     );
     /** Moves the clock to `t`, running the timers due by then. */
     const advance = (t: number) => {
@@ -198,7 +205,7 @@ describe('rateLimitedDiag()', () => {
       }
       clock.t = t;
     };
-    return { diag, lines, timers, advance };
+    return { diag, lines, timers, exits, advance };
   }
 
   it('prints one line per interval and counts the held-back ones', () => {
@@ -246,5 +253,38 @@ describe('rateLimitedDiag()', () => {
       '[telemetry] error: b',
       '[telemetry] error: d (1 similar messages suppressed)',
     ]);
+  });
+  it('prints what it holds at exit, before the interval is over', () => {
+    const { diag, lines, exits, advance } = logger();
+    diag.error('failed 1');
+    assert.equal(exits.size, 0, 'nothing held, nothing to do at exit');
+    for (let i = 2; i <= 5; i++) diag.error(`failed ${i}`);
+    assert.equal(exits.size, 1);
+    advance(100);
+    for (const exit of [...exits]) exit();
+    assert.deepEqual(lines, [
+      '[telemetry] error: failed 1',
+      '[telemetry] error: failed 5 (3 similar messages suppressed)',
+    ]);
+    assert.equal(exits.size, 0);
+  });
+
+  it('holds lines under an interval longer than a timer can wait, and prints them at exit', () => {
+    // Node fires a timer of more than 2^31 - 1 ms after 1 ms, with a warning: capped here.
+    const script = [
+      "const { rateLimitedDiag } = require('./src/diag.ts');",
+      'const diag = rateLimitedDiag(Infinity);',
+      "for (let i = 1; i <= 5; i++) diag.error('failed ' + i);",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      '[telemetry] error: failed 1\n[telemetry] error: failed 5 (3 similar messages suppressed)\n',
+    );
   });
 });
