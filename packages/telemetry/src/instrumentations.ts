@@ -15,17 +15,19 @@ import type { ResolvedTelemetryOptions } from './types';
 export const QUIET_LAYERS =
   /^middleware - (trackingIdMiddleware|httpMetricsMiddleware|requestLoggerMiddleware|query|expressInit|jsonParser|urlencodedParser)$/;
 
+/** Incoming requests that look for a loaded express, in an app that has none yet. */
+const LOAD_CHECKS = 100;
+
 export function createInstrumentations(config: ResolvedTelemetryOptions): Instrumentation[] {
   const ignored = new Set(config.ignorePaths);
-  // By the first request the app has loaded express: whether it was patched is known then.
-  let firstRequest = true;
+  // Whether express was patched is known once the app has loaded it, which is before its first
+  // request unless that one reached a server of another kind (a health check while the app
+  // starts): checked until express is there, for the first requests at most.
+  let checksLeft = LOAD_CHECKS;
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) => {
-        if (firstRequest) {
-          firstRequest = false;
-          warnIfNotPatched();
-        }
+        if (checksLeft !== 0) checksLeft = warnIfNotPatched() ? 0 : checksLeft - 1;
         return ignored.size !== 0 && ignored.has(requestPath(req.url));
       },
       // The plan's request.size / response.size, set once the response has ended.

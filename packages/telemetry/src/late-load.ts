@@ -62,15 +62,22 @@ export function warnIfLoadedTooEarly(): boolean {
  * imported by an ES module without the loader hook: set-up in the app's own code (or a module
  * it imports first) installs none.
  */
-export function unpatchedWarnings(
-  modules: Readonly<Record<string, { loaded: boolean; exports: unknown } | undefined>>,
-): string[] {
-  const warnings: string[] = [];
+type Modules = Readonly<Record<string, { loaded: boolean; exports: unknown } | undefined>>;
+
+/** Each copy of express loaded among `modules`: its directory and its exports. */
+function loadedExpress(modules: Modules): { dir: string; exports: unknown }[] {
+  const found: { dir: string; exports: unknown }[] = [];
   for (const [file, module] of Object.entries(modules)) {
     const dir = EXPRESS_ENTRY.exec(file)?.[1];
-    if (!dir || !module?.loaded) continue;
-    const use = (module.exports as { application?: { use?: unknown } } | undefined)?.application
-      ?.use;
+    if (dir && module?.loaded) found.push({ dir, exports: module.exports });
+  }
+  return found;
+}
+
+export function unpatchedWarnings(modules: Modules): string[] {
+  const warnings: string[] = [];
+  for (const { dir, exports } of loadedExpress(modules)) {
+    const use = (exports as { application?: { use?: unknown } } | undefined)?.application?.use;
     if (typeof use !== 'function' || isWrapped(use)) continue;
     warnings.push(
       `express (${dir}) is not instrumented, so its requests are traced without a route and ` +
@@ -82,11 +89,15 @@ export function unpatchedWarnings(
   return warnings;
 }
 
-/** At the first incoming request: warns if express runs unpatched, unless set-up already said so. */
-export function warnIfNotPatched(): void {
-  if (reported.has('express')) return;
-  for (const message of unpatchedWarnings(require.cache)) {
+/**
+ * At an incoming request: warns if express runs unpatched, unless set-up already said so.
+ * Returns whether that is settled: express was loaded (patched or not) or already reported.
+ */
+export function warnIfNotPatched(modules: Modules = require.cache): boolean {
+  if (reported.has('express')) return true;
+  for (const message of unpatchedWarnings(modules)) {
     reported.add('express');
     process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_LATE' });
   }
+  return reported.has('express') || loadedExpress(modules).length > 0;
 }

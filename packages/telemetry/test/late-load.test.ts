@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lateLoadWarnings, unpatchedWarnings } from '../src/late-load';
+import { lateLoadWarnings, unpatchedWarnings, warnIfNotPatched } from '../src/late-load';
 
 const loaded = (module: string) => `/srv/app/node_modules/${module}/index.js`;
 
@@ -81,6 +81,33 @@ describe('unpatchedWarnings()', () => {
         '/srv/app/main.js': undefined,
       }),
       [],
+    );
+  });
+});
+
+describe('warnIfNotPatched()', () => {
+  it('is settled once express is loaded, and not before (an app that has not imported it yet)', () => {
+    const patchedUse = Object.assign(() => undefined, {
+      __wrapped: true,
+      __original: () => undefined,
+      __unwrap: () => undefined,
+    });
+    assert.equal(warnIfNotPatched({ '/srv/app/main.js': { loaded: true, exports: {} } }), false);
+    assert.equal(
+      warnIfNotPatched({
+        '/srv/app/node_modules/express/index.js': { loaded: false, exports: {} },
+      }),
+      false,
+      'linked, not run yet',
+    );
+    assert.equal(
+      warnIfNotPatched({
+        '/srv/app/node_modules/express/index.js': {
+          loaded: true,
+          exports: { application: { use: patchedUse } },
+        },
+      }),
+      true,
     );
   });
 });

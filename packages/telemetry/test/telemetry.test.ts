@@ -540,6 +540,7 @@ describe('setupTelemetry() through the register entry', () => {
   for (const [fixture, execArgv, how] of [
     ['service-first.mjs', [], 'sets up in a module it imports first'],
     ['service-dynamic.mjs', [], 'sets up before a dynamic import of the app'],
+    ['service-lazy.mjs', [], 'takes a request before it imports express'],
     ['service.mjs', ['--require', '@ai-teams/telemetry/register'], 'is started with --require'],
   ] as const) {
     it(`names the missing loader hook when an ES module app ${how}`, async () => {
@@ -556,8 +557,9 @@ describe('setupTelemetry() through the register entry', () => {
       );
       assert.doesNotMatch(stderr, /loaded before setupTelemetry/);
       // What it says: server spans named by method alone, and no express spans.
-      const names = receiver.spans().map(({ span }) => span.name);
-      assert.deepEqual(names, ['GET', 'GET']);
+      const server = receiver.spans().filter(({ span }) => span.kind === SERVER);
+      assert.ok(server.length >= 2, `${server.length} server spans`);
+      for (const { span } of receiver.spans()) assert.equal(span.name, 'GET');
     });
   }
 
