@@ -219,12 +219,16 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     log(error, fields, status, failed ? 'error' : 'warn', trackingId, req);
     if (sent) {
+      // A response already finished has nothing left to cut: its connection may be carrying
+      // the next request by now (keep-alive), which cutting it would fail.
+      if (res.writableFinished) return;
       // The access line and the metrics then read 500, not the 499 of a client that left.
       if (!left) markServerCut(res);
-      // What Express's default handler does with it (finalhandler: "cannot actually respond"),
-      // without the stack it prints on stderr outside env 'test', one raw line per stack frame
-      // beside the JSON line logged above.
-      req.socket?.destroy();
+      // Cut, as Express's default handler would ("cannot actually respond"), without the stack
+      // it prints on stderr outside env 'test' beside the JSON line logged above. The
+      // response's own connection: a response queued behind another (pipelining) cuts it when
+      // its turn comes, not the one in flight ahead of it.
+      res.destroy();
       return;
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));

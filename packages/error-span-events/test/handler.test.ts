@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -368,6 +369,49 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(line.message, 'mid-stream');
     assert.equal(line.tracking_id, server.spanContext().traceId);
     assert.deepEqual(line.response, { status: 200 });
+  });
+
+  it('leaves the connection alone for an error after its response finished: the next keep-alive request on it is answered', async () => {
+    const log = testLogger();
+    const app = createApp();
+    app.set('env', 'production');
+    let late!: () => void;
+    const lateErrorHandled = new Promise<void>((resolve) => (late = resolve));
+    app.get('/first', (_req, res, next) => {
+      res.send('done');
+      // Reported after the response went out, while the connection serves /second.
+      setTimeout(() => {
+        next(new Error('late'));
+        late();
+      }, 50);
+    });
+    app.get('/second', (_req, res) => {
+      setTimeout(() => res.send('second'), 200);
+    });
+    app.use(errorHandler({ logger: log.logger }));
+    const server = await listen(app);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<string>((resolve, reject) =>
+        http
+          .get(`${server.url}${path}`, { agent }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c));
+            res.on('end', () => resolve(`${res.statusCode} ${body}`));
+          })
+          .on('error', reject),
+      );
+    try {
+      assert.equal(await get('/first'), '200 done');
+      const second = get('/second');
+      await lateErrorHandled;
+      assert.equal(await second, '200 second');
+    } finally {
+      agent.destroy();
+      await server.close();
+    }
+    const [line] = log.capture.lines();
+    assert.equal(line?.message, 'late', 'the error is still logged');
   });
 
   it('takes an error that follows the client leaving mid-download as the client closing, not a cut', async () => {
