@@ -204,9 +204,9 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
     if (isError(err) && res.locals && res.locals.error === undefined) res.locals.error = err;
     const trackingId = trackingIdOf(req, res);
-    // Headers already sent: too late for an answer of ours. Express's default handler ends the
-    // connection and the client gets a cut-off response, a server failure whatever was sent,
-    // unless the client had already left and the error only reports that.
+    // Headers already sent: too late for an answer of ours. The connection is cut below and the
+    // client gets a cut-off response, a server failure whatever was sent, unless the client had
+    // already left and the error only reports that.
     const sent = res.headersSent;
     const left = sent && clientLeft(req, res);
     const status = sent ? res.statusCode : statusOf(fields);

@@ -55,7 +55,7 @@ function codeOf(error: unknown): unknown {
 /**
  * Marks `res` as cut by the server, before its connection is closed: `finalStatus()` then reads
  * 500, not the 499 of a client that left. For a response failed by the app after its headers had
- * gone out, when an error handler can no longer answer and Express cuts the connection
+ * gone out, when an error handler can no longer answer and the connection is cut
  * (`errorHandler()` of @ai-teams/error-span-events calls it; an error handler of your own can
  * too), or one a shutdown cuts. With its headers not sent yet, the response's `statusCode`
  * becomes 500 as well, so what reads it when the response closes (the http instrumentation, for
