@@ -219,16 +219,18 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     log(error, fields, status, failed ? 'error' : 'warn', trackingId, req);
     if (sent) {
-      // A response already finished has nothing left to cut: its connection may be carrying
-      // the next request by now (keep-alive), which cutting it would fail.
-      if (res.writableFinished) return;
+      // A response the app already ended is whole, or on its way: nothing left to cut. Its
+      // connection may be carrying the next request by now (keep-alive), which a cut would fail.
+      if (res.writableEnded) return;
       // The access line and the metrics then read 500, not the 499 of a client that left.
       if (!left) markServerCut(res);
       // Cut, as Express's default handler would ("cannot actually respond"), without the stack
       // it prints on stderr outside env 'test' beside the JSON line logged above. The
-      // response's own connection: a response queued behind another (pipelining) cuts it when
-      // its turn comes, not the one in flight ahead of it.
-      res.destroy();
+      // response's own connection, so a response queued behind another (pipelining) cuts it
+      // when its turn comes, before its bytes go out, not the one in flight ahead of it.
+      const socket = res.socket;
+      if (socket) socket.destroy();
+      else if (!res.destroyed) res.once('socket', (s: { destroy(): void }) => s.destroy());
       return;
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));

@@ -18,7 +18,7 @@ import {
   stderrOf,
   type TestTracing,
 } from '@ai-teams/test-utils';
-import { finalStatus } from '@ai-teams/tracking-id';
+import { closeWhenConnectionCloses, finalStatus } from '@ai-teams/tracking-id';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
 import { eventsNamed, revokedProxy, testLogger, withThrowingGetter } from './helpers';
 
@@ -412,6 +412,45 @@ describeExpress('errorHandler()', (createApp, version) => {
     }
     const [line] = log.capture.lines();
     assert.equal(line?.message, 'late', 'the error is still logged');
+  });
+
+  it('cuts a queued pipelined response when its turn comes, before its bytes go out, and leaves one the app had ended', async () => {
+    for (const ended of [false, true]) {
+      const statuses: Record<string, number> = {};
+      const app = createApp();
+      app.set('env', 'production');
+      app.use((req, res, next) => {
+        closeWhenConnectionCloses(res); // as the packages' middleware do
+        res.on('close', () => (statuses[req.path] = finalStatus(res)));
+        next();
+      });
+      app.get('/slow', (_req, res) => {
+        setTimeout(() => res.send('slow'), 150);
+      });
+      app.get('/partial', (_req, res, next) => {
+        if (ended) res.end('whole');
+        else res.write('part-');
+        setTimeout(() => next(new Error('late')), 20); // while /slow still holds the connection
+      });
+      app.get('/c', (_req, res) => {
+        res.send('c');
+      });
+      app.use(errorHandler({ logger: testLogger().logger }));
+      const received = await rawExchange(app, {
+        send: rawGet('/slow') + rawGet('/partial') + rawGet('/c'),
+        responses: 3,
+        client: ended ? (socket) => setTimeout(() => socket.end(), 400) : undefined,
+      });
+      if (ended) {
+        assert.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 3, received);
+        assert.match(received, /whole/);
+        assert.deepEqual(statuses, { '/slow': 200, '/partial': 200, '/c': 200 });
+      } else {
+        assert.equal(received.match(/HTTP\/1\.1 /g)?.length, 1, received);
+        assert.match(received, /slow$/);
+        assert.deepEqual(statuses, { '/slow': 200, '/partial': 500, '/c': 500 });
+      }
+    }
   });
 
   it('takes an error that follows the client leaving mid-download as the client closing, not a cut', async () => {

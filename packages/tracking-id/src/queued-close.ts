@@ -1,11 +1,16 @@
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { makeListenerRoom } from './listener-room';
+
+const { addListener } = EventEmitter.prototype;
 
 const WATCHED = Symbol.for('@ai-teams/tracking-id/queued-close');
 
 /** `_closed` is Node's own flag for a response that emitted 'close' (22.x and 24.x alike). */
 type Queued = ServerResponse & { _closed?: boolean; [WATCHED]?: true };
+/** A connection's queued responses still open, watched by one 'close' listener per socket. */
+type Connection = Socket & { [WATCHED]?: Set<Queued> };
 
 /**
  * Makes sure a response queued behind another on a pipelined connection emits 'close' when
@@ -19,22 +24,32 @@ type Queued = ServerResponse & { _closed?: boolean; [WATCHED]?: true };
 export function closeWhenConnectionCloses(res: ServerResponse): void {
   const r = res as Queued;
   if (r.socket != null || r[WATCHED]) return;
-  const socket: Socket | null | undefined = r.req?.socket;
-  if (!socket || socket.destroyed) return;
+  const socket = r.req?.socket as Connection | null | undefined;
+  if (!socket) return;
   r[WATCHED] = true;
-  const onSocketClose = () => {
-    // After Node's own handling of the close, and its 'close' of the response on >= 24.16.
-    setImmediate(() => {
-      if (r._closed || r.socket != null) return;
-      r.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
-      process.nextTick(() => {
-        if (r._closed) return;
-        r._closed = true;
-        r.emit('close');
-      });
+  // Destroyed already, its 'close' maybe still to come: after it, as below.
+  if (socket.destroyed) return void setImmediate(closeQueued, r);
+  let queued = socket[WATCHED];
+  if (!queued) {
+    const open = (queued = socket[WATCHED] = new Set());
+    makeListenerRoom(socket); // one listener per connection, whatever it queues
+    socket.once('close', () => {
+      // After Node's own handling of the close, and its 'close' of the response on >= 24.16.
+      setImmediate(() => open.forEach(closeQueued));
     });
-  };
-  makeListenerRoom(socket);
-  socket.once('close', onSocketClose);
-  r.once('close', () => socket.removeListener('close', onSocketClose));
+  }
+  queued.add(r);
+  // Not kept once it closed (its turn came, or Node closed it): a long connection keeps few.
+  makeListenerRoom(r);
+  addListener.call(r, 'close', () => queued.delete(r));
+}
+
+function closeQueued(r: Queued): void {
+  if (r._closed || r.socket != null) return;
+  r.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+  process.nextTick(() => {
+    if (r._closed) return;
+    r._closed = true;
+    r.emit('close');
+  });
 }

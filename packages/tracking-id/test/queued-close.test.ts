@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describeExpress, rawExchange, rawGet } from '@ai-teams/test-utils';
+import { CLIENT_CLOSED, closeWhenConnectionCloses, finalStatus } from '../src';
+
+// Node before 24.16 never closes a response queued behind another on a pipelined connection
+// when that connection closes; npm test runs this suite on Node 22.15.0 as well as on 24.
+describeExpress('closeWhenConnectionCloses()', (createApp) => {
+  it('closes a queued response once, also when its connection was destroyed before it ran', async () => {
+    const closes: Record<string, number> = {};
+    const statuses: Record<string, number> = {};
+    const app = createApp();
+    app.use((req, res, next) => {
+      // A middleware that waits (auth, a cache) until the connection has been destroyed.
+      if (req.path !== '/queued') return next();
+      const wait = () => (req.socket.destroyed ? next() : setImmediate(wait));
+      wait();
+    });
+    app.use((req, res, next) => {
+      closeWhenConnectionCloses(res);
+      res.on('close', () => {
+        closes[req.path] = (closes[req.path] ?? 0) + 1;
+        statuses[req.path] = finalStatus(res);
+      });
+      next();
+    });
+    app.get('/hang', (_req, res) => {
+      res.write('partial');
+      setTimeout(() => res.destroy(), 20); // the app gives up on it: the connection goes
+    });
+    app.get('/queued', (_req, res) => {
+      res.send('never sent');
+    });
+    await rawExchange(app, { send: rawGet('/hang') + rawGet('/queued'), responses: 2 });
+    assert.deepEqual(closes, { '/hang': 1, '/queued': 1 });
+    assert.equal(statuses['/queued'], CLIENT_CLOSED);
+  });
+
+  it('leaves a response that gets its turn to finish as usual, with one close each', async () => {
+    const closes: Record<string, number> = {};
+    const app = createApp();
+    app.use((req, res, next) => {
+      closeWhenConnectionCloses(res);
+      res.on('close', () => (closes[req.path] = (closes[req.path] ?? 0) + 1));
+      next();
+    });
+    app.get('/a', (_req, res) => {
+      setTimeout(() => res.send('a'), 20);
+    });
+    app.get('/b', (_req, res) => {
+      res.send('b');
+    });
+    const received = await rawExchange(app, {
+      send: rawGet('/a') + rawGet('/b'),
+      responses: 2,
+      client: (socket) => setTimeout(() => socket.end(), 200),
+    });
+    assert.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 2);
+    assert.deepEqual(closes, { '/a': 1, '/b': 1 });
+  });
+});
