@@ -188,6 +188,8 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     closeWhenConnectionCloses(res); // Node < 24.16 forgets a queued response's 'close'
     if (ctx === undefined) res.on('close', onClose);
     else addListener.call(res, 'close', onClose);
+    // Closed already: the client left while a middleware before this one was still waiting.
+    if (res.closed) onClose.call(res as Logged);
     next();
   };
 

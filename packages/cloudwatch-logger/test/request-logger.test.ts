@@ -412,6 +412,32 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.deepEqual(l!.response, { status: 499, size: 0, aborted: true });
   });
 
+  it('writes the line of a request whose client left while a middleware before it waited', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    let reached!: () => void;
+    const passed = new Promise<void>((resolve) => (reached = resolve));
+    app.use((_req, res, next) => {
+      // An auth or cache lookup that outlasts the client.
+      const wait = () => (res.closed ? (next(), reached()) : setTimeout(wait, 5));
+      wait();
+    });
+    app.use(requestLogger({ logger }));
+    app.get('/slow', (_req, res) => {
+      res.send('too late');
+    });
+    await clientLeaves(app, (url) => {
+      const req = http.get(`${url}/slow`);
+      req.on('error', () => {});
+      setTimeout(() => req.destroy(), 20);
+    });
+    await passed;
+    await settled();
+    const lines = out.lines();
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines[0]!['@message'], 'GET /slow - 499');
+  });
+
   it('writes 500 at error, not 499, for a response the app failed after its headers', async () => {
     const { out, logger } = setup();
     const app = createApp();

@@ -48,8 +48,13 @@ export interface ServiceState {
   slot: symbol;
   /** In-flight requests per endpoint: two map updates per request instead of SDK records. */
   inFlight: Map<string, number>;
-  /** The active_requests attributes of each endpoint in `inFlight`. */
+  /** The active_requests attributes of each endpoint in `inFlight` (the overflow set's past the limit). */
   activeAttributes: Map<string, Attributes>;
+  /**
+   * Endpoints forgotten while idle whose last observation may not have been 0: observed at 0
+   * in the next collection, since a cumulative reader keeps reporting a set's last value.
+   */
+  zeroes: Map<string, Attributes>;
   /** request_count entries by endpoint, method, status (and id labels). */
   counts: Map<string, Count>;
   /** Series by endpoint, then method. */
@@ -145,27 +150,35 @@ export function providerState(
     if (s.overflow) result.observe(s.overflow.value, s.overflow.attributes);
   });
   // Endpoints past the limit are observed as one overflow set, whatever the SDK's limit does.
+  // A cumulative reader keeps reporting the last value of a set no longer observed: a set
+  // observed once is observed at 0 when nothing is left in it (see ServiceState.zeroes).
   const activeSets = setLimitOf(provider, METRIC.activeRequests);
+  let overflowSeen: Attributes | undefined;
   active.addCallback((result) => {
     let overflow: Attributes | undefined;
     let overflowCount = 0;
     for (const service of s.services.values()) {
+      for (const [endpoint, attributes] of service.zeroes) {
+        if (!service.inFlight.has(endpoint)) result.observe(0, attributes);
+      }
+      service.zeroes.clear();
       for (const [endpoint, count] of service.inFlight) {
         let attributes = service.activeAttributes.get(endpoint);
         if (!attributes) {
-          attributes = { service_name: service.name, endpoint, ...s.service };
+          const own = { service_name: service.name, endpoint, ...s.service };
+          attributes = activeSets.admit(JSON.stringify([service.name, endpoint]), own);
           service.activeAttributes.set(endpoint, attributes);
         }
-        const observed = activeSets.admit(JSON.stringify([service.name, endpoint]), attributes);
-        if (observed === attributes) {
-          result.observe(count, attributes);
-        } else {
-          overflow = observed;
+        if (attributes['otel.metric.overflow'] === true) {
+          overflow = attributes;
           overflowCount += count;
+        } else {
+          result.observe(count, attributes);
         }
       }
     }
-    if (overflow) result.observe(overflowCount, overflow);
+    overflow ??= overflowSeen;
+    if (overflow) result.observe(overflowCount, (overflowSeen = overflow));
   });
   states.set(provider, s);
   return s;
@@ -180,6 +193,7 @@ export function serviceState(state: ProviderState, name: string): ServiceState {
       slot: Symbol('httpMetrics'),
       inFlight: new Map(),
       activeAttributes: new Map(),
+      zeroes: new Map(),
       counts: new Map(),
       series: new Map(),
     };
@@ -202,6 +216,10 @@ export function leave(service: ServiceState, endpoint: string): void {
 function forgetIdle(service: ServiceState): void {
   for (const [endpoint, count] of service.inFlight) {
     if (count === 0) {
+      const attributes = service.activeAttributes.get(endpoint);
+      if (attributes && attributes['otel.metric.overflow'] !== true) {
+        if (service.zeroes.size < MAX_ENDPOINTS) service.zeroes.set(endpoint, attributes);
+      }
       service.inFlight.delete(endpoint);
       service.activeAttributes.delete(endpoint);
     }

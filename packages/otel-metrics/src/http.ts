@@ -213,6 +213,8 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     makeListenerRoom(res); // not one of the app's listeners: room of its own under the limit
     closeWhenConnectionCloses(res); // Node < 24.16 forgets a queued response's 'close'
     addListener.call(res, 'close', onClose);
+    // Closed already: the client left while a middleware before this one was still waiting.
+    if (res.closed) onClose.call(res as Measured);
     next();
   };
 }

@@ -253,4 +253,40 @@ describeExpress('httpMetrics() cardinality', (createApp, version) => {
     );
     await m.prom.shutdown();
   });
+  it('reads active_requests back at 0 for the overflow series and for endpoints forgotten while idle', async () => {
+    const express = version.load();
+    const m = metricsApp(createApp, {}, { cardinalityLimits: { active_requests: 4 } });
+    const waiting: (() => void)[] = [];
+    const hold = (_req: unknown, res: { send(b: string): void }) => {
+      waiting.push(() => res.send('done'));
+    };
+    const tenant = express.Router();
+    tenant.get('/hold', hold);
+    tenant.get('/x', (_req, res) => {
+      res.send('x');
+    });
+    m.app.use('/t/:tenant', tenant); // a new endpoint per tenant
+    const server = await listen(m.app);
+    const held = ['a', 'b', 'c', 'd'].map(
+      (t) =>
+        new Promise((resolve) =>
+          http.get(`${server.url}/t/${t}/hold`, (r) => r.resume().on('end', resolve)),
+        ),
+    );
+    while (waiting.length < 4) await new Promise((r) => setTimeout(r, 5));
+    const during = await m.scrape();
+    assert.equal(during.value('active_requests', { otel_metric_overflow: 'true' }), 2);
+    assert.equal(during.value('active_requests', { endpoint: '/t/a/hold' }), 1);
+    for (const answer of waiting) answer();
+    await Promise.all(held);
+    // Over 1000 endpoints in flight at once make the middleware forget the idle ones.
+    for (let i = 0; i < 1001; i++) await request(m.app).get(`/t/n${i}/x`).expect(200);
+    const after = await m.scrape();
+    for (const a of after.find('active_requests')) {
+      assert.equal(a.value, 0, JSON.stringify(a.labels));
+    }
+    assert.ok(after.find('active_requests').length <= 4);
+    await server.close();
+    await m.prom.shutdown();
+  });
 });

@@ -338,6 +338,37 @@ describeExpress('httpMetrics()', (createApp, version) => {
     await m.prom.shutdown();
   });
 
+  it('counts a request whose client left while a middleware before it waited, and active_requests returns to 0', async () => {
+    const prom = prometheusMetrics(LABELS);
+    const app = createApp();
+    let gone!: () => void;
+    const left = new Promise<void>((resolve) => (gone = resolve));
+    app.use((req, res, next) => {
+      if (req.path === '/metrics') return next();
+      // An auth or cache lookup that outlasts the client.
+      const wait = () => (res.closed ? (gone(), next()) : setTimeout(wait, 5));
+      wait();
+    });
+    app.use(
+      httpMetrics({ meterProvider: prom.meterProvider, serviceName: 'svc', ignore: ['/metrics'] }),
+    );
+    app.get('/slow/:id', (_req, res) => {
+      res.send('too late');
+    });
+    app.get('/metrics', prom.handler);
+    const server = await listen(app);
+    const req = http.get(`${server.url}/slow/1`);
+    req.on('error', () => undefined);
+    setTimeout(() => req.destroy(), 20);
+    await left;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = parsePrometheus((await request(app).get('/metrics')).text);
+    assert.equal(text.value('request_count_total', { status_code: '499' }), 1);
+    for (const a of text.find('active_requests')) assert.equal(a.value, 0, a.labels.endpoint);
+    await server.close();
+    await prom.shutdown();
+  });
+
   it('counts a streamed response the client drops after the headers as 499, a finished one with its status', async () => {
     const m = metricsApp(createApp);
     let closed!: () => void;
