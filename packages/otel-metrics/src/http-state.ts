@@ -217,8 +217,9 @@ function forgetIdle(service: ServiceState): void {
   for (const [endpoint, count] of service.inFlight) {
     if (count === 0) {
       const attributes = service.activeAttributes.get(endpoint);
+      // Bounded by the sets the limit admits: only an endpoint with a set of its own is kept.
       if (attributes && attributes['otel.metric.overflow'] !== true) {
-        if (service.zeroes.size < MAX_ENDPOINTS) service.zeroes.set(endpoint, attributes);
+        service.zeroes.set(endpoint, attributes);
       }
       service.inFlight.delete(endpoint);
       service.activeAttributes.delete(endpoint);

@@ -87,6 +87,8 @@ export function mountOrderCheck(
   const watch = (req: Request, res: Response) => {
     // OPTIONS: Express answers it itself, after every layer, whatever is mounted there.
     if (watched >= WATCHED || req?.method === 'OPTIONS' || typeof res?.once !== 'function') return;
+    // Closed already (its client left while an earlier middleware waited): no 'close' to come.
+    if ((res as { closed?: boolean }).closed === true) return;
     watched++;
     open++;
     res.once('close', onClose);

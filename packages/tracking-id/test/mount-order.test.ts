@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import request from 'supertest';
 import {
   describeExpress,
   enableTestTracing,
+  listen,
   warningsOf,
   wrappedLayers,
   type TestTracing,
@@ -63,6 +65,30 @@ describeExpress('mount order', (createApp, version) => {
     assert.match(seen[0]!, /so they get no probe\. Mount it before the routes/);
     // Once: later requests, and a later window, add nothing.
     assert.deepEqual(await orderWarnings(app, ['/nowhere']), []);
+  });
+
+  it('still warns after a first request whose client left while a middleware before it waited', async () => {
+    const app = createApp();
+    app.get('/api/items/:id', ok);
+    app.use((req, res, next) => {
+      if (req.path !== '/wait') return next();
+      const wait = () => (res.closed ? next() : setTimeout(wait, 2));
+      wait();
+    });
+    app.use(probe());
+    const server = await listen(app);
+    try {
+      const seen = await orderWarningsOf(async () => {
+        const left = http.get(`${server.url}/wait`);
+        left.on('error', () => undefined);
+        setTimeout(() => left.destroy(), 10);
+        await sleep(30); // closed, then passed on to the probe: no 'close' left to wait for
+        await request(app).get('/nowhere');
+      });
+      assert.equal(seen.length, 1, seen.map((w) => w.message).join('\n'));
+    } finally {
+      await server.close();
+    }
   });
 
   it('is quiet before the routes, and after some routes with more after it (/health first on purpose)', async () => {

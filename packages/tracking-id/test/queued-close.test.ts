@@ -57,4 +57,28 @@ describeExpress('closeWhenConnectionCloses()', (createApp) => {
     assert.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 2);
     assert.deepEqual(closes, { '/a': 1, '/b': 1 });
   });
+  it('cuts the connection when the turn of a queued response the app destroyed comes', async () => {
+    const closes: Record<string, number> = {};
+    const app = createApp();
+    app.use((req, res, next) => {
+      closeWhenConnectionCloses(res);
+      res.on('close', () => (closes[req.path] = (closes[req.path] ?? 0) + 1));
+      next();
+    });
+    app.get('/a', (_req, res) => {
+      setTimeout(() => res.send('a'), 30);
+    });
+    app.get('/b', (_req, res) => {
+      res.destroy(); // queued behind /a: Node 24.16+ closes it at once and would not cut
+    });
+    app.get('/c', (_req, res) => {
+      res.send('c');
+    });
+    const received = await rawExchange(app, {
+      send: rawGet('/a') + rawGet('/b') + rawGet('/c'),
+      responses: 3,
+    });
+    assert.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 1, received);
+    assert.deepEqual(closes, { '/a': 1, '/b': 1, '/c': 1 });
+  });
 });
