@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { types } from 'node:util';
 import { trace } from '@opentelemetry/api';
-import { markServerCut, requestPath } from '@ai-teams/tracking-id';
+import { closeWhenConnectionCloses, markServerCut, requestPath } from '@ai-teams/tracking-id';
 import {
   DEFAULT_LIMITS,
   MAX_NAME_LENGTH,
@@ -226,11 +226,11 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       if (!left) markServerCut(res);
       // Cut, as Express's default handler would ("cannot actually respond"), without the stack
       // it prints on stderr outside env 'test' beside the JSON line logged above. The
-      // response's own connection, so a response queued behind another (pipelining) cuts it
-      // when its turn comes, before its bytes go out, not the one in flight ahead of it.
-      const socket = res.socket;
-      if (socket) socket.destroy();
-      else if (!res.destroyed) res.once('socket', (s: { destroy(): void }) => s.destroy());
+      // response's own connection: one queued behind another (pipelining) is cut when its turn
+      // comes, before its bytes go out, not the one in flight ahead of it (see
+      // closeWhenConnectionCloses(), which does that on every Node).
+      closeWhenConnectionCloses(res);
+      res.destroy();
       return;
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));

@@ -1,6 +1,13 @@
 import type { Attributes, Counter, Histogram, MeterProvider } from '@opentelemetry/api';
 import { serviceAttribute } from './labels';
-import { limitOf, overflowAttributes, ownSets, setLimitOf, type AttributeSetLimit } from './limits';
+import {
+  keyOf,
+  limitOf,
+  overflowAttributes,
+  ownSets,
+  setLimitOf,
+  type AttributeSetLimit,
+} from './limits';
 import { DURATION_BUCKETS, METER_NAME, METER_VERSION, METRIC } from './names';
 
 // Endpoints whose in-flight count is kept; past this, idle ones are dropped (mount params).
@@ -166,7 +173,7 @@ export function providerState(
         let attributes = service.activeAttributes.get(endpoint);
         if (!attributes) {
           const own = { service_name: service.name, endpoint, ...s.service };
-          attributes = activeSets.admit(JSON.stringify([service.name, endpoint]), own);
+          attributes = activeSets.admit(keyOf(own), own);
           service.activeAttributes.set(endpoint, attributes);
         }
         if (attributes['otel.metric.overflow'] === true) {

@@ -24,7 +24,7 @@ import {
   type Series,
 } from './http-state';
 import { serviceNameLabel } from './labels';
-import { UNKNOWN_PROVIDER_LIMIT } from './limits';
+import { keyOf, UNKNOWN_PROVIDER_LIMIT } from './limits';
 import { METRIC, UNMATCHED } from './names';
 import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
@@ -172,8 +172,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       };
       if (trackingId !== undefined) errorAttributes.tracking_id = trackingId;
       if (user !== undefined) errorAttributes.user_id = user;
-      const key = JSON.stringify([serviceName, endpoint, method, status, trackingId, user]);
-      errors.add(1, errorSets.admit(key, errorAttributes));
+      errors.add(1, errorSets.admit(keyOf(errorAttributes), errorAttributes));
     }
   }
 

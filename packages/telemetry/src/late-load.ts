@@ -25,18 +25,23 @@ const LATE = {
     'require winston, and @ai-teams/cloudwatch-logger which loads it, only after setupTelemetry().',
 } as const;
 
-/** The modules named in a warning already, so that one cause is reported once. */
-const reported = new Set<keyof typeof LATE>();
+/** Whether a warning named express already, so that it is not named twice. */
+let expressReported = false;
 
-/** The warning for each watched module among `files` (paths of loaded modules), express first. */
-export function lateLoadWarnings(files: readonly string[]): string[] {
+/** The watched modules among `files` (paths of loaded modules), express first. */
+function lateModules(files: readonly string[]): (keyof typeof LATE)[] {
   const late = new Set<keyof typeof LATE>();
   for (const file of files) {
     const name = WATCHED.exec(file)?.[1];
     // The router is express's (Express 5 loads it): the effect and the fix are express's.
     if (name) late.add(name === 'winston' ? 'winston' : 'express');
   }
-  return (['express', 'winston'] as const).filter((name) => late.has(name)).map((n) => LATE[n]);
+  return (['express', 'winston'] as const).filter((name) => late.has(name));
+}
+
+/** The warning for each watched module among `files` (paths of loaded modules), express first. */
+export function lateLoadWarnings(files: readonly string[]): string[] {
+  return lateModules(files).map((name) => LATE[name]);
 }
 
 /**
@@ -48,20 +53,12 @@ export function warnIfLoadedTooEarly(): boolean {
   const loaded = Object.entries(require.cache)
     .filter(([, module]) => module?.loaded)
     .map(([file]) => file);
-  const warnings = lateLoadWarnings(loaded);
-  for (const message of warnings) {
-    reported.add(message.startsWith('express') ? 'express' : 'winston');
-    process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_LATE' });
-  }
-  return warnings.length > 0;
+  const late = lateModules(loaded);
+  for (const name of late) process.emitWarning(LATE[name], { code: 'AI_TEAMS_TELEMETRY_LATE' });
+  if (late.includes('express')) expressReported = true;
+  return late.length > 0;
 }
 
-/**
- * The warning for each loaded copy of express among `modules` (a `require.cache`) whose
- * exports the instrumentation did not patch. Loaded after set-up and still unpatched, it was
- * imported by an ES module without the loader hook: set-up in the app's own code (or a module
- * it imports first) installs none.
- */
 type Modules = Readonly<Record<string, { loaded: boolean; exports: unknown } | undefined>>;
 
 /** Each copy of express loaded among `modules`: its directory and its exports. */
@@ -74,6 +71,12 @@ function loadedExpress(modules: Modules): { dir: string; exports: unknown }[] {
   return found;
 }
 
+/**
+ * The warning for each loaded copy of express among `modules` (a `require.cache`) whose
+ * exports the instrumentation did not patch. Loaded after set-up and still unpatched, it was
+ * imported by an ES module without the loader hook: set-up in the app's own code (or a module
+ * it imports first) installs none.
+ */
 export function unpatchedWarnings(modules: Modules): string[] {
   const warnings: string[] = [];
   for (const { dir, exports } of loadedExpress(modules)) {
@@ -94,10 +97,10 @@ export function unpatchedWarnings(modules: Modules): string[] {
  * Returns whether that is settled: express was loaded (patched or not) or already reported.
  */
 export function warnIfNotPatched(modules: Modules = require.cache): boolean {
-  if (reported.has('express')) return true;
+  if (expressReported) return true;
   for (const message of unpatchedWarnings(modules)) {
-    reported.add('express');
+    expressReported = true;
     process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_LATE' });
   }
-  return reported.has('express') || loadedExpress(modules).length > 0;
+  return expressReported || loadedExpress(modules).length > 0;
 }

@@ -42,8 +42,9 @@ export function closeWhenConnectionCloses(res: ServerResponse): void {
   // Not kept once it closed (its turn came, or Node closed it): a long connection keeps few.
   makeListenerRoom(r);
   addListener.call(r, 'close', () => queued.delete(r));
-  // Destroyed by the app while queued: Node 24.16 and later close it at once and no longer cut
-  // the connection when its turn comes (22.x did), which then hangs with the requests behind it.
+  // Destroyed while queued (by the app, or errorHandler() cutting it): Node 24.16 and later close
+  // it at once and no longer cut the connection when its turn comes (22.x did), which then hangs
+  // with the requests behind it. Cut before its bytes go out.
   addListener.call(r, 'socket', (s: Socket) => {
     if (r.destroyed) s.destroy();
   });
