@@ -8,7 +8,7 @@ import {
   getTarget,
   listen,
   tick,
-  warningsOf,
+  misplacedMountWarnings,
 } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
@@ -680,14 +680,12 @@ describeExpress('requestLogger()', (createApp, version) => {
       res.json({ ok: true });
     });
     app.use(requestLogger({ logger }));
-    const order = await warningsOf(
-      async () => {
-        await request(app).get('/api/items/1').expect(200);
-        await request(app).get('/nowhere').expect(404);
-        await request(app).get('/nowhere').expect(404);
-      },
-      { code: 'AI_TEAMS_MOUNT_ORDER', afterMs: MOUNT_ORDER_WINDOW_MS + 100 },
+    const { statuses, warnings: order } = await misplacedMountWarnings(
+      app,
+      '/api/items/1',
+      MOUNT_ORDER_WINDOW_MS,
     );
+    assert.deepEqual(statuses, [200, 404, 404]);
     assert.equal(order.length, 1);
     assert.match(
       order[0]!.message,

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request from 'supertest';
 import { parsePrometheus, type PromText } from '@ai-teams/test-utils';
@@ -41,4 +42,22 @@ export function metricsApp(
       return parsePrometheus(res.text);
     },
   };
+}
+
+/**
+ * Asserts that the series of one metric (`samples`, by value) are at most `limit`, overflow
+ * included, and add up to `total`: no value lost or counted twice.
+ */
+export function assertBounded(
+  samples: readonly { value: number }[],
+  limit: number,
+  total: number,
+  what: string,
+): void {
+  assert.ok(samples.length <= limit, `${what}: ${samples.length} sets`);
+  assert.equal(
+    samples.reduce((sum, s) => sum + s.value, 0),
+    total,
+    `${what}: every value counted, in its own series or the overflow`,
+  );
 }

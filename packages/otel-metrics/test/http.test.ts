@@ -9,7 +9,12 @@ import {
   type MetricReader,
 } from '@opentelemetry/sdk-metrics';
 import request from 'supertest';
-import { describeExpress, listen, parsePrometheus, warningsOf } from '@ai-teams/test-utils';
+import {
+  describeExpress,
+  listen,
+  misplacedMountWarnings,
+  parsePrometheus,
+} from '@ai-teams/test-utils';
 import { MOUNT_ORDER_WINDOW_MS, markServerCut } from '@ai-teams/tracking-id';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
 import { LABELS, metricsApp } from './helpers';
@@ -600,14 +605,12 @@ describeExpress('httpMetrics()', (createApp, version) => {
       res.json({ ok: true });
     });
     app.use(httpMetrics({ meterProvider: prom.meterProvider }));
-    const order = await warningsOf(
-      async () => {
-        await request(app).get('/api/v1/sessions/1').expect(200);
-        await request(app).get('/nowhere').expect(404);
-        await request(app).get('/nowhere').expect(404);
-      },
-      { code: 'AI_TEAMS_MOUNT_ORDER', afterMs: MOUNT_ORDER_WINDOW_MS + 100 },
+    const { statuses, warnings: order } = await misplacedMountWarnings(
+      app,
+      '/api/v1/sessions/1',
+      MOUNT_ORDER_WINDOW_MS,
     );
+    assert.deepEqual(statuses, [200, 404, 404]);
     assert.equal(order.length, 1);
     assert.match(
       order[0]!.message,

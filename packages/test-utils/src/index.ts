@@ -14,4 +14,4 @@ export { parsePrometheus, type PromText, type PromSample } from './metrics';
 export { runNode } from './node';
 export { freePort } from './ports';
 export { failingSource, rawExchange, rawGet, type RawExchangeOptions } from './raw';
-export { stderrOf, warningsOf } from './warnings';
+export { misplacedMountWarnings, stderrOf, warningsOf } from './warnings';

@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Express } from 'express';
+import { getTarget, listen } from './express';
 
 /**
  * The process warnings emitted while `fn` runs (awaited if it returns a promise), and on the
@@ -40,4 +42,32 @@ export async function stderrOf(fn: () => unknown): Promise<string> {
     process.stderr.write = write;
   }
   return written;
+}
+
+/**
+ * What a middleware mounted after every route of `app` shows: the statuses of a request to
+ * `routed` (a path a route answers) and of two to a path no route matches, and the
+ * `AI_TEAMS_MOUNT_ORDER` warnings of those requests and of the check's window (`windowMs`)
+ * after them. The app listens on loopback meanwhile.
+ */
+export async function misplacedMountWarnings(
+  app: Express,
+  routed: string,
+  windowMs: number,
+): Promise<{ statuses: number[]; warnings: (Error & { code?: string })[] }> {
+  const server = await listen(app);
+  const statuses: number[] = [];
+  try {
+    const warnings = await warningsOf(
+      async () => {
+        for (const path of [routed, '/nowhere', '/nowhere']) {
+          statuses.push(await getTarget(server.url, path));
+        }
+      },
+      { code: 'AI_TEAMS_MOUNT_ORDER', afterMs: windowMs + 100 },
+    );
+    return { statuses, warnings };
+  } finally {
+    await server.close();
+  }
 }

@@ -10,13 +10,8 @@ import {
   rawGet as get,
   type RawExchangeOptions,
 } from '@ai-teams/test-utils';
-import {
-  CLIENT_CLOSED,
-  SERVER_CUT,
-  closeWhenConnectionCloses,
-  finalStatus,
-  markServerCut,
-} from '../src';
+import { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from '../src';
+import { watchCloses, type Closes } from './closes';
 
 // As errorHandler() of error-span-events does.
 const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
@@ -25,11 +20,7 @@ const markingHandler: ErrorRequestHandler = (err, _req, res, next) => {
   next(err); // headers sent: Express cuts the connection
 };
 
-interface Exchange {
-  /** finalStatus() of each response, read when it closed, by path. */
-  statuses: Record<string, number>;
-  /** How many times each response emitted 'close', by path. */
-  closes: Record<string, number>;
+interface Exchange extends Closes {
   /** What the client received before the connection closed. */
   received: string;
 }
@@ -43,18 +34,9 @@ async function exchange(
   routes: (app: Express) => void,
   o: RawExchangeOptions,
 ): Promise<Exchange> {
-  const statuses: Record<string, number> = {};
-  const closes: Record<string, number> = {};
   const app = createApp();
-  app.use((req, res, next) => {
-    // As the packages' middleware do: a queued response closes with its connection on any Node.
-    closeWhenConnectionCloses(res);
-    res.on('close', () => {
-      statuses[req.path] = finalStatus(res);
-      closes[req.path] = (closes[req.path] ?? 0) + 1;
-    });
-    next();
-  });
+  // As the packages' middleware do: a queued response closes with its connection on any Node.
+  const { statuses, closes } = watchCloses(app);
   routes(app);
   const received = await rawExchange(app, o);
   return { statuses, closes, received };

@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
 import { describeExpress, rawExchange, rawGet } from '@ai-teams/test-utils';
-import { CLIENT_CLOSED, closeWhenConnectionCloses, finalStatus } from '../src';
+import { CLIENT_CLOSED } from '../src';
+import { watchCloses } from './closes';
 
 // Node before 24.16 never closes a response queued behind another on a pipelined connection
 // when that connection closes; npm test runs this suite on Node 22.15.0 as well as on 24.
 describeExpress('closeWhenConnectionCloses()', (createApp) => {
   it('closes a queued response once, also when its connection was destroyed before it ran', async () => {
-    const closes: Record<string, number> = {};
-    const statuses: Record<string, number> = {};
     const app = createApp();
-    app.use((req, res, next) => {
+    app.use((req, _res, next) => {
       // A middleware that waits (auth, a cache) until the connection has been destroyed.
       if (req.path !== '/queued') return next();
       const wait = () => (req.socket.destroyed ? next() : setImmediate(wait));
       wait();
     });
-    app.use((req, res, next) => {
-      closeWhenConnectionCloses(res);
-      res.on('close', () => {
-        closes[req.path] = (closes[req.path] ?? 0) + 1;
-        statuses[req.path] = finalStatus(res);
-      });
-      next();
-    });
+    const { closes, statuses } = watchCloses(app);
     app.get('/hang', (_req, res) => {
       res.write('partial');
       setTimeout(() => res.destroy(), 20); // the app gives up on it: the connection goes
@@ -36,13 +28,8 @@ describeExpress('closeWhenConnectionCloses()', (createApp) => {
   });
 
   it('leaves a response that gets its turn to finish as usual, with one close each', async () => {
-    const closes: Record<string, number> = {};
     const app = createApp();
-    app.use((req, res, next) => {
-      closeWhenConnectionCloses(res);
-      res.on('close', () => (closes[req.path] = (closes[req.path] ?? 0) + 1));
-      next();
-    });
+    const { closes } = watchCloses(app);
     app.get('/a', (_req, res) => {
       setTimeout(() => res.send('a'), 20);
     });
@@ -57,14 +44,10 @@ describeExpress('closeWhenConnectionCloses()', (createApp) => {
     assert.equal(received.match(/HTTP\/1\.1 200 OK/g)?.length, 2);
     assert.deepEqual(closes, { '/a': 1, '/b': 1 });
   });
+
   it('cuts the connection when the turn of a queued response the app destroyed comes', async () => {
-    const closes: Record<string, number> = {};
     const app = createApp();
-    app.use((req, res, next) => {
-      closeWhenConnectionCloses(res);
-      res.on('close', () => (closes[req.path] = (closes[req.path] ?? 0) + 1));
-      next();
-    });
+    const { closes } = watchCloses(app);
     app.get('/a', (_req, res) => {
       setTimeout(() => res.send('a'), 30);
     });
