@@ -2,7 +2,12 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { types } from 'node:util';
 import { trace } from '@opentelemetry/api';
-import { closeWhenConnectionCloses, markServerCut, requestPath } from '@ai-teams/tracking-id';
+import {
+  closeWhenConnectionCloses,
+  finalStatus,
+  markServerCut,
+  requestPath,
+} from '@ai-teams/tracking-id';
 import {
   DEFAULT_LIMITS,
   MAX_NAME_LENGTH,
@@ -68,6 +73,15 @@ function trackingIdOf(req: Request, res: Response): string | null {
 function clientLeft(req: Request, res: Response): boolean {
   try {
     return req.socket?.destroyed === true && res.errored == null;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the request's connection is closed: nothing can be answered on it any more. */
+function connectionGone(req: Request): boolean {
+  try {
+    return req.socket?.destroyed === true;
   } catch {
     return false;
   }
@@ -208,16 +222,29 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     // client gets a cut-off response, a server failure whatever was sent, unless the client had
     // already left and the error only reports that.
     const sent = res.headersSent;
-    const left = sent && clientLeft(req, res);
-    const status = sent ? res.statusCode : statusOf(fields);
+    // The connection closed before any answer (a client that abandoned its upload: multer's
+    // "Request aborted", body-parser's "request aborted"): no one to answer. The request ends
+    // with the status tracking-id's finalStatus() gives it, as the access line and the metrics
+    // read it (499 for a client that left); an answer written now would only set
+    // res.statusCode, which the server span reads when the response closes: a 500 and ERROR
+    // beside a 499 line.
+    const gone = !sent && !res.writableEnded && connectionGone(req);
+    const status = gone ? finalStatus(res) : sent ? res.statusCode : statusOf(fields);
+    const left = gone ? status < 500 : sent && clientLeft(req, res);
     // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.
-    const failed = (sent && !left) || status >= 500;
+    const failed = gone ? !left : (sent && !left) || status >= 500;
     const span = targetSpan();
     if (span) {
       recordException(span, error);
       if (failed) markFailed(span, error.type, error.message);
     }
     log(error, fields, status, failed ? 'error' : 'warn', trackingId, req);
+    if (gone) {
+      // The server cut it (the app destroyed the connection with an error of its own): the
+      // span's status code reads 500 too. A client that left is left as it is.
+      if (failed) markServerCut(res);
+      return;
+    }
     if (sent) {
       // A response the app already ended is whole, or on its way: nothing left to cut. Its
       // connection may be carrying the next request by now (keep-alive), which a cut would fail.

@@ -491,6 +491,42 @@ describeExpress('errorHandler()', (createApp, version) => {
     }
   });
 
+  it('answers nothing to a client that left before the answer (an abandoned upload): the span, the line and the metrics agree on 499', async () => {
+    // multer (busboy) and body-parser (raw-body) hand a client's abandoning its request body to
+    // next(err) on the request's 'aborted', before the response's 'close'. There is no one to
+    // answer: an answer would set res.statusCode, read by the http instrumentation for the
+    // server span (500, ERROR), while finalStatus() reads 499 for the access line and metrics.
+    let ended: number | undefined;
+    const log = testLogger();
+    const app = createApp();
+    app.post('/upload', (req, res, next) => {
+      res.on('close', () => (ended = finalStatus(res)));
+      req.on('aborted', () => next(new Error('Request aborted'))); // multer's words
+      req.resume();
+    });
+    app.use(errorHandler({ logger: log.logger, environment: 'prod' }));
+    const stderr = await stderrOf(() =>
+      rawExchange(app, {
+        send:
+          'POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n' +
+          'x'.repeat(100),
+        responses: 1,
+        client: (socket) => setTimeout(() => socket.destroy(), 50),
+      }),
+    );
+    assert.equal(stderr, '');
+    assert.equal(ended, 499, 'the client closed');
+    const [server] = await tracing.serverSpans();
+    assert.ok(server);
+    assert.notEqual(server.attributes['http.response.status_code'], 500);
+    assert.notEqual(server.status.code, SpanStatusCode.ERROR);
+    assert.equal(eventsNamed([server], 'exception').length, 1, 'the error is still recorded');
+    const [line] = log.capture.lines();
+    assert.ok(line, 'the error is still logged');
+    assert.equal(line.level, 'warn');
+    assert.deepEqual(line.response, { status: 499 });
+  });
+
   it('answers JSON and logs for thrown values whose properties throw when read', async () => {
     const failing = withThrowingGetter(
       new Error('status getter'),
