@@ -5,6 +5,7 @@ import { trace } from '@opentelemetry/api';
 import {
   closeWhenConnectionCloses,
   finalStatus,
+  markErrorHandler,
   markServerCut,
   requestPath,
 } from '@ai-teams/tracking-id';
@@ -212,7 +213,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   }
 
   // Four parameters: Express calls a function of four with errors only.
-  return function errorHandlerMiddleware(err, req, res, _next) {
+  const handler: ErrorRequestHandler = function errorHandlerMiddleware(err, req, res, _next) {
     const error = describeError(err, limits);
     const fields = fieldsOf(err);
     // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
@@ -262,4 +263,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));
   };
+  // Mounted before the routes, it never sees their errors: the packages' middleware say so.
+  markErrorHandler(handler, 'errorHandler()');
+  return handler;
 }

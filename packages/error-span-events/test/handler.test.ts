@@ -16,9 +16,15 @@ import {
   rawExchange,
   rawGet,
   stderrOf,
+  warningsOf,
   type TestTracing,
 } from '@ai-teams/test-utils';
-import { closeWhenConnectionCloses, finalStatus } from '@ai-teams/tracking-id';
+import {
+  closeWhenConnectionCloses,
+  finalStatus,
+  MOUNT_ORDER_WINDOW_MS,
+  trackingId,
+} from '@ai-teams/tracking-id';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
 import { eventsNamed, revokedProxy, testLogger, withThrowingGetter } from './helpers';
 
@@ -126,6 +132,68 @@ describeExpress('errorHandler()', (createApp, version) => {
       tracking_id: server!.spanContext().traceId,
     });
     assert.equal(server!.status.code, SpanStatusCode.ERROR);
+  });
+
+  it('is named in a warning when mounted before every route: their errors never reach it', async () => {
+    const log = testLogger(errorSpanEvents());
+    const app = (build: (a: Express, handler: ErrorRequestHandler) => void) => {
+      const a = createApp();
+      a.set('env', 'test'); // Express's default handler prints the stack outside test
+      a.use(trackingId());
+      build(a, errorHandler({ logger: log.logger }));
+      return a;
+    };
+    const routes = (a: Express) => {
+      a.get('/boom', () => {
+        throw new RangeError('lost');
+      });
+      a.get('/ok', (_req, res) => void res.send('ok'));
+    };
+    const early = app((a, handler) => {
+      a.use(handler);
+      routes(a);
+    });
+    const warnings = await warningsOf(
+      async () => {
+        await request(early).get('/boom').expect(500);
+        await request(early).get('/ok').expect(200);
+      },
+      { code: 'AI_TEAMS_MOUNT_ORDER', afterMs: MOUNT_ORDER_WINDOW_MS + 100 },
+    );
+    assert.equal(warnings.length, 1, warnings.map((w) => w.message).join('\n'));
+    assert.match(
+      warnings[0]!.message,
+      /^errorHandler\(\) is mounted before every route of its app or router \(2 routes, routers or mounted apps after it, none before\): errors those routes raise never reach it.*app\.use\(errorHandler\(\)\)\.$/,
+    );
+    assert.equal(log.capture.lines().length, 0); // the error went to Express's default handler
+
+    // Last; or first with an error handler of the app's own after the routes; or after a route.
+    const quiet = [
+      app((a, handler) => {
+        routes(a);
+        a.use(handler);
+      }),
+      app((a, handler) => {
+        a.use(handler);
+        routes(a);
+        a.use(((_err, _req, res, _next) => void res.status(500).end()) as ErrorRequestHandler);
+      }),
+      app((a, handler) => {
+        a.get('/health', (_req, res) => void res.send('up'));
+        a.use(handler);
+        routes(a);
+      }),
+    ];
+    const none = await warningsOf(
+      async () => {
+        for (const a of quiet) await request(a).get('/boom').expect(500);
+      },
+      { code: 'AI_TEAMS_MOUNT_ORDER', afterMs: MOUNT_ORDER_WINDOW_MS + 100 },
+    );
+    assert.deepEqual(
+      none.map((w) => w.message),
+      [],
+    );
   });
 
   it('answers http-errors 404 and 422 with their message and code, logs at warn, leaves span status unset', async () => {

@@ -5,7 +5,12 @@ export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
-export { MOUNT_ORDER_WINDOW_MS, mountOrderCheck, type MountOrderCheck } from './mount-order';
+export {
+  MOUNT_ORDER_WINDOW_MS,
+  markErrorHandler,
+  mountOrderCheck,
+  type MountOrderCheck,
+} from './mount-order';
 export { requestPath } from './request-path';
 export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from './final-status';
 export { makeListenerRoom } from './listener-room';

@@ -45,6 +45,68 @@ function routesBefore(holder: { app?: unknown }, middleware: unknown): number | 
   return found > 0 && late === found ? before : undefined;
 }
 
+const ERROR_HANDLER = Symbol.for('@ai-teams/tracking-id/error-handler');
+type Marked = { [ERROR_HANDLER]?: unknown };
+
+/**
+ * Marks `handler`, an error-handling middleware meant to be mounted after the routes, for the
+ * check of its place that `mountOrderCheck()` makes at its app's first request (see
+ * `errorHandlerCheck`). `call` names it in the warning, e.g. `errorHandler()`.
+ */
+export function markErrorHandler(handler: object, call: string): void {
+  (handler as Marked)[ERROR_HANDLER] = call;
+}
+
+/** An error-handling layer: Express calls a 4-argument function only with an error. */
+function handlesErrors(layer: Layer): boolean {
+  return (originalOf(layer) as (...args: unknown[]) => unknown).length === 4;
+}
+
+/**
+ * The marked error handlers that sit before every route of a stack they are in (routes,
+ * routers or mounted apps after them, none before) with no other error handler after those
+ * routes: errors the routes raise never reach them. By call, with the most routes after one.
+ */
+function earlyErrorHandlers(app: unknown): Map<string, number> {
+  const early = new Map<string, number>();
+  try {
+    eachLayer({ app }, (layer, stack, index) => {
+      const call = (originalOf(layer) as Marked)[ERROR_HANDLER];
+      if (typeof call !== 'string') return false;
+      let last = -1;
+      for (let i = index + 1; i < stack.length; i++) if (isRouting(stack[i]!)) last = i;
+      if (last === -1 || routingIn(stack, 0, index) > 0) return true;
+      for (let i = last + 1; i < stack.length; i++) if (handlesErrors(stack[i]!)) return true;
+      early.set(call, Math.max(early.get(call) ?? 0, routingIn(stack, index + 1, last + 1)));
+      return true;
+    });
+  } catch {
+    return new Map(); // a router of an unexpected shape: no diagnostic rather than a failed request
+  }
+  return early;
+}
+
+const errorHandlersChecked = new WeakSet<object>();
+
+/**
+ * Once per app, at the first request one of the packages' middleware sees: a marked error
+ * handler (`markErrorHandler()`) mounted before every route, checked again `windowMs` later
+ * (routes added after the app started listening count), gets an `AI_TEAMS_MOUNT_ORDER` warning.
+ */
+function errorHandlerCheck(app: unknown, windowMs: number): void {
+  if (typeof app !== 'function' || errorHandlersChecked.has(app)) return;
+  errorHandlersChecked.add(app);
+  if (earlyErrorHandlers(app).size === 0) return;
+  setTimeout(() => {
+    for (const [call, after] of earlyErrorHandlers(app)) {
+      process.emitWarning(
+        `${call} is mounted before every route of its app or router (${after} ${after === 1 ? 'route, router or mounted app' : 'routes, routers or mounted apps'} after it, none before): errors those routes raise never reach it, so they get no error log line and no exception on the span, and Express's default handler answers them. Mount it after the routes, last: app.use(${call}).`,
+        { code: 'AI_TEAMS_MOUNT_ORDER' },
+      );
+    }
+  }, windowMs).unref?.();
+}
+
 /** What `mountOrderCheck()` returns: called with each request until it returns `true`. */
 export type MountOrderCheck = (req: Request, res: Response) => boolean;
 
@@ -100,6 +162,7 @@ export function mountOrderCheck(
       return false;
     }
     const app = (req as unknown as { app?: unknown } | undefined)?.app;
+    errorHandlerCheck(app, windowMs);
     if (routesBefore({ app }, middleware) === undefined) return (done = true);
     watching = true;
     watch(req, res);
