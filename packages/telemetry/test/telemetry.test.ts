@@ -76,7 +76,9 @@ describe('setupTelemetry() through the register entry', () => {
       },
       { service: 'fixture-service', env: 'test', legacyEnv: 'test', project: 'proj-x' },
     );
-    const handler = spans.find(({ span: sp }) => sp.name === 'request handler');
+    // "request handler", or "request handler - /hello/:name" on router < 2.3 (Express 5's
+    // router ^2.2.0 admits 2.2; it kept the matched path on the layer, which the name reads).
+    const handler = spans.find(({ span: sp }) => sp.name.startsWith('request handler'));
     assert.ok(handler, 'the express instrumentation made the route handler span');
     assert.equal(attributesOf(handler.span.attributes)['http.route'], '/hello/:name');
     assert.equal(handler.span.parentSpanId, span.spanId);
@@ -534,7 +536,10 @@ describe('setupTelemetry() through the register entry', () => {
     await s.shutdown();
     const names = receiver.spans().map(({ span }) => span.name);
     assert.ok(names.includes('GET /hello/:name'), names.join(', '));
-    assert.ok(names.includes('request handler'), 'express was patched under ESM');
+    assert.ok(
+      names.some((n) => n.startsWith('request handler')),
+      `express was patched under ESM: ${names.join(', ')}`,
+    );
   });
 
   for (const [fixture, execArgv, how] of [
