@@ -115,6 +115,41 @@ describe('peer ranges', () => {
   }
 });
 
+describe('SDK versions', () => {
+  // sdk-node and the OTLP and Prometheus exporters pin core, resources and the sdk-* packages
+  // to exact versions. A caret of ours lets npm put a newer patch at the top of a user's tree,
+  // and every pinned copy then goes under its own dependent: in a fresh install with
+  // "^3.1.0" and 3.1.1 out, @opentelemetry/core was loaded 13 times, sdk-trace and sdk-logs
+  // twice (sdk-node's tracer provider running our sdk-trace's span processor). Declaring the
+  // versions they pin keeps one copy of each.
+  const published = manifests('packages').filter((p) => !p.private);
+  const pinned = new Map<string, Set<string>>();
+  for (const m of published) {
+    const dir = path.join(root, 'packages', m.name.replace('@ai-teams/', ''));
+    for (const d of runtimeDependencies(dir)) {
+      for (const [name, spec] of Object.entries(d.dependencies ?? {})) {
+        if (!name.startsWith('@opentelemetry/') || !semver.valid(spec)) continue;
+        if (!pinned.has(name)) pinned.set(name, new Set());
+        pinned.get(name)!.add(spec);
+      }
+    }
+  }
+
+  it('finds the versions sdk-node pins', () => {
+    assert.ok(pinned.has('@opentelemetry/core') && pinned.has('@opentelemetry/sdk-trace'));
+  });
+
+  for (const m of published) {
+    it(`${m.name}: declares each SDK package the SDK pins at the pinned version`, () => {
+      const wrong = Object.entries(m.dependencies ?? {})
+        .filter(([name]) => pinned.has(name))
+        .filter(([name, spec]) => pinned.get(name)!.size !== 1 || !pinned.get(name)!.has(spec))
+        .map(([name, spec]) => `${name} ${spec}, pinned: ${[...pinned.get(name)!].join(', ')}`);
+      assert.deepEqual(wrong, []);
+    });
+  }
+});
+
 const LOADED = /(?:\brequire\(|\bfrom\s*|\bimport\()\s*["']([^"'./][^"']*)["']/g;
 
 /** The packages (not builtins) that the files under `dir` whose names match `ext` load. */
