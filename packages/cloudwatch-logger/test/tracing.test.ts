@@ -202,8 +202,10 @@ describeExpress(
           /^middleware - (trackingIdMiddleware|requestLoggerMiddleware|lossyMiddleware)$/,
         ],
       });
-      // The middleware after trackingId() (ids right everywhere), then before it (the tracking id is
-      // the other request's, as documented, but the line's tracing{} stays its own server span's).
+      // The middleware after trackingId(), then before it (the tracking id is the other request's,
+      // as documented): the access line's tracing{} stays its own server span's either way, and
+      // after trackingId() its tracking_id too. Lines logged by the app after such a middleware
+      // read the other request's tracking id (see tracking-id's README).
       for (const lossyFirst of [false, true]) {
         tracing.reset();
         const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
