@@ -79,10 +79,14 @@ function clientLeft(req: Request, res: Response): boolean {
   }
 }
 
-/** Whether the request's connection is closed: nothing can be answered on it any more. */
-function connectionGone(req: Request): boolean {
+/**
+ * Whether nothing can be answered any more: the request's connection is closed, or the response
+ * itself was destroyed (one queued behind another on a pipelined connection has no socket yet:
+ * the app's res.destroy() leaves the connection open).
+ */
+function connectionGone(req: Request, res: Response): boolean {
   try {
-    return req.socket?.destroyed === true;
+    return res.destroyed === true || req.socket?.destroyed === true;
   } catch {
     return false;
   }
@@ -229,7 +233,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     // read it (499 for a client that left); an answer written now would only set
     // res.statusCode, which the server span reads when the response closes: a 500 and ERROR
     // beside a 499 line.
-    const gone = !sent && !res.writableEnded && connectionGone(req);
+    const gone = !sent && !res.writableEnded && connectionGone(req, res);
     const status = gone ? finalStatus(res) : sent ? res.statusCode : statusOf(fields);
     const left = gone ? status < 500 : sent && clientLeft(req, res);
     // OpenTelemetry HTTP semantic conventions: a 4xx is the client's error, not the server's.

@@ -595,6 +595,46 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.deepEqual(line.response, { status: 499 });
   });
 
+  it('answers nothing to a queued pipelined response the app destroyed before next(err): the span, the line and the metrics agree', async () => {
+    // A queued response has no socket yet: res.destroy() leaves the connection as it is, so the
+    // connection's state alone does not tell that no answer can go out. One written anyway sets
+    // res.statusCode (500) for the server span, while finalStatus() reads 499 (a bare destroy),
+    // as it does for the same error on a response in flight.
+    const statuses: Record<string, number> = {};
+    const log = testLogger();
+    const app = createApp();
+    app.use((req, res, next) => {
+      closeWhenConnectionCloses(res); // as the packages' middleware do
+      res.on('close', () => (statuses[req.path] = finalStatus(res)));
+      next();
+    });
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => res.send('slow'), 150);
+    });
+    app.get('/fail', (_req, res, next) => {
+      setTimeout(() => {
+        res.destroy(); // while /slow still holds the connection
+        next(new Error('gave up'));
+      }, 20);
+    });
+    app.use(errorHandler({ logger: log.logger, environment: 'prod' }));
+    const received = await rawExchange(app, {
+      send: rawGet('/slow') + rawGet('/fail'),
+      responses: 2,
+      client: (socket) => setTimeout(() => socket.end(), 400),
+    });
+    assert.doesNotMatch(received, /HTTP\/1\.1 500/, received);
+    assert.deepEqual(statuses, { '/slow': 200, '/fail': 499 });
+    const failed = (await tracing.serverSpans()).find((s) => s.attributes['url.path'] === '/fail');
+    assert.ok(failed);
+    assert.notEqual(failed.attributes['http.response.status_code'], 500);
+    assert.notEqual(failed.status.code, SpanStatusCode.ERROR);
+    const [line] = log.capture.lines();
+    assert.ok(line, 'the error is still logged');
+    assert.equal(line.level, 'warn');
+    assert.deepEqual(line.response, { status: 499 });
+  });
+
   it('answers JSON and logs for thrown values whose properties throw when read', async () => {
     const failing = withThrowingGetter(
       new Error('status getter'),
