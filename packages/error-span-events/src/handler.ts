@@ -67,13 +67,14 @@ function trackingIdOf(req: Request, res: Response): string | null {
 
 /**
  * Whether the client went away before the error reached the handler: its connection is gone and
- * the app did not destroy the response with an error. The error then reports the client's
- * leaving (`res.sendFile()`'s "Request aborted", ECONNABORTED): no server failure, and the
- * access line and metrics read 499 as for any client that left.
+ * the request ends with a status below 500 as `finalStatus()` reads it (the app did not destroy
+ * the response with an error; a queued response's ECONNRESET from Node is no such error). The
+ * error then reports the client's leaving (`res.sendFile()`'s "Request aborted", ECONNABORTED):
+ * no server failure, and the access line and metrics read 499 as for any client that left.
  */
 function clientLeft(req: Request, res: Response): boolean {
   try {
-    return req.socket?.destroyed === true && res.errored == null;
+    return req.socket?.destroyed === true && finalStatus(res) < 500;
   } catch {
     return false;
   }

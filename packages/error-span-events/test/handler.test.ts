@@ -3,6 +3,7 @@ import http from 'node:http';
 import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline, Readable } from 'node:stream';
 import request from 'supertest';
 import createError from 'http-errors';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -557,6 +558,51 @@ describeExpress('errorHandler()', (createApp, version) => {
     } finally {
       await rm(file, { force: true });
     }
+  });
+
+  it('takes an error that follows the client leaving a queued streamed response as the client closing, not a cut', async () => {
+    // A queued response the app streams to has headers "sent" (written to the response, not to
+    // the connection). When the client goes, Node (24.16+; closeWhenConnectionCloses() before)
+    // destroys it with its own ECONNRESET, and pipeline() hands that to next(err): the client
+    // leaving, as finalStatus() reads it (499), not a failure of the server.
+    const statuses: Record<string, number> = {};
+    const log = testLogger();
+    const app = createApp();
+    app.use((req, res, next) => {
+      closeWhenConnectionCloses(res); // as the packages' middleware do (Node 22 needs it)
+      res.setMaxListeners(20); // pipeline() adds 7 'close' listeners, the test's own on top
+      res.on('close', () => (statuses[req.path] = finalStatus(res)));
+      next();
+    });
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => res.send('slow'), 300);
+    });
+    app.get('/stream', (_req, res, next) => {
+      let n = 0;
+      const rows = new Readable({
+        read() {
+          setTimeout(() => this.push(n++ < 50 ? 'row;' : null), 20);
+        },
+      });
+      pipeline(rows, res, (err) => err && next(err));
+    });
+    app.use(errorHandler({ logger: log.logger, environment: 'prod' }));
+    tracing.reset();
+    await rawExchange(app, {
+      send: rawGet('/slow') + rawGet('/stream'),
+      responses: 2,
+      client: (socket) => setTimeout(() => socket.destroy(), 100),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the error reaches the handler
+    assert.deepEqual(statuses, { '/slow': 499, '/stream': 499 });
+    const stream = (await tracing.serverSpans()).find(
+      (s) => s.attributes['url.path'] === '/stream',
+    );
+    assert.ok(stream);
+    assert.notEqual(stream.status.code, SpanStatusCode.ERROR);
+    const lines = log.capture.lines();
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    assert.equal(lines[0]!.level, 'warn', 'the client left');
   });
 
   it('answers nothing to a client that left before the answer (an abandoned upload): the span, the line and the metrics agree on 499', async () => {
