@@ -63,8 +63,12 @@ async function sample(variant: string, index: number, dir: string): Promise<Samp
       ...['-e', 'cpu-clock', '-F', String(FREQ), '-o', data],
       ...['-p', String(server.child.pid), '--', 'sleep', String(SECONDS)],
     ]);
-    const measured = await load(server.url, { connections: 16, duration: SECONDS });
-    await perf;
+    // A perf that fails (not permitted, no such event) rejects at once: handled here, not an
+    // unhandled rejection that ends the process before the clean-up below.
+    const [measured] = await Promise.all([
+      load(server.url, { connections: 16, duration: SECONDS }),
+      perf,
+    ]);
     const { stdout } = await run(
       'perf',
       ['report', '-i', data, '--sort', 'dso,sym', '-F', 'sample,dso,sym', '--stdio'],
