@@ -54,7 +54,12 @@ interface Sampled {
 }
 
 async function sample(variant: string, index: number, dir: string): Promise<Sampled> {
-  const server = await start(variant, index, ['--perf-basic-prof']);
+  // --perf-basic-prof also makes V8 write its isolate-*-v8.log, by default into the working
+  // directory, one per run: into the data directory, removed with it.
+  const server = await start(variant, index, [
+    '--perf-basic-prof',
+    `--logfile=${path.join(dir, 'v8.log')}`,
+  ]);
   try {
     await load(server.url, { connections: 16, duration: WARMUP });
     const data = path.join(dir, `${index}-${variant.replace(/\W+/g, '_')}.data`);
