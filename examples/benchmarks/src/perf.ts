@@ -21,6 +21,8 @@ const FREQ = Number(process.env.PERF_FREQ ?? 4000);
 const PROCESSES = Number(process.env.PERF_PROCESSES ?? 1);
 const TOP = Number(process.env.PERF_TOP ?? 25);
 const run = promisify(execFile);
+/** Seconds given to `perf record` to attach before the load, and after it. */
+const PERF_START_S = 0.5;
 
 const GC =
   /Scaveng|Heap::|::GC|MarkCompact|Sweep|Evacuat|Marking|RememberedSet|Minor|SemiSpace|PagedSpace|MemoryAllocator|SlotSet|Compaction/;
@@ -66,10 +68,14 @@ async function sample(variant: string, index: number, dir: string): Promise<Samp
     const perf = run('perf', [
       'record',
       ...['-e', 'cpu-clock', '-F', String(FREQ), '-o', data],
-      ...['-p', String(server.child.pid), '--', 'sleep', String(SECONDS)],
+      ...['-p', String(server.child.pid), '--', 'sleep', String(SECONDS + 2 * PERF_START_S)],
     ]);
-    // A perf that fails (not permitted, no such event) rejects at once: handled here, not an
-    // unhandled rejection that ends the process before the clean-up below.
+    // perf takes a moment to attach: the load starts after it and ends before it stops, so
+    // every request counted is sampled (the idle server around the load takes no samples).
+    // A perf that fails (not permitted, no such event) rejects at once: handled (the catch, then
+    // Promise.all below), not an unhandled rejection that ends the process before the clean-up.
+    perf.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, PERF_START_S * 1000));
     const [measured] = await Promise.all([
       load(server.url, { connections: 16, duration: SECONDS }),
       perf,

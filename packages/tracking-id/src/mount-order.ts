@@ -100,7 +100,7 @@ function errorHandlerCheck(app: unknown, windowMs: number): void {
   setTimeout(() => {
     for (const [call, after] of earlyErrorHandlers(app)) {
       process.emitWarning(
-        `${call} is mounted before every route of its app or router (${after} ${after === 1 ? 'route, router or mounted app' : 'routes, routers or mounted apps'} after it, none before): errors those routes raise never reach it, so they get no error log line and no exception on the span, and Express's default handler answers them. Mount it after the routes, last: app.use(${call}).`,
+        `${call} is mounted before every route of its app or router (${after} ${after === 1 ? 'route, router or mounted app' : 'routes, routers or mounted apps'} after it, none before): errors those routes raise never reach it, so it logs none of them and records none on their spans (those that no handler of the routes' own catches get Express's default answer). Mount it after the routes, last: app.use(${call}).`,
         { code: 'AI_TEAMS_MOUNT_ORDER' },
       );
     }
