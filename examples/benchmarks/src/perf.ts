@@ -21,6 +21,8 @@ const FREQ = Number(process.env.PERF_FREQ ?? 4000);
 const PROCESSES = Number(process.env.PERF_PROCESSES ?? 1);
 const TOP = Number(process.env.PERF_TOP ?? 25);
 const run = promisify(execFile);
+/** Kinds of work below this many µs per request in every variant are shown as one row. */
+const SMALL = 0.05;
 /** Seconds given to `perf record` to attach before the load, and after it. */
 const PERF_START_S = 0.5;
 
@@ -37,6 +39,8 @@ function kindOf(dso: string, symbol: string): string {
       .split(' ')
       .pop()!
       .replace(/:\d+:\d+$/, '');
+    // Code with no file: regular expressions ("RegExp.>"), stubs, bare addresses.
+    if (!/[/:]/.test(url)) return 'js (no file: regexps, stubs)';
     return `js ${packageOf({ url, functionName: symbol, lineNumber: 0 })}`;
   }
   if (dso === 'node') {
@@ -92,7 +96,8 @@ async function sample(variant: string, index: number, dir: string): Promise<Samp
       const m = /^\s*(\d+)\s+(\[JIT\] tid \d+|\S+)\s+\[.\]\s+(.*)$/.exec(line);
       if (!m) continue;
       const dso = m[2]!.startsWith('[JIT]') ? '[JIT]' : m[2]!;
-      const key = `${dso}\t${m[3]!.trim()}`;
+      // The tier marks V8 puts before a name (*, ~, +, ') differ between processes: dropped.
+      const key = `${dso}\t${m[3]!.trim().replace(/^JS:[*~^+']*/, 'JS:')}`;
       symbols.set(key, (symbols.get(key) ?? 0) + (Number(m[1]) * usPerSample) / requests);
     }
     return { variant, requests, rps: measured.rps, symbols };
@@ -160,13 +165,14 @@ async function main() {
   const line = (label: string, values: number[]) =>
     `${label.slice(0, 43).padEnd(44)}${values.map((x) => x.toFixed(2).padStart(width + 2)).join('')}` +
     (values.length > 1 ? `  ${(values.at(-1)! - values[0]!).toFixed(2).padStart(8)}` : '');
-  for (const row of rows)
-    console.log(
-      line(
-        row,
-        kinds.map((k) => k.get(row) ?? 0),
-      ),
-    );
+  // Rows under SMALL µs in every variant are summed into one.
+  const small = kinds.map(() => 0);
+  for (const row of rows) {
+    const values = kinds.map((k) => k.get(row) ?? 0);
+    if (values.some((x) => x >= SMALL)) console.log(line(row, values));
+    else values.forEach((x, i) => (small[i]! += x));
+  }
+  console.log(line(`the rest (each under ${SMALL} µs)`, small));
   console.log(line('total', kinds.map(sum)));
   if (variants.length < 2) return;
   console.log(`\nsymbols whose µs per request differ most, ${variants.at(-1)} − ${variants[0]}`);
