@@ -83,6 +83,26 @@ function signalUrl(
     : { timeoutMillis: EXPORT_TIMEOUT_MS };
 }
 
+/** A standard variable's value when it is a positive number, else `fallback`, without a word. */
+function quietPositive(name: string, fallback: number): number {
+  const value = Number(process.env[name]?.trim() || NaN);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/**
+ * How many span batches may be in flight at once: the batches of a full queue, and the one
+ * already in flight when a shutdown flushes them. sdk-trace's batch processor starts its next
+ * batch without waiting for the current one once an export has failed, so with the collector
+ * failing the batches in flight pile up to the exporter's own limit (30 by default): up to
+ * 15 360 spans and their request bodies held besides the queue, where this keeps them within
+ * it. sdk-node has already reported a bad OTEL_BSP_* value, and uses its default as here.
+ */
+function spanExportConcurrency(): number {
+  const queue = quietPositive('OTEL_BSP_MAX_QUEUE_SIZE', 2048);
+  const batch = Math.min(quietPositive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512), queue);
+  return Math.ceil(queue / batch) + 1;
+}
+
 /**
  * Sets up OpenTelemetry for one service in one call: traces (OTLP/HTTP, batched), metrics
  * (Prometheus or OTLP), logs (OTLP through winston), http/express/fetch instrumentation and
@@ -138,7 +158,10 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
       ? {
           traceExporter:
             options.traceExporter ??
-            new OTLPTraceExporter(signalUrl(config.otlpEndpoint, '/v1/traces')),
+            new OTLPTraceExporter({
+              ...signalUrl(config.otlpEndpoint, '/v1/traces'),
+              concurrencyLimit: spanExportConcurrency(),
+            }),
         }
       : { spanProcessors: [new NoopSpanProcessor()] }),
     logRecordProcessors: config.logs

@@ -684,6 +684,55 @@ describe('setupTelemetry() through the register entry', () => {
     }
   });
 
+  it('keeps the span batches in flight within the queue size while the collector rejects them', async () => {
+    // A collector that answers every span export with a failure after a moment. sdk-trace's
+    // batch processor starts its next batch without waiting for the one in flight once an
+    // export has failed, so without a limit of ours the batches in flight pile up to the
+    // exporter's default of 30: 30 batches of spans and their request bodies held at once.
+    let open = 0;
+    let most = 0;
+    let exports = 0;
+    const rejecting = http.createServer((req, res) => {
+      req.resume();
+      if (req.url !== '/v1/traces') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
+      exports++;
+      most = Math.max(most, ++open);
+      setTimeout(() => {
+        open--;
+        res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
+      }, 150);
+    });
+    await new Promise<void>((resolve) => rejecting.listen(0, '127.0.0.1', resolve));
+    const { port } = rejecting.address() as AddressInfo;
+    try {
+      // 16 spans queued at most, 8 to a batch: two batches, and a third as shutdown flushes.
+      const s = await service('service.cjs', {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        OTEL_BSP_MAX_QUEUE_SIZE: '16',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
+      });
+      const statuses = new Map<number, number>();
+      const started = Date.now();
+      while (Date.now() - started < 2_500) {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => fetch(`${s.url}/hello/${i}`)),
+        );
+        for (const a of answers) statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+      }
+      s.stop();
+      assert.deepEqual([...statuses.keys()], [200]);
+      assert.ok(exports >= 5, `the service exported ${exports} times`);
+      assert.ok(most <= 3, `${most} span exports were in flight at once`);
+    } finally {
+      rejecting.closeAllConnections();
+      rejecting.close();
+    }
+  });
+
   it('keeps answering with the collector down, with one rate-limited diagnostic line', async () => {
     const s = await service('service.cjs', {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on the discard port
