@@ -3,6 +3,34 @@ import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 /** The longest delay a Node timer takes (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** What the OTLP exporters fail a batch with when `concurrencyLimit` exports are in flight. */
+const CONCURRENT = 'Concurrent export limit reached';
+
+/**
+ * A diagnostic message as a reader wants it. The SDK's global error handler hands an exception
+ * over as the JSON of all its properties, stack included (`{"stack":"Error: connect
+ * ECONNREFUSED …\n    at …","message":…}`): its name, message and code instead. The exporters'
+ * "Concurrent export limit reached", which says nothing of why, is told for what it is.
+ */
+export function readable(message: string): string {
+  if (message.startsWith('{"') && message.endsWith('}')) {
+    try {
+      const e = JSON.parse(message) as Record<string, unknown>;
+      if (typeof e.message === 'string' && e.message) {
+        const name = typeof e.name === 'string' && e.name !== 'Error' ? `${e.name}: ` : '';
+        const code =
+          typeof e.code === 'string' && !e.message.includes(e.code) ? ` (${e.code})` : '';
+        message = `${name}${e.message}${code}`;
+      }
+    } catch {
+      // Not an exception's JSON after all: as it is.
+    }
+  }
+  return message === CONCURRENT
+    ? `${CONCURRENT}: a batch was dropped while earlier exports still wait for the collector (slow or unreachable)`
+    : message;
+}
+
 /** Runs `fn` at the process's exit; returns the function that takes it back. */
 function onExit(fn: () => void): () => void {
   process.once('exit', fn);
@@ -53,7 +81,7 @@ export function rateLimitedDiag(
     (level: string) =>
     (message: string, ...args: unknown[]) => {
       const extra = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
-      const line = `[telemetry] ${level}: ${message}${extra ? ` ${extra}` : ''}`;
+      const line = `[telemetry] ${level}: ${readable(String(message))}${extra ? ` ${extra}` : ''}`;
       const t = now();
       if (t - last >= intervalMs) {
         print(line, suppressed);

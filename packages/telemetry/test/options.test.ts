@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { globalErrorHandler } from '@opentelemetry/core';
 import { rateLimitedDiag } from '../src/diag';
 import { requiredLabels } from '@ai-teams/otel-metrics';
 import { resolveOptions } from '../src/options';
@@ -221,6 +223,40 @@ describe('rateLimitedDiag()', () => {
     assert.deepEqual(lines, [
       '[telemetry] error: export failed ECONNREFUSED',
       '[telemetry] warn: still failing (50 similar messages suppressed)',
+    ]);
+  });
+
+  it("prints the SDK's exceptions as name, message and code, not their JSON with the stack", () => {
+    const { diag: limited, lines, advance } = logger();
+    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      // What sdk-trace's batch processor does with a failed export: the global error handler.
+      const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4318'), {
+        code: 'ECONNREFUSED',
+        errno: -111,
+      });
+      globalErrorHandler(refused);
+      advance(1000);
+      class OTLPExporterError extends Error {
+        override name = 'OTLPExporterError';
+        code = 503;
+      }
+      globalErrorHandler(new OTLPExporterError('Export failed with retryable status'));
+      advance(2000);
+      globalErrorHandler(new Error('Concurrent export limit reached'));
+      advance(3000);
+      globalErrorHandler(new Error('timed out', { cause: new Error('socket') }));
+      diag.error('{"not":"an exception"}');
+      advance(4000);
+    } finally {
+      diag.disable();
+    }
+    assert.deepEqual(lines, [
+      '[telemetry] error: connect ECONNREFUSED 127.0.0.1:4318',
+      '[telemetry] error: OTLPExporterError: Export failed with retryable status (503)',
+      '[telemetry] error: Concurrent export limit reached: a batch was dropped while earlier exports still wait for the collector (slow or unreachable)',
+      '[telemetry] error: timed out',
+      '[telemetry] error: {"not":"an exception"}',
     ]);
   });
 
