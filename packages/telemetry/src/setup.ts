@@ -15,6 +15,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { installDiag } from './diag';
 import { positiveFromEnv, warnIfGrpc } from './env';
+import { BoundedSpanExporter } from './span-export';
 import { createInstrumentations } from './instrumentations';
 import { warnIfLoadedTooEarly } from './late-load';
 import { createMetrics } from './metrics';
@@ -90,17 +91,30 @@ function quietPositive(name: string, fallback: number): number {
 }
 
 /**
- * How many span batches may be in flight at once: the batches of a full queue, and the one
- * already in flight when a shutdown flushes them. sdk-trace's batch processor starts its next
- * batch without waiting for the current one once an export has failed, so with the collector
- * failing the batches in flight pile up to the exporter's own limit (30 by default): up to
- * 15 360 spans and their request bodies held besides the queue, where this keeps them within
- * it. sdk-node has already reported a bad OTEL_BSP_* value, and uses its default as here.
+ * The batches of a full span queue, and how many span exports may be in flight at once: those
+ * batches and the one already in flight. sdk-trace's batch processor starts its next batch
+ * without waiting for the current one once an export has failed, so with the collector failing
+ * the batches in flight pile up to the exporter's own limit (30 by default): up to 15 360 spans
+ * and their request bodies held besides the queue, where this keeps them within it. A shutdown
+ * flushes the queue's batches on top of the ones in flight (see BoundedSpanExporter). sdk-node
+ * has already reported a bad OTEL_BSP_* value, and uses its default as here.
  */
-function spanExportConcurrency(): number {
+function spanExportConcurrency(): { limit: number; queueBatches: number } {
   const queue = quietPositive('OTEL_BSP_MAX_QUEUE_SIZE', 2048);
   const batch = Math.min(quietPositive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512), queue);
-  return Math.ceil(queue / batch) + 1;
+  const queueBatches = Math.ceil(queue / batch);
+  return { limit: queueBatches + 1, queueBatches };
+}
+
+/** The OTLP span exporter, its exports in flight bounded as `spanExportConcurrency()` says. */
+function boundedTraceExporter(base: string | undefined): BoundedSpanExporter {
+  const { limit, queueBatches } = spanExportConcurrency();
+  const otlp = new OTLPTraceExporter({
+    ...signalUrl(base, '/v1/traces'),
+    // Never below ours: the batches ours lets through at shutdown must not fail here.
+    concurrencyLimit: limit + queueBatches,
+  });
+  return new BoundedSpanExporter(otlp, limit, queueBatches);
 }
 
 /**
@@ -126,6 +140,10 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     ...(config.logs && !options.logExporter ? (['logs'] as const) : []),
     ...(config.metrics === 'otlp' ? (['metrics'] as const) : []),
   ]);
+
+  // Made here, as sdk-node's options were: what it reports of its settings reaches the logger.
+  const spanExporter =
+    config.traces && !options.traceExporter ? boundedTraceExporter(config.otlpEndpoint) : undefined;
 
   const resource = resourceFromAttributes({
     'service.name': config.serviceName,
@@ -156,12 +174,7 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     // traceparent, losing the one id across the services.
     ...(config.traces
       ? {
-          traceExporter:
-            options.traceExporter ??
-            new OTLPTraceExporter({
-              ...signalUrl(config.otlpEndpoint, '/v1/traces'),
-              concurrencyLimit: spanExportConcurrency(),
-            }),
+          traceExporter: options.traceExporter ?? spanExporter,
         }
       : { spanProcessors: [new NoopSpanProcessor()] }),
     logRecordProcessors: config.logs
@@ -190,7 +203,11 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
   // of cloudwatch-logger's access lines) reach the log processor before it flushes.
   const shutdown = () =>
     (stopped ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => Promise.allSettled([sdk.shutdown(), meters.shutdown()]))
+      .then(() => {
+        // The queue's batches go out besides the span exports still in flight.
+        spanExporter?.flushing();
+        return Promise.allSettled([sdk.shutdown(), meters.shutdown()]);
+      })
       .then(() => undefined));
   if (config.shutdownOnSigterm) {
     process.once('SIGTERM', () => {

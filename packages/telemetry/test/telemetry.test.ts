@@ -733,6 +733,70 @@ describe('setupTelemetry() through the register entry', () => {
     }
   });
 
+  it('delivers the queue and the span exports in flight at shutdown after an export failed', async () => {
+    // The first span exports fail; then the collector takes every export, slowly. After the
+    // failure sdk-trace's batch processor starts batches without waiting, so the exports in
+    // flight stay at the limit under load; a shutdown then flushes the queue on top of them.
+    let failures = 2;
+    let open = 0;
+    let received = 0;
+    const slow = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url !== '/v1/traces') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as any;
+        const spans = (body.resourceSpans as any[])
+          .flatMap((rs) => rs.scopeSpans as any[])
+          .reduce((n: number, ss) => n + (ss.spans as unknown[]).length, 0);
+        const fail = failures-- > 0;
+        open++;
+        setTimeout(
+          () => {
+            open--;
+            if (!fail) received += spans;
+            res.writeHead(fail ? 400 : 200, { 'content-type': 'application/json' }).end('{}');
+          },
+          fail ? 100 : 500,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const { port } = slow.address() as AddressInfo;
+    try {
+      const s = await service('service.cjs', {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+        OTEL_BSP_MAX_QUEUE_SIZE: '16',
+        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
+      });
+      let loading = true;
+      const load = (async () => {
+        while (loading) {
+          await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${s.url}/hello/${i}`)));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const before = received;
+      await s.shutdown(); // under load: the exports in flight are at the limit
+      const openAtEnd = open;
+      loading = false;
+      await load;
+      s.stop();
+      // Before, the flush's batches failed at once for want of room, and the first of them ended
+      // the shutdown while the exports in flight still waited for the collector: the process
+      // exits then, and they were lost with the queue.
+      assert.equal(openAtEnd, 0, `the shutdown ended with ${openAtEnd} span exports in flight`);
+      assert.ok(received > before, 'the shutdown delivered spans');
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
   it('keeps answering with the collector down, with one rate-limited diagnostic line', async () => {
     const s = await service('service.cjs', {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on the discard port
