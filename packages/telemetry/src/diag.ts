@@ -6,21 +6,48 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** What the OTLP exporters fail a batch with when `concurrencyLimit` exports are in flight. */
 const CONCURRENT = 'Concurrent export limit reached';
 
+/** The most of a collector's answer, or of a cause, that a line quotes. */
+const DETAIL_CHARS = 500;
+/** The longest line printed: a message or argument past it is cut. */
+const LINE_CHARS = 4096;
+
+/** `text` on one line, cut at `max` characters with the length it had. */
+function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
+}
+
 /**
  * A diagnostic message as a reader wants it. The SDK's global error handler hands an exception
  * over as the JSON of all its properties, stack included (`{"stack":"Error: connect
- * ECONNREFUSED …\n    at …","message":…}`): its name, message and code instead. The exporters'
- * "Concurrent export limit reached", which says nothing of why, is told for what it is.
+ * ECONNREFUSED …\n    at …","message":…}`): its name, message and code instead, with what the
+ * collector answered (an OTLPExporterError's `data`) and the cause, each cut short. An
+ * AggregateError (a collector's host name with several addresses: `localhost` as ::1 and
+ * 127.0.0.1) has an empty message, which the JSON leaves out: the messages of its errors. The
+ * exporters' "Concurrent export limit reached", which says nothing of why, is told for what it is.
  */
 export function readable(message: string): string {
   if (message.startsWith('{"') && message.endsWith('}')) {
     try {
       const e = JSON.parse(message) as Record<string, unknown>;
-      if (typeof e.message === 'string' && e.message) {
+      const text =
+        typeof e.message === 'string' && e.message
+          ? e.message
+          : typeof e.errors === 'string' && e.errors
+            ? e.errors
+                .split(/,(?=\w*Error: )/)
+                .map((m) => m.replace(/^\w*Error: /, ''))
+                .join(', ')
+            : undefined;
+      if (text) {
         const name = typeof e.name === 'string' && e.name !== 'Error' ? `${e.name}: ` : '';
-        const code =
-          typeof e.code === 'string' && !e.message.includes(e.code) ? ` (${e.code})` : '';
-        message = `${name}${e.message}${code}`;
+        const code = typeof e.code === 'string' && !text.includes(e.code) ? ` (${e.code})` : '';
+        const data =
+          typeof e.data === 'string' && e.data.trim()
+            ? `, response: ${clip(e.data, DETAIL_CHARS)}`
+            : '';
+        const cause = typeof e.cause === 'string' ? `, cause: ${clip(e.cause, DETAIL_CHARS)}` : '';
+        message = `${name}${text}${code}${data}${cause}`;
       }
     } catch {
       // Not an exception's JSON after all: as it is.
@@ -81,7 +108,11 @@ export function rateLimitedDiag(
     (level: string) =>
     (message: string, ...args: unknown[]) => {
       const extra = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
-      const line = `[telemetry] ${level}: ${readable(String(message))}${extra ? ` ${extra}` : ''}`;
+      const full = `[telemetry] ${level}: ${readable(String(message))}${extra ? ` ${extra}` : ''}`;
+      const line =
+        full.length > LINE_CHARS
+          ? `${full.slice(0, LINE_CHARS)}… (${full.length} characters)`
+          : full;
       const t = now();
       if (t - last >= intervalMs) {
         print(line, suppressed);

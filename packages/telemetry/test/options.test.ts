@@ -255,9 +255,52 @@ describe('rateLimitedDiag()', () => {
       '[telemetry] error: connect ECONNREFUSED 127.0.0.1:4318',
       '[telemetry] error: OTLPExporterError: Export failed with retryable status (503)',
       '[telemetry] error: Concurrent export limit reached: a batch was dropped while earlier exports still wait for the collector (slow or unreachable)',
-      '[telemetry] error: timed out',
+      '[telemetry] error: timed out, cause: Error: socket',
       '[telemetry] error: {"not":"an exception"}',
     ]);
+  });
+
+  it("keeps what the collector answered, an AggregateError's errors, and a bounded line", () => {
+    const { diag: limited, lines, advance } = logger();
+    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      // What otlp-exporter-base's HTTP transport fails a 4xx with: the status text and code,
+      // and the collector's answer, which says why (up to 4 MB of it).
+      const rejected = (data: string) =>
+        Object.assign(new Error('Bad Request'), { name: 'OTLPExporterError', code: 400, data });
+      globalErrorHandler(rejected('{"code":3,"message":"unknown field \\"spans\\""}'));
+      advance(1000);
+      globalErrorHandler(rejected(`{"message":"${'x'.repeat(5_000_000)}"}`));
+      advance(2000);
+      // What node:net fails a connection with when the host name has several addresses
+      // (`localhost` as ::1 and 127.0.0.1): an empty message, the JSON leaves it out.
+      const refused = (address: string) =>
+        Object.assign(new Error(`connect ECONNREFUSED ${address}:4318`), { code: 'ECONNREFUSED' });
+      globalErrorHandler(
+        Object.assign(new AggregateError([refused('::1'), refused('127.0.0.1')]), {
+          code: 'ECONNREFUSED',
+        }),
+      );
+      advance(3000);
+      diag.warn('m'.repeat(1_000_000));
+      advance(4000);
+    } finally {
+      diag.disable();
+    }
+    assert.deepEqual(lines.slice(0, 1), [
+      '[telemetry] error: OTLPExporterError: Bad Request (400), response: {"code":3,"message":"unknown field \\"spans\\""}',
+    ]);
+    assert.match(
+      lines[1]!,
+      /^\[telemetry\] error: OTLPExporterError: Bad Request \(400\), response: \{"message":"x+… \(5000014 characters\)$/,
+    );
+    assert.ok(lines[1]!.length < 1000, `a line of ${lines[1]!.length} characters`);
+    assert.equal(
+      lines[2],
+      '[telemetry] error: AggregateError: connect ECONNREFUSED ::1:4318, connect ECONNREFUSED 127.0.0.1:4318',
+    );
+    assert.ok(lines[3]!.length < 5000, `a line of ${lines[3]!.length} characters`);
+    assert.equal(lines.length, 4);
   });
 
   it('prints what a burst shorter than the interval held back at its end, with nothing after it', () => {
