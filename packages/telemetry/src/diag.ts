@@ -108,11 +108,13 @@ export function rateLimitedDiag(
     (level: string) =>
     (message: string, ...args: unknown[]) => {
       const extra = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
-      const full = `[telemetry] ${level}: ${readable(String(message))}${extra ? ` ${extra}` : ''}`;
-      const line =
-        full.length > LINE_CHARS
-          ? `${full.slice(0, LINE_CHARS)}… (${full.length} characters)`
-          : full;
+      // One line, whatever the message holds: an exception's message, a string thrown, or the
+      // body a collector answered (the SDK's 'could not deserialize response' warning) can carry
+      // line breaks, and a log pipeline reads each line as an event of its own.
+      const line = clip(
+        `[telemetry] ${level}: ${readable(String(message))}${extra ? ` ${extra}` : ''}`,
+        LINE_CHARS,
+      );
       const t = now();
       if (t - last >= intervalMs) {
         print(line, suppressed);

@@ -303,6 +303,37 @@ describe('rateLimitedDiag()', () => {
     assert.equal(lines.length, 4);
   });
 
+  it('prints one line for a message or an argument with line breaks', () => {
+    const { diag: limited, lines, advance } = logger();
+    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      globalErrorHandler(new Error('first\nsecond\r\n  third'));
+      advance(1000);
+      globalErrorHandler('thrown\nas a string');
+      advance(2000);
+      // What otlp-exporter-base warns with when a 200 answer is not OTLP (a proxy's page): the
+      // body as it came.
+      diag.warn(
+        'Export succeeded but could not deserialize response - is the response specification compliant?',
+        new SyntaxError('Unexpected token <'),
+        Buffer.from('<html>\n<body>\n  Hello\n</body>\n</html>\n'),
+      );
+      advance(3000);
+      diag.warn(`${'a\n'.repeat(3000)}`);
+      advance(4000);
+    } finally {
+      diag.disable();
+    }
+    assert.deepEqual(lines.slice(0, 3), [
+      '[telemetry] error: first second third',
+      '[telemetry] error: thrown as a string',
+      '[telemetry] warn: Export succeeded but could not deserialize response - is the response specification compliant? Unexpected token < <html> <body> Hello </body> </html>',
+    ]);
+    assert.equal(lines.length, 4);
+    for (const line of lines) assert.doesNotMatch(line, /[\r\n]/);
+    assert.ok(lines[3]!.length < 4200, `a line of ${lines[3]!.length} characters`);
+  });
+
   it('prints what a burst shorter than the interval held back at its end, with nothing after it', () => {
     const { diag, lines, timers, advance } = logger();
     diag.warn('Dropped 10 spans because maxQueueSize reached');
