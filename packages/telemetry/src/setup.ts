@@ -206,7 +206,13 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
       .then(() => {
         // The queue's batches go out besides the span exports still in flight.
         spanExporter?.flushing();
-        return Promise.allSettled([sdk.shutdown(), meters.shutdown()]);
+        return Promise.allSettled([
+          // sdk-trace's batch processor ends its shutdown at the first batch of its flush that
+          // fails, without the exporter's shutdown, which waits for the exports in flight: they
+          // are waited for here (each within the export timeout).
+          sdk.shutdown().finally(() => spanExporter?.forceFlush()),
+          meters.shutdown(),
+        ]);
       })
       .then(() => undefined));
   if (config.shutdownOnSigterm) {

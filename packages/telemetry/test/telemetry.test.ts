@@ -797,6 +797,68 @@ describe('setupTelemetry() through the register entry', () => {
     }
   });
 
+  it('waits at shutdown for the span exports in flight when one of its batches is refused', async () => {
+    // Every span export is taken after 800 ms, but the first that comes once the shutdown has
+    // begun is refused at once (a collector refusing one batch, 400 or 413). sdk-trace's batch
+    // processor ends its shutdown at its flush's first failure, without the exporter's
+    // shutdown that waits for the exports still in flight: the process exits, and the spans
+    // the collector was about to take are lost.
+    let shuttingDown = false;
+    let refused = 0;
+    let open = 0;
+    let received = 0;
+    const collector = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url !== '/v1/traces') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
+        if (shuttingDown && refused++ === 0) {
+          res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
+          return;
+        }
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as any;
+        const spans = (body.resourceSpans as any[])
+          .flatMap((rs) => rs.scopeSpans as any[])
+          .reduce((n: number, ss) => n + (ss.spans as unknown[]).length, 0);
+        open++;
+        setTimeout(() => {
+          open--;
+          received += spans;
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        }, 800);
+      });
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as AddressInfo;
+    try {
+      const s = await service('service.cjs', {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_BSP_SCHEDULE_DELAY: '20',
+      });
+      const started = Date.now();
+      while (open === 0 && Date.now() - started < 5_000) {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${s.url}/hello/${i}`)));
+      }
+      // Spans for the shutdown's flush, besides the export in flight.
+      await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${s.url}/hello/${i}`)));
+      const inFlight = open;
+      shuttingDown = true;
+      await s.shutdown();
+      const openAtEnd = open;
+      s.stop();
+      assert.ok(inFlight >= 1, 'a span export was in flight at shutdown');
+      assert.equal(refused >= 1, true, 'the collector refused a batch of the shutdown');
+      assert.equal(openAtEnd, 0, `the shutdown ended with ${openAtEnd} span exports in flight`);
+      assert.ok(received > 0);
+    } finally {
+      collector.closeAllConnections();
+      collector.close();
+    }
+  });
+
   it('keeps answering with the collector down, with one rate-limited diagnostic line', async () => {
     const s = await service('service.cjs', {
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', // nothing listens on the discard port
