@@ -11,6 +11,19 @@ const DETAIL_CHARS = 500;
 /** The longest line printed: a message or argument past it is cut. */
 const LINE_CHARS = 4096;
 
+/**
+ * `value` as text, never a throw: the logger runs inside the SDK's error handling, where a
+ * throw would become an unhandled rejection (`String()` throws for an object without a
+ * prototype, or whose `toString` throws).
+ */
+function text(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return '[a value that cannot be printed]';
+  }
+}
+
 /** `text` on one line, cut at `max` characters with the length it had. */
 function clip(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
@@ -107,12 +120,12 @@ export function rateLimitedDiag(
   const emit =
     (level: string) =>
     (message: string, ...args: unknown[]) => {
-      const extra = args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+      const extra = args.map((a) => (a instanceof Error ? a.message : text(a))).join(' ');
       // One line, whatever the message holds: an exception's message, a string thrown, or the
       // body a collector answered (the SDK's 'could not deserialize response' warning) can carry
       // line breaks, and a log pipeline reads each line as an event of its own.
       const line = clip(
-        `[telemetry] ${level}: ${readable(String(message))}${extra ? ` ${extra}` : ''}`,
+        `[telemetry] ${level}: ${readable(text(message))}${extra ? ` ${extra}` : ''}`,
         LINE_CHARS,
       );
       const t = now();

@@ -334,6 +334,23 @@ describe('rateLimitedDiag()', () => {
     assert.ok(lines[3]!.length < 4200, `a line of ${lines[3]!.length} characters`);
   });
 
+  it('never throws for a message or an argument that cannot be made a string', () => {
+    const { diag: limited, lines, advance } = logger();
+    const bare = Object.create(null) as object;
+    const hostile = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
+    limited.error(bare as string, hostile);
+    advance(1000);
+    limited.warn('x', bare);
+    assert.deepEqual(lines, [
+      '[telemetry] error: [a value that cannot be printed] [a value that cannot be printed]',
+      '[telemetry] warn: x [a value that cannot be printed]',
+    ]);
+  });
+
   it('prints what a burst shorter than the interval held back at its end, with nothing after it', () => {
     const { diag, lines, timers, advance } = logger();
     diag.warn('Dropped 10 spans because maxQueueSize reached');
