@@ -342,7 +342,7 @@ describe('rateLimitedDiag()', () => {
         throw new Error('no');
       },
     };
-    limited.error(bare as string, hostile);
+    limited.error(bare as unknown as string, hostile);
     advance(1000);
     limited.warn('x', bare);
     assert.deepEqual(lines, [
