@@ -22,6 +22,18 @@ function pointsOf(receiver: OtlpReceiver, name: string): Record<string, unknown>
     .flatMap((m) => m.sum.dataPoints.map((p: any) => attributesOf(p.attributes)));
 }
 
+const TRACES = '/v1/traces';
+
+/** A service's environment with a small span queue (16, batches of 8) exporting to `url`. */
+function smallSpanQueue(url: string): Record<string, string> {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    OTEL_BSP_SCHEDULE_DELAY: '20',
+    OTEL_BSP_MAX_QUEUE_SIZE: '16',
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
+  };
+}
+
 describe('setupTelemetry() through the register entry', () => {
   let receiver: OtlpReceiver;
   const running: Service[] = [];
@@ -689,32 +701,11 @@ describe('setupTelemetry() through the register entry', () => {
     // batch processor starts its next batch without waiting for the one in flight once an
     // export has failed, so without a limit of ours the batches in flight pile up to the
     // exporter's default of 30: 30 batches of spans and their request bodies held at once.
-    let open = 0;
-    let most = 0;
-    let exports = 0;
-    const rejecting = http.createServer((req, res) => {
-      req.resume();
-      if (req.url !== '/v1/traces') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        return;
-      }
-      exports++;
-      most = Math.max(most, ++open);
-      setTimeout(() => {
-        open--;
-        res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
-      }, 150);
-    });
-    await new Promise<void>((resolve) => rejecting.listen(0, '127.0.0.1', resolve));
-    const { port } = rejecting.address() as AddressInfo;
+    const rejecting = await startOtlpReceiver((r) =>
+      r.path === TRACES ? { status: 400, delayMs: 150 } : { status: 200 },
+    );
     try {
-      // 16 spans queued at most, 8 to a batch: two batches, and a third as shutdown flushes.
-      const s = await service('service.cjs', {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-        OTEL_BSP_SCHEDULE_DELAY: '20',
-        OTEL_BSP_MAX_QUEUE_SIZE: '16',
-        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
-      });
+      const s = await service('service.cjs', smallSpanQueue(rejecting.url));
       const statuses = new Map<number, number>();
       const started = Date.now();
       while (Date.now() - started < 2_500) {
@@ -725,11 +716,12 @@ describe('setupTelemetry() through the register entry', () => {
       }
       s.stop();
       assert.deepEqual([...statuses.keys()], [200]);
+      const exports = rejecting.requests.filter((r) => r.path === TRACES).length;
       assert.ok(exports >= 5, `the service exported ${exports} times`);
+      const most = rejecting.mostInFlight(TRACES);
       assert.ok(most <= 3, `${most} span exports were in flight at once`);
     } finally {
-      rejecting.closeAllConnections();
-      rejecting.close();
+      await rejecting.close();
     }
   });
 
@@ -738,41 +730,15 @@ describe('setupTelemetry() through the register entry', () => {
     // failure sdk-trace's batch processor starts batches without waiting, so the exports in
     // flight stay at the limit under load; a shutdown then flushes the queue on top of them.
     let failures = 2;
-    let open = 0;
-    let received = 0;
-    const slow = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url !== '/v1/traces') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-          return;
-        }
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as any;
-        const spans = (body.resourceSpans as any[])
-          .flatMap((rs) => rs.scopeSpans as any[])
-          .reduce((n: number, ss) => n + (ss.spans as unknown[]).length, 0);
-        const fail = failures-- > 0;
-        open++;
-        setTimeout(
-          () => {
-            open--;
-            if (!fail) received += spans;
-            res.writeHead(fail ? 400 : 200, { 'content-type': 'application/json' }).end('{}');
-          },
-          fail ? 100 : 500,
-        );
-      });
-    });
-    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
-    const { port } = slow.address() as AddressInfo;
+    const slow = await startOtlpReceiver((r) =>
+      r.path !== TRACES
+        ? { status: 200 }
+        : failures-- > 0
+          ? { status: 400, delayMs: 100 }
+          : { status: 200, delayMs: 500 },
+    );
     try {
-      const s = await service('service.cjs', {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-        OTEL_BSP_SCHEDULE_DELAY: '20',
-        OTEL_BSP_MAX_QUEUE_SIZE: '16',
-        OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
-      });
+      const s = await service('service.cjs', smallSpanQueue(slow.url));
       let loading = true;
       const load = (async () => {
         while (loading) {
@@ -780,9 +746,12 @@ describe('setupTelemetry() through the register entry', () => {
         }
       })();
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const before = received;
+      const before = slow.acceptedSpans();
+      const exports = () => slow.requests.filter((r) => r.path === TRACES).length;
+      const sentBefore = exports();
       await s.shutdown(); // under load: the exports in flight are at the limit
-      const openAtEnd = open;
+      const openAtEnd = slow.inFlight(TRACES);
+      const sentByShutdown = exports() - sentBefore;
       loading = false;
       await load;
       s.stop();
@@ -790,10 +759,10 @@ describe('setupTelemetry() through the register entry', () => {
       // the shutdown while the exports in flight still waited for the collector: the process
       // exits then, and they were lost with the queue.
       assert.equal(openAtEnd, 0, `the shutdown ended with ${openAtEnd} span exports in flight`);
-      assert.ok(received > before, 'the shutdown delivered spans');
+      assert.ok(sentByShutdown >= 1, 'the shutdown sent the queued spans besides those in flight');
+      assert.ok(slow.acceptedSpans() > before, 'the shutdown delivered spans');
     } finally {
-      slow.closeAllConnections();
-      slow.close();
+      await slow.close();
     }
   });
 
@@ -805,57 +774,35 @@ describe('setupTelemetry() through the register entry', () => {
     // the collector was about to take are lost.
     let shuttingDown = false;
     let refused = 0;
-    let open = 0;
-    let received = 0;
-    const collector = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.url !== '/v1/traces') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-          return;
-        }
-        if (shuttingDown && refused++ === 0) {
-          res.writeHead(400, { 'content-type': 'application/json' }).end('{}');
-          return;
-        }
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as any;
-        const spans = (body.resourceSpans as any[])
-          .flatMap((rs) => rs.scopeSpans as any[])
-          .reduce((n: number, ss) => n + (ss.spans as unknown[]).length, 0);
-        open++;
-        setTimeout(() => {
-          open--;
-          received += spans;
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        }, 800);
-      });
-    });
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    const { port } = collector.address() as AddressInfo;
+    const collector = await startOtlpReceiver((r) =>
+      r.path !== TRACES
+        ? { status: 200 }
+        : shuttingDown && refused++ === 0
+          ? { status: 400 }
+          : { status: 200, delayMs: 800 },
+    );
     try {
       const s = await service('service.cjs', {
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
         OTEL_BSP_SCHEDULE_DELAY: '20',
       });
       const started = Date.now();
-      while (open === 0 && Date.now() - started < 5_000) {
+      while (collector.inFlight(TRACES) === 0 && Date.now() - started < 5_000) {
         await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${s.url}/hello/${i}`)));
       }
       // Spans for the shutdown's flush, besides the export in flight.
       await Promise.all(Array.from({ length: 10 }, (_, i) => fetch(`${s.url}/hello/${i}`)));
-      const inFlight = open;
+      const inFlight = collector.inFlight(TRACES);
       shuttingDown = true;
       await s.shutdown();
-      const openAtEnd = open;
+      const openAtEnd = collector.inFlight(TRACES);
       s.stop();
       assert.ok(inFlight >= 1, 'a span export was in flight at shutdown');
       assert.equal(refused >= 1, true, 'the collector refused a batch of the shutdown');
       assert.equal(openAtEnd, 0, `the shutdown ended with ${openAtEnd} span exports in flight`);
-      assert.ok(received > 0);
+      assert.ok(collector.acceptedSpans() > 0);
     } finally {
-      collector.closeAllConnections();
-      collector.close();
+      await collector.close();
     }
   });
 
