@@ -36,6 +36,26 @@ describeExpress('errorHandler()', (createApp, version) => {
   before(() => (tracing = enableTestTracing()));
   beforeEach(() => tracing.reset());
 
+  /**
+   * An app for pipelined requests: each response's final status goes into `statuses` by path
+   * when it closes, a queued response's close handled as the packages' middleware do (Node 22
+   * needs it), and GET /slow answers after `slowMs`, holding the connection for those behind it.
+   */
+  function pipelinedApp(slowMs = 150) {
+    const statuses: Record<string, number> = {};
+    const app = createApp();
+    app.use((req, res, next) => {
+      closeWhenConnectionCloses(res);
+      res.setMaxListeners(20); // pipeline() adds 7 'close' listeners, the test's own on top
+      res.on('close', () => (statuses[req.path] = finalStatus(res)));
+      next();
+    });
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => res.send('slow'), slowMs);
+    });
+    return { app, statuses };
+  }
+
   /** An app whose routes come from `routes`, ending with errorHandler() and a winston logger. */
   function setup(routes: (app: Express) => void, options: ErrorHandlerOptions = {}) {
     const log = testLogger(errorSpanEvents());
@@ -485,17 +505,8 @@ describeExpress('errorHandler()', (createApp, version) => {
 
   it('cuts a queued pipelined response when its turn comes, before its bytes go out, and leaves one the app had ended', async () => {
     for (const ended of [false, true]) {
-      const statuses: Record<string, number> = {};
-      const app = createApp();
+      const { app, statuses } = pipelinedApp();
       app.set('env', 'production');
-      app.use((req, res, next) => {
-        closeWhenConnectionCloses(res); // as the packages' middleware do
-        res.on('close', () => (statuses[req.path] = finalStatus(res)));
-        next();
-      });
-      app.get('/slow', (_req, res) => {
-        setTimeout(() => res.send('slow'), 150);
-      });
       app.get('/partial', (_req, res, next) => {
         if (ended) res.end('whole');
         else res.write('part-');
@@ -565,18 +576,8 @@ describeExpress('errorHandler()', (createApp, version) => {
     // the connection). When the client goes, Node (24.16+; closeWhenConnectionCloses() before)
     // destroys it with its own ECONNRESET, and pipeline() hands that to next(err): the client
     // leaving, as finalStatus() reads it (499), not a failure of the server.
-    const statuses: Record<string, number> = {};
     const log = testLogger();
-    const app = createApp();
-    app.use((req, res, next) => {
-      closeWhenConnectionCloses(res); // as the packages' middleware do (Node 22 needs it)
-      res.setMaxListeners(20); // pipeline() adds 7 'close' listeners, the test's own on top
-      res.on('close', () => (statuses[req.path] = finalStatus(res)));
-      next();
-    });
-    app.get('/slow', (_req, res) => {
-      setTimeout(() => res.send('slow'), 300);
-    });
+    const { app, statuses } = pipelinedApp(300);
     app.get('/stream', (_req, res, next) => {
       let n = 0;
       const rows = new Readable({
@@ -646,17 +647,8 @@ describeExpress('errorHandler()', (createApp, version) => {
     // connection's state alone does not tell that no answer can go out. One written anyway sets
     // res.statusCode (500) for the server span, while finalStatus() reads 499 (a bare destroy),
     // as it does for the same error on a response in flight.
-    const statuses: Record<string, number> = {};
     const log = testLogger();
-    const app = createApp();
-    app.use((req, res, next) => {
-      closeWhenConnectionCloses(res); // as the packages' middleware do
-      res.on('close', () => (statuses[req.path] = finalStatus(res)));
-      next();
-    });
-    app.get('/slow', (_req, res) => {
-      setTimeout(() => res.send('slow'), 150);
-    });
+    const { app, statuses } = pipelinedApp();
     app.get('/fail', (_req, res, next) => {
       setTimeout(() => {
         res.destroy(); // while /slow still holds the connection
