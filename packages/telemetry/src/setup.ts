@@ -84,12 +84,6 @@ function signalUrl(
     : { timeoutMillis: EXPORT_TIMEOUT_MS };
 }
 
-/** A standard variable's value when it is a positive number, else `fallback`, without a word. */
-function quietPositive(name: string, fallback: number): number {
-  const value = Number(process.env[name]?.trim() || NaN);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
 /**
  * The batches of a full span queue, and how many span exports may be in flight at once: those
  * batches and the one already in flight. sdk-trace's batch processor starts its next batch
@@ -100,8 +94,8 @@ function quietPositive(name: string, fallback: number): number {
  * has already reported a bad OTEL_BSP_* value, and uses its default as here.
  */
 function spanExportConcurrency(): { limit: number; queueBatches: number } {
-  const queue = quietPositive('OTEL_BSP_MAX_QUEUE_SIZE', 2048);
-  const batch = Math.min(quietPositive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512), queue);
+  const queue = positiveFromEnv('OTEL_BSP_MAX_QUEUE_SIZE', false) ?? 2048;
+  const batch = Math.min(positiveFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', false) ?? 512, queue);
   const queueBatches = Math.ceil(queue / batch);
   return { limit: queueBatches + 1, queueBatches };
 }
