@@ -1,10 +1,8 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { CONCURRENT } from './span-export';
 
 /** The longest delay a Node timer takes (a longer one fires after 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** What the OTLP exporters fail a batch with when `concurrencyLimit` exports are in flight. */
-const CONCURRENT = 'Concurrent export limit reached';
 
 /** The most of a collector's answer, or of a cause, that a line quotes. */
 const DETAIL_CHARS = 500;
