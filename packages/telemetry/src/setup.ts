@@ -16,6 +16,7 @@ import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { installDiag } from './diag';
 import { positiveFromEnv, warnIfGrpc } from './env';
 import { BoundedSpanExporter } from './span-export';
+import { logDropReporter } from './log-drops';
 import { createInstrumentations } from './instrumentations';
 import { warnIfLoadedTooEarly } from './late-load';
 import { createMetrics } from './metrics';
@@ -178,6 +179,9 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
               options.logExporter ??
               new OTLPLogExporter(signalUrl(config.otlpEndpoint, '/v1/logs')),
             ...logBatchOptions(),
+            // Only to report the records dropped at a full queue (an experimental option of
+            // sdk-logs, whose version is pinned).
+            selfObsMeterProvider: logDropReporter(),
           }),
         ]
       : [],

@@ -291,6 +291,35 @@ describe('setupTelemetry() through the register entry', () => {
     assert.deepEqual(all, ['b1', 'b2', 'b3']);
   });
 
+  it('reports the log records dropped at a full queue on the diagnostic line, once for a burst', async () => {
+    // A collector that takes two seconds per log export, a queue of two records in batches of
+    // two: the first batch goes out, two records wait, the other six are dropped. sdk-logs only
+    // counts such drops on its self-observability meter.
+    const slow = await startOtlpReceiver((r) =>
+      r.path === '/v1/logs' ? { status: 200, delayMs: 2_000 } : { status: 200 },
+    );
+    try {
+      const s = await service('service.cjs', {
+        OTEL_EXPORTER_OTLP_ENDPOINT: slow.url,
+        OTEL_BLRP_MAX_QUEUE_SIZE: '2',
+        OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '2',
+      });
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await fetch(`${s.url}/hello/d${i}`)).status, 200);
+      }
+      await s.shutdown();
+      const drops = s.stderr().match(/^\[telemetry\] warn: Dropped .*$/gm);
+      assert.deepEqual(drops, [
+        '[telemetry] warn: Dropped 6 log records because maxQueueSize reached ' +
+          '(OTEL_BLRP_MAX_QUEUE_SIZE): their OTLP copies are lost, stdout has the lines',
+      ]);
+      const names = slow.logRecords().map(({ record }) => attributesOf(record.attributes).name);
+      assert.deepEqual(names, ['d0', 'd1', 'd2', 'd3']);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('warns about a batch size that is not a positive number, and keeps the default', async () => {
     const s = await service('service.cjs', { OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '0' });
     await fetch(`${s.url}/hello/zero`);
