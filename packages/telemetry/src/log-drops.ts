@@ -27,6 +27,8 @@ export function logDropReporter(): MeterProvider {
   const noop = createNoopMeter();
   let dropped = 0;
   const report = () => {
+    process.off('exit', report);
+    if (dropped === 0) return;
     diag.warn(
       `Dropped ${dropped} log records because maxQueueSize reached (OTEL_BLRP_MAX_QUEUE_SIZE): ` +
         'their OTLP copies are lost, stdout has the lines',
@@ -36,7 +38,12 @@ export function logDropReporter(): MeterProvider {
   const processed: Counter = {
     add(value: number, attributes?: Attributes) {
       if (attributes?.['error.type'] !== QUEUE_FULL) return;
-      if (dropped === 0) setTimeout(report, REPORT_AFTER_MS).unref();
+      if (dropped === 0) {
+        setTimeout(report, REPORT_AFTER_MS).unref();
+        // Drops just before the process ends are told too (unless a line was printed within the
+        // diagnostic interval: then it is held, and the exit leaves no time to print it).
+        process.once('exit', report);
+      }
       dropped += value;
     },
   };

@@ -415,3 +415,34 @@ describe('rateLimitedDiag()', () => {
     );
   });
 });
+
+describe('logDropReporter()', () => {
+  it('tells the log records dropped just before the process exits, and only those', () => {
+    // Two drops, an export's finished records and a failed export's: the timer of one second
+    // has not fired when the process ends.
+    const script = [
+      "const { diag, DiagLogLevel } = require('@opentelemetry/api');",
+      "const { rateLimitedDiag } = require('./src/diag.ts');",
+      "const { logDropReporter } = require('./src/log-drops.ts');",
+      'diag.setLogger(rateLimitedDiag(60_000), DiagLogLevel.WARN);',
+      "const meter = logDropReporter().getMeter('@opentelemetry/sdk-logs');",
+      "const processed = meter.createCounter('otel.sdk.processor.log.processed');",
+      "processed.add(2, { 'error.type': 'queue_full' });",
+      "processed.add(3, { 'error.type': 'queue_full' });",
+      'processed.add(512, {});',
+      "processed.add(512, { 'error.type': 'OTLPExporterError' });",
+      "meter.createCounter('another').add(1, { 'error.type': 'queue_full' });",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      '[telemetry] warn: Dropped 5 log records because maxQueueSize reached ' +
+        '(OTEL_BLRP_MAX_QUEUE_SIZE): their OTLP copies are lost, stdout has the lines\n',
+    );
+  });
+});
