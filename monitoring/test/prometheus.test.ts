@@ -4,36 +4,7 @@ import { readFileSync } from 'node:fs';
 import { applicationSeries, PROMETHEUS_SERIES } from './metrics';
 import { at, MONITORING, yamlFile } from './paths';
 import { checkPromql } from './promql';
-
-/**
- * promtool and amtool, from Debian's prometheus and prometheus-alertmanager packages: installed
- * by stack/build-binaries.sh (apt-get, as root) on a machine that has neither, as .ci/run does,
- * so `npm test` needs nothing installed beforehand. Once per run.
- */
-let debianTools = false;
-function ensureDebianTools(this: Mocha.Context): void {
-  this.timeout(15 * 60 * 1000);
-  if (debianTools) return;
-  const have = (command: string) =>
-    spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).status === 0;
-  if (!have('promtool') || !have('amtool')) {
-    const r = spawnSync(at('stack', 'build-binaries.sh'), ['debian'], { encoding: 'utf8' });
-    assert.equal(
-      r.status,
-      0,
-      `installing promtool and amtool failed (as root: apt-get install prometheus prometheus-alertmanager):\n${r.stdout}${r.stderr}`,
-    );
-  }
-  debianTools = true;
-}
-
-/** Runs promtool from monitoring/. */
-function promtool(...args: string[]): string {
-  const r = spawnSync('promtool', args, { cwd: MONITORING, encoding: 'utf8' });
-  assert.ok(!r.error, `promtool could not run (apt-get install prometheus): ${r.error?.message}`);
-  assert.equal(r.status, 0, `promtool ${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
-  return r.stdout + r.stderr;
-}
+import { ensureDebianTools, promtool } from './tools';
 
 interface Rule {
   alert: string;

@@ -113,3 +113,43 @@ export function checkPromql(expr: string, catalogue: Map<string, Set<string>>): 
   }
   return problems;
 }
+
+const COMPARISONS = new Set(['Gtr', 'Lss', 'Gte', 'Lte', 'Eql', 'Neq']);
+const SET_OPERATORS = new Set(['And', 'Or', 'Unless']);
+const NUMBERS = new Set(['NumberDurationLiteral', 'NumberLiteral']);
+
+/**
+ * The parts of an alert expression that must hold data for it ever to fire: the operands of
+ * `and`/`or`/`unless`, each with a comparison against a number (`> 0.05`, `== 0`) taken off.
+ * `x > 0.05 and y > 0.1` gives `x` and `y`.
+ */
+export function dataSides(expr: string): string[] {
+  const visit = (node: SyntaxNodeLike): string[] => {
+    const inner = node.name === 'PromQL' ? node.firstChild : node;
+    if (!inner) return [];
+    if (inner.name === 'BinaryExpr') {
+      // Children: left operand, operator, modifiers (`bool`, `on (...)`), right operand.
+      const [left, right] = [inner.firstChild, inner.lastChild];
+      let op = left?.nextSibling;
+      while (op && !COMPARISONS.has(op.name) && !SET_OPERATORS.has(op.name)) op = op.nextSibling;
+      if (op && left && right && SET_OPERATORS.has(op.name))
+        return [...visit(left), ...visit(right)];
+      if (op && left && right && COMPARISONS.has(op.name)) {
+        if (NUMBERS.has(right.name)) return visit(left);
+        if (NUMBERS.has(left.name)) return visit(right);
+      }
+    }
+    return [expr.slice(inner.from, inner.to)];
+  };
+  return visit(parser.parse(expr).topNode as SyntaxNodeLike);
+}
+
+/** The part of lezer's SyntaxNode that dataSides() walks. */
+interface SyntaxNodeLike {
+  name: string;
+  from: number;
+  to: number;
+  firstChild: SyntaxNodeLike | null;
+  lastChild: SyntaxNodeLike | null;
+  nextSibling: SyntaxNodeLike | null;
+}
