@@ -78,6 +78,26 @@ describe('grafana dashboards', () => {
     }
   });
 
+  it('service overview: every panel follows the Service variable', () => {
+    // `service_name` where the metric has it; the workflow histogram has only `service`, the
+    // provider's service, which is the same name.
+    const d = load('service-overview.json');
+    const problems: string[] = [];
+    for (const p of panelsOf(d)) {
+      for (const e of (p.targets ?? []).map((t) => t.expr ?? '').filter((x) => x.includes('{'))) {
+        const needed = { service_name: 0, service: 0 };
+        for (const s of promqlRefs(substituteGrafanaVariables(e)).selectors) {
+          needed[catalogue.get(s.metric)?.has('service_name') ? 'service_name' : 'service'] += 1;
+        }
+        for (const [label, count] of Object.entries(needed)) {
+          const found = e.split(`${label}=~"$service"`).length - 1;
+          if (found !== count) problems.push(`${p.title}: ${found} of ${count} ${label} filters`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   for (const f of ['service-overview.json', 'ai-usage-cost.json']) {
     it(`${f}: the Source (job) variable never sums a series twice, by default or on All`, () => {
       // With OTLP metrics, the local Prometheus holds each series twice: the collector's :8889
