@@ -9,13 +9,17 @@ import {
 
 const require = createRequire(import.meta.url);
 
+// The hook wraps only the modules the instrumentations hook (each `Hook()` sends its names over
+// the channel). Without that list it wraps every module the app imports, and a wrapped module's
+// importers see copies of its exports: an exported `let` reassigned later (a pool made by an
+// async `connect()`) kept its first value in them.
+const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
 if (supportsSyncHooks()) {
-  // In-thread hooks (Node >= 22.22.3 / 24.11.1): no loader thread, no acknowledgement step.
-  registerSyncHooks();
-  require('./register.js');
+  // In-thread hooks (Node >= 22.22.3 / 24.11.1): no loader thread; the channel's messages
+  // still arrive on a later turn, hence the wait below.
+  registerSyncHooks(registerOptions.data);
 } else {
-  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-  require('./register.js');
-  await waitForAllMessagesAcknowledged();
 }
+require('./register.js');
+await waitForAllMessagesAcknowledged();

@@ -609,6 +609,22 @@ describe('setupTelemetry() through the register entry', () => {
     });
   }
 
+  it("keeps the live bindings of the app's own ES modules under --import", async () => {
+    // The loader hook wraps only the modules the instrumentations hook: a wrapped module's
+    // importers see copies of its exports, so an exported `let` reassigned after the import
+    // (a pool made by an async connect()) kept its first value in them.
+    const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
+    const state = await (await fetch(`${s.url}/state`)).json();
+    await fetch(`${s.url}/hello/esm`);
+    await s.shutdown();
+    assert.deepEqual(state, { connected: true });
+    const names = receiver.spans().map(({ span }) => span.name);
+    assert.ok(
+      names.some((n) => n.startsWith('request handler')),
+      `express still patched: ${names.join(', ')}`,
+    );
+  });
+
   it('warns nothing about load order when the register entry set up an ES module app', async () => {
     const s = await service('service.mjs', {}, ['--import', '@ai-teams/telemetry/register']);
     await fetch(`${s.url}/hello/esm`);
