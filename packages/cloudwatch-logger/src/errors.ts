@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
 import type { StackTraceMode } from './types';
 
@@ -76,6 +77,20 @@ function safeString(v: unknown): string {
 }
 
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
+
+/**
+ * A frame's file as a path: V8 names an ES module's frames by `file://` URL, a CommonJS
+ * module's by path, and `exception.file` should read the same for both (as error-span-events'
+ * `log.module` does).
+ */
+function framePath(file: string): string {
+  if (!file.startsWith('file://')) return file;
+  try {
+    return fileURLToPath(file);
+  } catch {
+    return file; // not a URL Node can turn into a path (another host): kept as it is
+  }
+}
 /**
  * Of a frame line, the end FRAME reads. FRAME is anchored at the end only, so each start
  * position is tried: quadratic in the line's length, and a message can put any text after an
@@ -122,7 +137,7 @@ export function errorFields(err: Error, mode: StackTraceMode, frames: number): E
     const first = stack.split('\n', 12).find((l) => l.trimStart().startsWith('at '));
     const m = first ? FRAME.exec(first.trim().slice(-MAX_FRAME_TAIL)) : null;
     if (m) {
-      exception.file = m[1];
+      exception.file = framePath(m[1]!);
       exception.line = Number(m[2]);
     }
   }

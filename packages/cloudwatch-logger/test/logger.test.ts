@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
@@ -116,6 +118,15 @@ describe('createLogger() lines', () => {
     assert.match(String(ex.stack_trace), /^TypeError: bad input\n\s+at /);
     assert.match(String(ex.file), /logger\.test\.ts$/);
     assert.equal(typeof ex.line, 'number');
+  });
+
+  it('gives exception.file as a path for an Error made in an ES module, as for CommonJS', () => {
+    const fixture = path.join(__dirname, 'fixtures', 'esm-error.mjs');
+    const out = execFileSync(process.execPath, [fixture], { encoding: 'utf8' });
+    const ex = JSON.parse(out.trim()).exception as Record<string, unknown>;
+    assert.match(String(ex.stack_trace), /at file:\/\/\//, 'the premise: a file URL in the stack');
+    assert.equal(ex.file, fixture);
+    assert.equal(ex.line, 6);
   });
 
   it("takes error.code from the error's HTTP status when it has no code of its own", () => {
