@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** What is kept of a thrown or logged value: bounded strings only. */
 export interface DescribedError {
@@ -132,13 +133,26 @@ export interface Frame {
 const FRAME = /^\s*at (?:async )?(?:(.+?) \()?(.+?):(\d+):\d+\)?$/;
 const cwd = process.cwd() + path.sep;
 
+/**
+ * A frame's file as a path: V8 names an ES module's frames by `file://` URL (a space as `%20`),
+ * a CommonJS module's by path, and `log.module` should read the same for both.
+ */
+function framePath(file: string): string {
+  if (!file.startsWith('file://')) return file;
+  try {
+    return fileURLToPath(file);
+  } catch {
+    return file.slice('file://'.length); // not a URL Node can turn into a path (another host)
+  }
+}
+
 /** The top frame of a V8 stack, file relative to the working directory when under it. */
 export function topFrame(stack: string | undefined): Frame | undefined {
   if (!stack) return undefined;
   for (const line of stack.split('\n')) {
     const m = FRAME.exec(line);
     if (!m) continue;
-    let file = m[2]!.replace(/^file:\/\//, '');
+    let file = framePath(m[2]!);
     if (file.startsWith(cwd)) file = file.slice(cwd.length);
     const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH), line: Number(m[3]) };
     if (m[1]) frame.function = truncate(m[1], MAX_NAME_LENGTH);

@@ -167,6 +167,27 @@ describe('errorSpanEvents() on a span', () => {
     assert.equal(span.events[1]!.attributes!['log.line'], CHARGE_LINE);
   });
 
+  it('reads an ES module frame (a file:// URL) as the path a CommonJS frame gives', async () => {
+    const { logger } = testLogger(errorSpanEvents());
+    const err = new Error('boom');
+    err.stack = [
+      'Error: boom',
+      `    at load (file://${process.cwd()}/src/my%20jobs/run.mjs:12:7)`,
+      '    at file:///srv/other%20app/main.mjs:3:1',
+    ].join('\n');
+    const outside = new Error('boom');
+    outside.stack = 'Error: boom\n    at file:///srv/other%20app/main.mjs:3:1';
+    const span = await inSpan(() => {
+      logger.error('job failed', err);
+      logger.error('job failed', outside);
+    });
+    const [under, other] = span.events.filter((e) => e.name === 'error_log');
+    assert.equal(under!.attributes!['log.module'], 'src/my jobs/run.mjs');
+    assert.equal(under!.attributes!['log.function'], 'load');
+    assert.equal(under!.attributes!['log.line'], 12);
+    assert.equal(other!.attributes!['log.module'], '/srv/other app/main.mjs');
+  });
+
   it('takes log.module/function/line from the record source when there is no stack', async () => {
     const { logger } = testLogger(errorSpanEvents());
     const span = await inSpan(() =>
