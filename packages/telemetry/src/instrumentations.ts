@@ -5,6 +5,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
 import { requestPath } from '@ai-teams/tracking-id';
+import { guardExpressErrors } from './express-errors';
 import { warnIfNotPatched } from './late-load';
 import type { ResolvedTelemetryOptions } from './types';
 
@@ -24,6 +25,8 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
   // request unless that one reached a server of another kind (a health check while the app
   // starts): checked until express is there, for the first requests at most.
   let checksLeft = LOAD_CHECKS;
+  // What a route throws or passes to next() must reach the error handler, whatever it is.
+  guardExpressErrors();
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) => {

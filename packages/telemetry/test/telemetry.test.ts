@@ -227,6 +227,39 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(longest(), 1000);
   });
 
+  it('hands what a route throws on to the error handler when the express instrumentation cannot make it a string or read it', async () => {
+    const s = await service();
+    const answers: string[] = [];
+    for (const kind of ['body', 'getter']) {
+      for (const how of ['sync', 'async', 'callback']) {
+        const res = await fetch(`${s.url}/unreadable/${kind}/${how}`);
+        const { message } = (await res.json()) as { message: string };
+        answers.push(`${kind}/${how} ${res.status} ${message}`);
+      }
+    }
+    assert.deepEqual(answers, [
+      'body/sync 429 quota exceeded',
+      'body/async 429 quota exceeded',
+      'body/callback 429 quota exceeded',
+      'getter/sync 503 unavailable',
+      'getter/async 503 unavailable',
+      'getter/callback 503 unavailable',
+    ]);
+    assert.equal((await fetch(`${s.url}/health`)).status, 200, 'the process is still up');
+    await s.shutdown();
+    assert.doesNotMatch(s.stderr(), /TypeError|name getter|Unhandled/);
+    const exceptions = receiver
+      .spans()
+      .flatMap(({ span }) => (span.events ?? []) as { name: string; attributes?: unknown }[])
+      .filter((e) => e.name === 'exception')
+      .map((e) => attributesOf(e.attributes)['exception.message']);
+    assert.deepEqual(
+      exceptions.sort(),
+      [...Array(3).fill('quota exceeded'), ...Array(3).fill('unavailable')],
+      "each on its handler's span, by its message",
+    );
+  });
+
   it('puts request.size and response.size on the server span', async () => {
     const s = await service();
     const body = JSON.stringify({ sizes: 'x'.repeat(40) });
