@@ -138,19 +138,44 @@ export function sanitize(value: unknown, w: Walk, depth = 0, stack: object[] = [
   }
 }
 
+function readItem(arr: unknown[], i: number): unknown {
+  try {
+    return arr[i];
+  } catch (err) {
+    return `[Throws: ${describe((err as Error)?.message)}]`;
+  }
+}
+
+/**
+ * An item that leaves no value (`undefined`, a hole, a function) is a `null` in the JSON, a
+ * leaf like any other: so an array uses the budget whatever it holds. Once the budget is spent
+ * the array ends there and its other items are counted, not padded with `null`: a long or sparse
+ * array would otherwise make a line of millions of nulls, over the size limit (losing every
+ * field to the last-resort line), after walking every index.
+ */
 function sanitizeArray(arr: unknown[], w: Walk, depth: number, stack: object[]): unknown[] {
   const out: unknown[] = [];
   for (let i = 0; i < arr.length; i++) {
-    let item: unknown;
-    try {
-      item = arr[i];
-    } catch (err) {
-      item = `[Throws: ${describe((err as Error)?.message)}]`;
+    if (w.remaining <= 0) {
+      w.dropped += countItems(arr, i, stack);
+      break;
     }
-    const v = sanitize(item, w, depth + 1, stack);
-    out.push(v === OMIT ? null : v);
+    const v = sanitize(readItem(arr, i), w, depth + 1, stack);
+    out.push(v === OMIT ? leaf(null, w) : v);
   }
   return out;
+}
+
+/** Leaves the items of `arr` from `from` on would have used, within COUNT_LIMIT items and keys. */
+function countItems(arr: unknown[], from: number, stack: object[]): number {
+  const seen = new Set(stack);
+  const limit = { n: COUNT_LIMIT };
+  let n = 0;
+  for (let i = from; i < arr.length && limit.n-- > 0; i++) {
+    const item = readItem(arr, i);
+    n += item === undefined ? 1 : countLeaves(item, seen, limit);
+  }
+  return n;
 }
 
 function sanitizeObject(

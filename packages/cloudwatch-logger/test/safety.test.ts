@@ -47,6 +47,27 @@ describe('limits', () => {
     assert.equal(out.raw()[0]!.length, out.raw()[1]!.length, 'deterministic');
   });
 
+  it('ends a long array at maxFields instead of padding it, so the line keeps its other fields', () => {
+    const { logger, line } = setup();
+    const items = Array.from({ length: 100_000 }, (_, i) => i);
+    logger.info('batch', { user_id: 'u1', order: 'o-77', items });
+    const l = line();
+    assert.deepEqual(l.user, { id: 'u1' });
+    assert.equal(l.order, 'o-77');
+    assert.equal(l.log && (l.log as Record<string, unknown>).truncated, undefined);
+    const kept = l.items as unknown[];
+    assert.deepEqual(kept.slice(0, 3), [0, 1, 2]);
+    assert.equal(kept.includes(null), false, 'no null for a dropped item');
+    assert.equal(kept.length + (l.log as Record<string, number>).dropped_fields!, 100_000);
+    assert.equal(leafCount(l), 900);
+    // Holes and undefined are nulls in the JSON: leaves, so the budget ends them too.
+    logger.info('holes', { order: 'o-78', holes: new Array(1_000_000) });
+    const h = line();
+    assert.equal(h.order, 'o-78');
+    assert.ok((h.holes as unknown[]).length < 900);
+    assert.equal(leafCount(h), 900);
+  });
+
   it('cuts a 5 MB string with a marker and stays under maxEventBytes', () => {
     const { logger, out, line } = setup();
     logger.info('big', { body: 'x'.repeat(5_000_000), note: 'kept' });
