@@ -28,6 +28,7 @@ import { keyOf, UNKNOWN_PROVIDER_LIMIT } from './limits';
 import { METRIC, UNMATCHED } from './names';
 import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
+import { userLabel } from './user-label';
 
 const { addListener, removeListener } = EventEmitter.prototype;
 
@@ -85,7 +86,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
 
   const isIgnored = ignorer(o.ignore);
   const now = o.now;
-  const userId = o.userIdLabel;
+  const userId = o.userIdLabel && userLabel(o.userIdLabel);
   const trackingIdLabel = o.trackingIdLabel;
   // Which id labels this middleware adds, in its request_count keys: the entries of two
   // middleware of one service with different id labels never share a key.
@@ -141,7 +142,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     const s = seriesOf(state, totals, endpoint, method);
     recordDuration(state, s, (now() - m.start) / 1000);
     const trackingId = trackingIdLabel ? (req.trackingId ?? 'none') : undefined;
-    const user = userId ? (userId(req) ?? 'none') : undefined;
+    const user = userId ? userId(req) : undefined;
     if (trackingId === undefined && user === undefined) {
       let c = s.counts.get(status);
       if (!c) {

@@ -51,6 +51,8 @@ export interface HttpMetricsOptions {
   /**
    * Opt-in: add a `user_id` label from this function to `request_count` and
    * `request_errors_total`. One series per user: read the README on cardinality first.
+   * Cut at 128 characters; `undefined`, a throw or a value that is not a string or number
+   * reads `none` (a throw also warns once, `AI_TEAMS_METRICS_USER_ID_LABEL`).
    * @default undefined (no user_id label)
    */
   userIdLabel?: (req: Request) => string | undefined;

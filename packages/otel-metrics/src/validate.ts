@@ -12,6 +12,11 @@ export function text(fn: string, field: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new TypeError(`${fn}: "${field}" must be a non-empty string, got ${describe(value)}`);
   }
+  return cutLabel(value);
+}
+
+/** `value` cut at MAX_LABEL_LENGTH. */
+export function cutLabel(value: string): string {
   // Copied: a slice of a long string keeps the whole of it alive for as long as the series.
   return value.length > MAX_LABEL_LENGTH
     ? Buffer.from(value.slice(0, MAX_LABEL_LENGTH), 'utf16le').toString('utf16le')

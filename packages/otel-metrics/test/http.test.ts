@@ -17,7 +17,7 @@ import {
 } from '@ai-teams/test-utils';
 import { MOUNT_ORDER_WINDOW_MS, markServerCut } from '@ai-teams/tracking-id';
 import { DURATION_BUCKETS, httpMetrics, prometheusMetrics } from '../src';
-import { LABELS, metricsApp } from './helpers';
+import { LABELS, metricsApp, warningsOf } from './helpers';
 
 /** The `service_name` of the one request_count data point a reader collects. */
 async function serviceNameOf(reader: MetricReader): Promise<unknown> {
@@ -594,6 +594,31 @@ describeExpress('httpMetrics()', (createApp, version) => {
     assert.equal(sample!.labels.tracking_id, 'a'.repeat(32));
     assert.equal(sample!.labels.user_id, 'u-1');
     assert.equal(text.find('request_duration_seconds_count')[0]!.labels.user_id, undefined);
+    await m.prom.shutdown();
+  });
+
+  it('counts a request whose userIdLabel throws as user_id "none", with one warning, and cuts long ids', async () => {
+    // The callback runs in the response's close listener: a throw there was uncaught.
+    const m = metricsApp(createApp, { userIdLabel: (req) => req.get('x-user')!.toLowerCase() });
+    m.app.get('/me', (_req, res) => {
+      res.send('me');
+    });
+    const warnings = await warningsOf(
+      async () => {
+        await request(m.app).get('/me').expect(200); // no x-user: the callback throws
+        await request(m.app).get('/me').expect(200);
+        await request(m.app).get('/me').set('x-user', 'U-'.padEnd(5000, 'X')).expect(200);
+      },
+      { code: 'AI_TEAMS_METRICS_USER_ID_LABEL' },
+    );
+    const text = await m.scrape();
+    assert.equal(text.value('request_count_total', { user_id: 'none' }), 2);
+    assert.equal(text.value('request_count_total', { user_id: 'u-'.padEnd(128, 'x') }), 1);
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0]!.message,
+      /^httpMetrics\(\): option "userIdLabel" threw \(Cannot read/,
+    );
     await m.prom.shutdown();
   });
 
