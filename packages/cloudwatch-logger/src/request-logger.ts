@@ -27,7 +27,25 @@ function defaultLevel(status: number): string {
 }
 
 function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: string) => boolean {
-  if (typeof skip === 'function') return (req) => skip(req);
+  if (typeof skip === 'function') {
+    let warned = false;
+    // A skip function that throws (a header it reads and the request lacks) would fail the
+    // request with a 500 and cost its line: the request is logged instead, with one warning.
+    return (req) => {
+      try {
+        return skip(req);
+      } catch (err) {
+        if (!warned) {
+          warned = true;
+          process.emitWarning(
+            `requestLogger(): option "skip" threw (${reasonOf(err)}); such requests are logged. Make the function return false when it cannot decide.`,
+            { code: 'AI_TEAMS_LOG_SKIP' },
+          );
+        }
+        return false;
+      }
+    };
+  }
   const exact = new Set<string>();
   const patterns: RegExp[] = [];
   for (const s of skip ?? DEFAULT_SKIP) {
@@ -35,6 +53,14 @@ function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: strin
     else patterns.push(s);
   }
   return (_req, path) => exact.has(path) || patterns.some((p) => p.test(path));
+}
+
+function reasonOf(err: unknown): string {
+  try {
+    return String(err instanceof Error ? err.message : err).slice(0, 200);
+  } catch {
+    return 'unreadable error';
+  }
 }
 
 function sizeOf(header: number | string | string[] | undefined): number | undefined {

@@ -110,7 +110,8 @@ export interface RequestLoggerOptions extends Partial<LoggerOptions> {
    */
   logger?: Logger;
   /**
-   * Paths not logged: exact strings (query string ignored) or RegExps, or a predicate.
+   * Paths not logged: exact strings (query string ignored) or RegExps, or a predicate (one
+   * that throws logs the request, with one `AI_TEAMS_LOG_SKIP` warning).
    * @default ['/health', '/metrics']
    */
   skip?: ReadonlyArray<string | RegExp> | ((req: Request) => boolean);

@@ -9,6 +9,7 @@ import {
   listen,
   tick,
   misplacedMountWarnings,
+  warningsOf,
 } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
@@ -188,6 +189,30 @@ describeExpress('requestLogger()', (createApp, version) => {
       out.lines().map((l) => [l['@message'], l['@level']]),
       [['GET /metrics - 200', 'DEBUG']],
     );
+  });
+
+  it('logs a request whose skip function throws, with one warning, instead of failing it', async () => {
+    const { logger, out } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger, skip: (req) => req.get('x-probe')!.startsWith('k8s') }));
+    app.get('/x', (_req, res) => {
+      res.send('ok');
+    });
+    const warnings = await warningsOf(
+      async () => {
+        await request(app).get('/x').expect(200); // no x-probe: the function throws
+        await request(app).get('/x').expect(200);
+        await request(app).get('/x').set('x-probe', 'k8s').expect(200);
+      },
+      { code: 'AI_TEAMS_LOG_SKIP' },
+    );
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => l['@message']),
+      ['GET /x - 200', 'GET /x - 200'],
+    );
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /^requestLogger\(\): option "skip" threw \(Cannot read/);
   });
 
   it('skips /health and /metrics by default', async () => {
