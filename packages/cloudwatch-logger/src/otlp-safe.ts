@@ -39,6 +39,40 @@ function errorLike(err: Error, w: Walk, depth = 0): Record<string, unknown> {
   return out;
 }
 
+const SPLAT = Symbol.for('splat');
+/** What the transport reads of an extra argument of the call to make it the exception. */
+const EXCEPTION_KEYS = ['code', 'name', 'message', 'stack'] as const;
+
+/**
+ * The call's arguments after the message (winston's splat), where the transport looks for the
+ * record's exception and reads `code`, `name`, `message` and `stack` of each object as they are:
+ * one whose reads throw (a revoked proxy, a throwing getter) lost the whole record, and an
+ * Error's message went out uncut. An Error becomes its bounded copy; another object with any of
+ * those fields a bounded plain object of them (one that throws leaves its field out); the
+ * others, the meta among them, stay as they are (four reads each).
+ */
+function safeSplat(splat: unknown[], w: Walk): unknown[] {
+  return splat.map((item) => {
+    if (typeof item !== 'object' || item === null) return item;
+    if (isError(item)) return errorLike(item, w);
+    let safe: Record<string, unknown> | undefined;
+    let threw = false;
+    for (const key of EXCEPTION_KEYS) {
+      let v: unknown;
+      try {
+        v = (item as Record<string, unknown>)[key];
+      } catch {
+        threw = true;
+        continue;
+      }
+      if (v === undefined || v === null) continue;
+      const s = sanitize(v, w);
+      if (s !== OMIT) (safe ??= {})[key] = s;
+    }
+    return safe ?? (threw ? {} : item);
+  });
+}
+
 /**
  * The OTLP copy of a record made as safe as its JSON line, as a new object (the record itself is
  * left as it is for the other transports): the same redaction, at any depth and in an object
@@ -53,6 +87,9 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   const out: Info = {};
   // The level, the splat, the context the winston instrumentation attached.
   for (const sym of Object.getOwnPropertySymbols(info)) out[sym] = info[sym];
+  const splat = out[SPLAT];
+  // A walk of its own: the fields of the record keep their budget.
+  if (Array.isArray(splat)) out[SPLAT] = safeSplat(splat, { ...w });
   const message = read(info, 'message');
   out.level = read(info, 'level');
   out.message =

@@ -215,6 +215,36 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     assert.equal((out.lines()[0]!.error as { message: string }).message, 'db down');
   });
 
+  it('keeps the OTLP copy of a call whose extra argument cannot be read, and bounds an extra Error', async () => {
+    exporter.reset();
+    const { logger, out } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    logger.warn('revoked', { order: 1 }, proxy);
+    const lazy = {
+      get message(): string {
+        throw new Error('getter failed');
+      },
+    };
+    logger.warn('getter', { order: 2 }, lazy);
+    logger.error('huge', { order: 3 }, new Error('m'.repeat(1_000_000)));
+    await tick();
+    assert.equal(out.lines().length, 3);
+    const records = exporter.getFinishedLogRecords();
+    assert.deepEqual(
+      records.map((r) => [r.body, r.attributes.order]),
+      [
+        ['revoked', 1],
+        ['getter', 2],
+        ['huge', 3],
+      ],
+      'no record lost',
+    );
+    const message = String(records[2]!.attributes['exception.message']);
+    assert.ok(message.length < 20_000, `${message.length} characters`);
+    assert.match(message, /^m+…\[truncated \d+ chars\]$/);
+  });
+
   it('keeps the message, stack and cause of an Error in its OTLP copy', async () => {
     exporter.reset();
     const { logger } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
