@@ -33,17 +33,20 @@ const HEX32 = /^[0-9a-f]{32}$/;
 
 /**
  * Adds `tracking_id` and the request context sections to the record itself, so every
- * transport (stdout, OTLP) carries them. Meta given in the call wins over the request context.
+ * transport (stdout, OTLP) carries them. Meta given in the call wins over the request context;
+ * for `tracking_id` inside a request or span, only a trace id (32 hex) does: the packages pass
+ * the request's own id that way, which survives a lost async context, while a logged request
+ * body's `tracking_id` is the client's text, not an id.
  */
 export function enrich(info: Record<string | symbol, unknown>): LineContext {
   const ctx = captureContext();
   info[CONTEXT] = ctx;
-  if (typeof info.tracking_id !== 'string' || info.tracking_id === '') {
+  const own = info.tracking_id;
+  const current = ctx.trackingId ?? ctx.traceId;
+  if (typeof own !== 'string' || own === '' || (current !== undefined && !HEX32.test(own))) {
     const injected = info.trace_id;
     info.tracking_id =
-      ctx.trackingId ??
-      ctx.traceId ??
-      (typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown');
+      current ?? (typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown');
   }
   const request = ctx.request;
   if (request) {

@@ -55,6 +55,12 @@ describe('createLogger() lines', () => {
     assert.equal(line().tracking_id, '4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
+  it("takes any tracking_id of the call meta outside a request (a job's own id)", () => {
+    const { logger, line } = setup();
+    logger.info('job', { tracking_id: 'job-42' });
+    assert.equal(line().tracking_id, 'job-42');
+  });
+
   it('maps the plan flat extras into nested objects and keeps other extras', () => {
     const { logger, line } = setup();
     logger.info('POST /api/v1/sessions - 201', {

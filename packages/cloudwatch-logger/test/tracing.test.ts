@@ -34,7 +34,7 @@ function appWithLogging(createApp: () => import('express').Express) {
   return { app, out };
 }
 
-describeExpress('tracking and tracing in an instrumented request', (createApp) => {
+describeExpress('tracking and tracing in an instrumented request', (createApp, version) => {
   let tracing: TestTracing;
   before(() => {
     tracing = enableTestTracing();
@@ -66,6 +66,27 @@ describeExpress('tracking and tracing in an instrumented request', (createApp) =
     assert.deepEqual(lines[0]!.user, { id: 'user_12345', segment: 'premium', plan: 'pro' });
     assert.deepEqual(lines[1]!.user, { id: 'user_12345', segment: 'premium' });
     assert.equal(lines[0]!.item_id, '7');
+  });
+
+  it("keeps the request's tracking_id over a call's that is not a trace id (a logged request body)", async () => {
+    const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
+    const app = createApp();
+    app.use(trackingId());
+    app.use(version.load().json());
+    app.post('/orders', (req, res) => {
+      logger.info('order received', req.body as Record<string, unknown>);
+      logger.info('linked', { tracking_id: '0af7651916cd43dd8448eb211c80319c' });
+      res.end();
+    });
+    const res = await request(app)
+      .post('/orders')
+      .send({ item: 'book', tracking_id: '"},{"@level":"ERROR' })
+      .expect(200);
+    const id = String(res.headers['x-tracking-id']);
+    const [received, linked] = out.lines();
+    assert.equal(received!.tracking_id, id);
+    assert.equal(received!.item, 'book');
+    assert.equal(linked!.tracking_id, '0af7651916cd43dd8448eb211c80319c', 'a trace id is taken');
   });
 
   it('merges the request context under a string shorthand of the call (user, operation)', async () => {
