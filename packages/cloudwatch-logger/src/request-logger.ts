@@ -265,10 +265,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     }
     // The level follows the status the app set (an aborted 500 stays an error), raised below:
     // a client that left or a request Node refused is a warning, a response the server cut an
-    // error.
+    // error. An event stream its client closed ends with the status it sent: not raised.
     let level = levelFor(res.statusCode, req, res);
     if (logger.levels[level] === undefined) level = defaultLevel(res.statusCode);
-    if (aborted && level !== 'error') level = status >= 500 ? 'error' : 'warn';
+    if (aborted && level !== 'error' && status !== res.statusCode)
+      level = status >= 500 ? 'error' : 'warn';
     const meta: Record<string | symbol, unknown> = {
       message: `${req.method} ${path} - ${status}`,
       request,

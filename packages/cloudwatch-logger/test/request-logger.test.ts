@@ -415,6 +415,29 @@ describeExpress('requestLogger()', (createApp, version) => {
     });
   });
 
+  it('writes the status sent, at its level, for an event stream its client closed', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    app.get('/events', (_req, res) => {
+      res.set('Content-Type', 'text/event-stream').set('Cache-Control', 'no-cache');
+      res.write('data: first\n\n');
+      // Server-Sent Events: open until the client closes it
+    });
+    await clientLeaves(app, dropAtFirstChunk('/events'));
+    const lines = out.lines();
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!['@message'], 'GET /events - 200');
+    assert.equal(lines[0]!['@level'], 'INFO');
+    assert.deepEqual(lines[0]!.response, {
+      status: 200,
+      size: Buffer.byteLength('data: first\n\n'),
+      content_type: 'text/event-stream; charset=utf-8',
+      aborted: true,
+      status_sent: 200,
+    });
+  });
+
   it('writes 499, as the metrics count it, for a request the client left before any answer', async () => {
     const { out, logger } = setup();
     const app = createApp();

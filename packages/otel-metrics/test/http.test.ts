@@ -414,6 +414,37 @@ describeExpress('httpMetrics()', (createApp, version) => {
     await m.prom.shutdown();
   });
 
+  it('counts a Server-Sent Events stream in active_requests while open, and with its 200 once its client closes it', async () => {
+    const m = metricsApp(createApp);
+    let closed!: () => void;
+    const closing = new Promise<void>((resolve) => (closed = resolve));
+    m.app.get('/events/:topic', (_req, res) => {
+      res.on('close', closed);
+      res.set('Content-Type', 'text/event-stream').set('Cache-Control', 'no-cache');
+      res.write('data: first\n\n');
+    });
+    const server = await listen(m.app);
+    const client = http.get(`${server.url}/events/news`);
+    client.on('error', () => undefined);
+    await new Promise<void>((resolve) => {
+      client.once('response', (res) => res.once('data', () => resolve()));
+    });
+    const open = await m.scrape();
+    assert.equal(open.value('active_requests', { endpoint: '/events/:topic' }), 1);
+    client.destroy(); // the EventSource closed
+    await closing;
+    await server.close();
+    const text = await m.scrape();
+    assert.deepEqual(
+      text
+        .find('request_count_total', { endpoint: '/events/:topic' })
+        .map((s) => [s.labels.status_code, s.value]),
+      [['200', 1]],
+    );
+    assert.equal(text.value('active_requests', { endpoint: '/events/:topic' }), 0);
+    await m.prom.shutdown();
+  });
+
   it('counts a response the app fails after its headers as a 500 and an error, not as the client leaving', async () => {
     const m = metricsApp(createApp);
     let closed!: () => void;

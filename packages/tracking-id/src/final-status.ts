@@ -10,7 +10,12 @@ type Marked = { [CUT]?: true };
 
 /** What an unfinished response is read through: Node's ServerResponse, as Express has it. */
 interface Unfinished extends Marked {
+  statusCode: number;
   errored?: unknown;
+  /** Whether the headers went out to the connection (Node's own field). */
+  _headerSent?: boolean;
+  headersSent?: boolean;
+  getHeader?(name: string): unknown;
   socket?: Connection | null;
   req?: { socket?: Connection | null };
 }
@@ -77,7 +82,9 @@ export function markServerCut(res: Response): void {
  *   `requestTimeout`/`headersTimeout`, 400 for a request it could not parse (431 for headers too
  *   large, 413 for chunk extensions too large), a later pipelined request's included. The client
  *   got that status unless the response's own headers had been written first;
- * - else 499 (`CLIENT_CLOSED`): the client went away (a clean close, ECONNRESET, EPIPE).
+ * - else 499 (`CLIENT_CLOSED`): the client went away (a clean close, ECONNRESET, EPIPE); but
+ *   an event stream (`text/event-stream`) whose headers went out reads the status it sent: it
+ *   has no end of its own, and its client closing it is how it ends.
  *
  * A connection the server destroys without an error reads 499 too: `server.timeout`, a
  * `clientError` listener that ends the socket, `server.closeAllConnections()`, a bare
@@ -85,7 +92,25 @@ export function markServerCut(res: Response): void {
  */
 export function finalStatus(res: Pick<Response, 'writableFinished' | 'statusCode'>): number {
   if (res.writableFinished) return res.statusCode;
-  return unfinishedStatus(res as Unfinished);
+  const status = unfinishedStatus(res as Unfinished);
+  return status === CLIENT_CLOSED && isOpenEventStream(res as Unfinished) ? res.statusCode : status;
+}
+
+const EVENT_STREAM = /^\s*text\/event-stream\s*(;|$)/i;
+
+/**
+ * A Server-Sent Events response whose headers went out: it runs until the client closes it
+ * (an `EventSource` closed, a page left), so that close is its normal end, not an abandoned
+ * response. Read only for a response the client left.
+ */
+function isOpenEventStream(res: Unfinished): boolean {
+  try {
+    if (!(res._headerSent ?? res.headersSent)) return false;
+    const type = res.getHeader?.('content-type');
+    return typeof type === 'string' && EVENT_STREAM.test(type);
+  } catch {
+    return false;
+  }
 }
 
 function unfinishedStatus(res: Unfinished): number {

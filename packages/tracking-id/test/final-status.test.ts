@@ -45,7 +45,7 @@ async function exchange(
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 
 describeExpress('finalStatus()', (createApp) => {
-  it('reads the status sent, 499 for a client that left, 500 for a response marked as failed after its headers', async () => {
+  it('reads the status sent, 499 for a client that left (the status sent when it left an event stream), 500 for a response marked as failed after its headers', async () => {
     const seen = new Map<string, number>();
     let closes = 0;
     let allClosed!: () => void;
@@ -54,7 +54,7 @@ describeExpress('finalStatus()', (createApp) => {
     app.use((req, res, next) => {
       res.on('close', () => {
         seen.set(req.path, finalStatus(res));
-        if (++closes === 5) allClosed();
+        if (++closes === 7) allClosed();
       });
       next();
     });
@@ -79,6 +79,14 @@ describeExpress('finalStatus()', (createApp) => {
       res.locals.error = new Error('cache miss, served from the database');
       res.write('partial');
     });
+    // Server-Sent Events: a stream that ends when its client closes it.
+    app.get('/events', (_req, res) => {
+      res.set('Content-Type', 'text/event-stream; charset=utf-8').write('data: 1\n\n');
+    });
+    app.get('/events-cut', (_req, res, next) => {
+      res.set('Content-Type', 'text/event-stream').write('data: 1\n\n');
+      setTimeout(() => next(new Error('event source failed')), 20);
+    });
     app.use(markingHandler);
     const server = await listen(app);
     try {
@@ -100,6 +108,8 @@ describeExpress('finalStatus()', (createApp) => {
       await get('/server-cut', false);
       await get('/failed-after-client-left', true);
       await get('/recovered', true);
+      await get('/events', true);
+      await get('/events-cut', false);
       await closed;
     } finally {
       await server.close();
@@ -110,6 +120,8 @@ describeExpress('finalStatus()', (createApp) => {
       '/server-cut': SERVER_CUT,
       '/failed-after-client-left': CLIENT_CLOSED,
       '/recovered': CLIENT_CLOSED,
+      '/events': 200,
+      '/events-cut': SERVER_CUT,
     });
   });
 });
