@@ -8,6 +8,11 @@ import type { JsonLineTransport } from './transport';
 const LEVEL = Symbol.for('level');
 /** Our JSON-line transport, kept on the loggers `createLogger()` makes. */
 export const JSON_TRANSPORT = Symbol.for('@ai-teams/cloudwatch-logger/transport');
+/**
+ * On the loggers `createLogger()` makes (a `child()` inherits it): the symbol under which
+ * `requestLogger()` keeps a request's access line, one per service and stream.
+ */
+export const ACCESS_KEY = Symbol.for('@ai-teams/cloudwatch-logger/accessKey');
 
 type Info = Record<string | symbol, unknown>;
 type Write = (level: string, info: Info) => void;

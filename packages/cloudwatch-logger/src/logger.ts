@@ -4,11 +4,26 @@ import { requestContextFormat } from './format';
 import { LEVELS, resolveLevel } from './levels';
 import { createRenderer } from './render';
 import { guardMeta } from './safe-log';
-import { JSON_TRANSPORT, writeAfterEnd } from './direct';
+import { ACCESS_KEY, JSON_TRANSPORT, writeAfterEnd } from './direct';
 import { isOtelTransport } from './otlp-access';
 import { protectOtlpCopies } from './otlp-safe';
 import { JsonLineTransport } from './transport';
 import type { LoggerOptions } from './types';
+
+const accessKeys = new WeakMap<object, Map<string, symbol>>();
+
+/**
+ * One symbol per stream and service: loggers made apart for the same service and stream (an
+ * app's and its mounted sub-app's) share it, so a request passing both apps' `requestLogger()`
+ * gets one line there, not two.
+ */
+function accessKey(stream: object, service: string): symbol {
+  let byService = accessKeys.get(stream);
+  if (!byService) accessKeys.set(stream, (byService = new Map()));
+  let key = byService.get(service);
+  if (!key) byService.set(service, (key = Symbol(`requestLogger ${service}`)));
+  return key;
+}
 
 /**
  * A winston logger writing one CloudWatch JSON object per line to stdout (or `stream`).
@@ -19,8 +34,9 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   const cfg = renderConfig(options, env);
   const level = resolveLevel(options.level, cfg.environment, env);
   const formats = options.formats ?? [];
+  const stream = options.stream ?? process.stdout;
   const transport = new JsonLineTransport(
-    options.stream ?? process.stdout,
+    stream,
     createRenderer(cfg),
     options.sync ?? false,
     cfg.clock,
@@ -36,6 +52,7 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   protectOtlpCopies(logger.transports, cfg, isOtelTransport);
   guardMeta(logger, transport);
   Object.defineProperty(logger, JSON_TRANSPORT, { value: transport });
+  Object.defineProperty(logger, ACCESS_KEY, { value: accessKey(stream, cfg.service) });
   writeAfterEnd(logger);
   return logger;
 }

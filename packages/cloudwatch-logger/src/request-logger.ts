@@ -15,7 +15,7 @@ import {
   type MountOrderCheck,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
-import { directWriter } from './direct';
+import { ACCESS_KEY, directWriter } from './direct';
 import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
@@ -112,11 +112,15 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const now = options.now ?? performance.now.bind(performance);
   const emit = directWriter(logger);
 
-  // One object per request: the line's state sits on the response under this middleware's own
-  // symbol, read by the shared close listener below (as otel-metrics' httpMetrics() does). A
-  // second requestLogger() keeps a state of its own.
-  const state = Symbol('requestLogger');
-  type Logged = Response & { [state]?: Access };
+  // One object per request: the line's state sits on the response under the symbol of the
+  // logger's service and stream, read by the shared close listener below (as otel-metrics'
+  // httpMetrics() does). So a request that passes two requestLogger() writing the same service
+  // to the same stream (on an app and on its mounted sub-app, each set up in full) gets one
+  // line there, from the first that does not skip it; one of another service or stream writes
+  // its own. A logger createLogger() did not make: a state of this requestLogger()'s own.
+  const key = (logger as unknown as Record<symbol, unknown>)[ACCESS_KEY];
+  const state = typeof key === 'symbol' ? key : Symbol('requestLogger');
+  type Logged = Response & Record<symbol, Access | undefined>;
   type Write = (...a: unknown[]) => unknown;
 
   class Access {
@@ -172,7 +176,8 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
       if (checkOrder(req, res)) checkOrder = null;
     }
     if (!layerSettled) layerSettled = unwrapSkippedLayer(req, requestLoggerMiddleware);
-    // Mounted twice on the request's way (on the app, again on a router): one line.
+    // Mounted twice on the request's way (on the app, again on a router), or another
+    // requestLogger() of the same service before it: one line.
     if ((res as Logged)[state] !== undefined) return next();
     const path = requestPath(req.originalUrl || req.url);
     if (skip(req, path)) return next();

@@ -15,7 +15,7 @@ import * as winston from 'winston';
 import Transport from 'winston-transport';
 import { MOUNT_ORDER_WINDOW_MS, markServerCut } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
-import { requestLogger } from '../src';
+import { createLogger, requestLogger } from '../src';
 
 const setup = () => capturedLogger();
 
@@ -586,6 +586,53 @@ describeExpress('requestLogger()', (createApp, version) => {
     const response = lines[0]!.response as Record<string, unknown>;
     assert.equal(response.size, 5);
     assert.equal((lines[0]!.request as Record<string, unknown>).route, '/api/items/:id');
+  });
+
+  it('writes one line per service and stream when an app and its mounted sub-app each have requestLogger()', async () => {
+    const { out, logger } = setup();
+    // The sub-app was set up in full on its own, with a logger of its own for the same service.
+    const subLogger = createLogger({
+      service: 'api-gateway',
+      stream: out.stream,
+      sync: true,
+      env: {},
+    });
+    const otherService = createLogger({
+      service: 'billing',
+      stream: out.stream,
+      sync: true,
+      env: {},
+    });
+    const file = captureLines(); // the same service to a second destination
+    const otherStream = createLogger({
+      service: 'api-gateway',
+      stream: file.stream,
+      sync: true,
+      env: {},
+    });
+    const app = createApp();
+    app.use(requestLogger({ logger }));
+    const sub = createApp();
+    sub.use(requestLogger({ logger: subLogger.child({ module: 'v2' }) }));
+    sub.use(requestLogger({ logger: otherService }));
+    sub.use(requestLogger({ logger: otherStream }));
+    sub.get('/items/:id', (_req, res) => {
+      res.send('item');
+    });
+    app.use('/v2', sub);
+    await request(app).get('/v2/items/1').expect(200);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => [l.service, l['@message'], (l.request as { route?: string }).route]),
+      [
+        ['api-gateway', 'GET /v2/items/1 - 200', '/v2/items/:id'],
+        ['billing', 'GET /v2/items/1 - 200', '/v2/items/:id'],
+      ],
+    );
+    assert.deepEqual(
+      file.lines().map((l) => l['@message']),
+      ['GET /v2/items/1 - 200'],
+    );
   });
 
   it('keeps a detached res.write() working, and counts what it wrote', async () => {
