@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -6,6 +7,11 @@ import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
 import { requestPath } from '@ai-teams/tracking-id';
 import { guardExpressErrors } from './express-errors';
+import { finalStatus, requestPath } from '@ai-teams/tracking-id';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+} from '@opentelemetry/semantic-conventions';
 import { warnIfNotPatched } from './late-load';
 import type { ResolvedTelemetryOptions } from './types';
 
@@ -18,6 +24,22 @@ export const QUIET_LAYERS =
 
 /** Incoming requests that look for a loaded express, in an app that has none yet. */
 const LOAD_CHECKS = 100;
+
+/**
+ * A response that closed with nothing sent: the status the instrumentation read is the default
+ * 200 no one answered. The span reads the request's final status instead, as its access line and
+ * `request_count` do (tracking-id's `finalStatus()`): 499 for a client that gave up (an Express 4
+ * handler whose promise rejected never answers), the status Node answered (408, 400), 500 and
+ * ERROR for a connection destroyed by an error of the server's.
+ */
+function unanswered(span: Span, response: ServerResponse): void {
+  const status = finalStatus(response);
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (status >= 500) {
+    span.setAttribute(ATTR_ERROR_TYPE, String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+}
 
 export function createInstrumentations(config: ResolvedTelemetryOptions): Instrumentation[] {
   const ignored = new Set(config.ignorePaths);
@@ -37,8 +59,13 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
       applyCustomAttributesOnSpan: (span, request, response) => {
         if (!('getHeader' in response) || !('headers' in request)) return;
         const requestSize = Number(request.headers['content-length']);
-        const responseSize = Number(response.getHeader('content-length'));
         if (Number.isFinite(requestSize)) span.setAttribute('request.size', requestSize);
+        if (!response.writableFinished && !response.headersSent) return unanswered(span, response);
+        // Node sends no body for HEAD, 204 and 304: content-length announces one it does not send.
+        const responseSize =
+          (response as { _hasBody?: boolean })._hasBody === false
+            ? 0
+            : Number(response.getHeader('content-length'));
         if (Number.isFinite(responseSize)) span.setAttribute('response.size', responseSize);
       },
     }),

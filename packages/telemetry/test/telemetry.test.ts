@@ -275,6 +275,35 @@ describe('setupTelemetry() through the register entry', () => {
     assert.equal(Number(attributes['response.size']), body.length);
   });
 
+  it('reads 499 on the server span of a request its client gave up on, and response.size 0 for HEAD', async () => {
+    const s = await service();
+    const reached = new Promise((resolve) => s.child.once('message', resolve));
+    const req = http.get(`${s.url}/hang`);
+    req.on('error', () => {});
+    await reached;
+    req.destroy(); // the client gives up: nothing was ever answered
+    const head = await fetch(`${s.url}/hello/ann`, { method: 'HEAD' });
+    assert.ok(Number(head.headers.get('content-length')) > 0, 'HEAD announces the GET body');
+    await s.shutdown();
+    const server = receiver
+      .spans()
+      .map(({ span }) => span)
+      .filter((span) => span.kind === SERVER);
+    const hang = server.find((sp) => sp.name === 'GET /hang')!;
+    assert.equal(
+      Number(attributesOf(hang.attributes)['http.response.status_code']),
+      499,
+      'not the default 200',
+    );
+    assert.notEqual(hang.status?.code, 2, 'the client gave up: no server error');
+    const headSpan = server.find((sp) => sp.name === 'HEAD /hello/:name')!;
+    assert.equal(
+      Number(attributesOf(headSpan.attributes)['response.size']),
+      0,
+      'Node sent no body',
+    );
+  });
+
   it('propagates the trace through fetch to the next service automatically', async () => {
     const downstream = await service();
     const upstream = await service('service.cjs', { DOWNSTREAM_URL: downstream.url });
