@@ -5,9 +5,8 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
-import { requestPath } from '@ai-teams/tracking-id';
-import { guardExpressErrors } from './express-errors';
 import { finalStatus, requestPath } from '@ai-teams/tracking-id';
+import { guardExpressErrors } from './express-errors';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -62,8 +61,9 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
         if (Number.isFinite(requestSize)) span.setAttribute('request.size', requestSize);
         if (!response.writableFinished && !response.headersSent) return unanswered(span, response);
         // Node sends no body for HEAD, 204 and 304: content-length announces one it does not send.
+        const status = response.statusCode;
         const responseSize =
-          (response as { _hasBody?: boolean })._hasBody === false
+          request.method === 'HEAD' || status === 204 || status === 304
             ? 0
             : Number(response.getHeader('content-length'));
         if (Number.isFinite(responseSize)) span.setAttribute('response.size', responseSize);
