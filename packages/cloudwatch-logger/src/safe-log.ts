@@ -158,6 +158,13 @@ export function guardMeta(logger: Logger, transport: { received: number }): void
   const target = logger as unknown as Record<string, Method>;
   const written = () => transport.received;
   target.log = guarded(target.log!, written, true);
+  // A child's meta is read by winston on each of its calls: one that cannot be read would make
+  // every call of the child throw. It is replaced by a readable copy once, at `child()`; meta
+  // that reads fine is kept as it is (winston reads it live).
+  const child = target.child!;
+  target.child = function guardedChild(this: unknown, meta: unknown) {
+    return child.call(this, readable(meta) ?? meta);
+  };
   for (const level of Object.keys(logger.levels)) {
     if (typeof target[level] === 'function') target[level] = guarded(target[level], written);
   }

@@ -75,6 +75,31 @@ describe('arguments a log call cannot read', () => {
     assert.ok(by('log()'));
   });
 
+  it('writes every call of a child logger whose meta cannot be read', () => {
+    const { logger, out } = capturedLogger();
+    const meta = {
+      region: 'eu',
+      get tenant(): string {
+        throw new Error('no tenant');
+      },
+    };
+    const child = logger.child(meta);
+    const grandchild = child.child({ job: 'sync' });
+    const fromRevoked = logger.child(revoked() as never);
+    assert.doesNotThrow(() => child.info('from the child'));
+    assert.doesNotThrow(() => grandchild.warn('from the grandchild'));
+    assert.doesNotThrow(() => fromRevoked.info('from a revoked meta'));
+    const [first, second, third] = out.lines();
+    assert.equal(first!['@message'], 'from the child');
+    assert.equal(first!.region, 'eu');
+    assert.equal(first!.tenant, '[Throws: no tenant]');
+    assert.equal(second!['@message'], 'from the grandchild');
+    assert.equal(second!.job, 'sync');
+    assert.equal(second!.region, 'eu');
+    assert.equal(third!['@message'], 'from a revoked meta');
+    assert.equal(out.lines().length, 3);
+  });
+
   it('logs a frozen Error, and an object whose inherited message getter throws', () => {
     const { logger, out } = capturedLogger();
     class Lazy {
