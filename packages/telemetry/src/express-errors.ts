@@ -21,22 +21,28 @@ function text(value: unknown): string {
   }
 }
 
-/** Whether the SDK's `recordException()` can read `err`: its code, name, message and stack. */
+/**
+ * Whether the SDK's `recordException()` can read `err` as it does: `code` (its `toString()`) or
+ * else `name`, then `message` and `stack`, and the error as a string only when it has neither a
+ * type nor a message (its warning prints it). Nothing more is asked, so an Error it records as it
+ * is (one with a `code` and a `toString` key that is not a function) is recorded as before.
+ */
 function recordable(err: Error): boolean {
   try {
     const e = err as Error & { code?: unknown };
-    // it calls code.toString() on a truthy code
-    if (e.code) (e.code as { toString(): string }).toString();
-    // String() reads name and message (recordException prints an error that has neither)
-    return typeof String(e) === 'string' && typeof e.stack !== 'symbol';
+    const type: unknown = e.code ? (e.code as { toString(): unknown }).toString() : e.name;
+    const message: unknown = e.message;
+    void e.stack;
+    if (!type && !message) void `${e as unknown as string}`;
+    return true;
   } catch {
     return false;
   }
 }
 
-function read(err: Error, key: 'name' | 'message' | 'stack'): unknown {
+function read(err: Error, key: 'name' | 'message' | 'stack' | 'code'): unknown {
   try {
-    return err[key];
+    return (err as Error & { code?: unknown })[key];
   } catch {
     return undefined;
   }
@@ -68,6 +74,8 @@ export function safeErrorAndMessage(value: unknown): ErrorAndMessage {
   copy.name = typeof name === 'string' ? name : 'Error';
   const stack = read(err, 'stack');
   copy.stack = typeof stack === 'string' ? stack : undefined;
+  const code = read(err, 'code');
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code });
   return [copy, copy.message];
 }
 
