@@ -69,10 +69,30 @@ export function readable(message: string): string {
     : message;
 }
 
-/** Runs `fn` at the process's exit; returns the function that takes it back. */
+/** Whether the process is emitting 'exit', when a listener added is never called. */
+let exiting = false;
+let watchingExit = false;
+
+/**
+ * Runs `fn` at the process's exit, or at once when the exit is under way (something reported
+ * from an exit listener); returns the function that takes it back.
+ */
 function onExit(fn: () => void): () => void {
+  if (exiting) {
+    fn();
+    return () => undefined;
+  }
   process.once('exit', fn);
   return () => process.off('exit', fn);
+}
+
+/** `onExit`, once the process's exit is watched for (one listener, ahead of the others). */
+function exitHook(): (fn: () => void) => () => void {
+  if (!watchingExit) {
+    watchingExit = true;
+    process.prependOnceListener('exit', () => (exiting = true));
+  }
+  return onExit;
 }
 
 /**
@@ -80,7 +100,8 @@ function onExit(fn: () => void): () => void {
  * collector that is down gives one line a minute instead of one per failed batch. What was
  * held back is printed at the end of the interval (the latest line, with the count of the
  * others) even when nothing comes after it, or at exit if that comes first: a burst shorter
- * than the interval is not reduced to its first line.
+ * than the interval is not reduced to its first line. A line that comes while the process is
+ * exiting (from an exit listener) is printed at once, as there is no later.
  */
 export function rateLimitedDiag(
   intervalMs: number,
@@ -88,7 +109,7 @@ export function rateLimitedDiag(
   now: () => number = Date.now,
   schedule: (fn: () => void, ms: number) => void = (fn, ms) =>
     setTimeout(fn, Math.min(ms, MAX_TIMER_MS)).unref(),
-  atExit: (fn: () => void) => () => void = onExit,
+  atExit: (fn: () => void) => () => void = exitHook(),
 ): DiagLogger {
   let last = -Infinity;
   let suppressed = 0;
@@ -133,9 +154,13 @@ export function rateLimitedDiag(
       }
       suppressed++;
       held = line;
-      offExit ??= atExit(() => {
-        if (held !== undefined) print(held, suppressed - 1);
-      });
+      if (offExit === undefined) {
+        const off = atExit(() => {
+          if (held !== undefined) print(held, suppressed - 1);
+        });
+        // Printed already when the exit was under way: nothing is held to take back.
+        if (held !== undefined) offExit = off;
+      }
       if (!flushing) {
         flushing = true;
         schedule(flush, last + intervalMs - t);

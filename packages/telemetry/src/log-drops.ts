@@ -19,19 +19,31 @@ const REPORT_AFTER_MS = 1000;
  * used for one thing: the records the processor drops at a full queue. sdk-trace's processor
  * warns of the spans it drops; sdk-logs' only counts them, on this meter, so with a collector
  * slower than the logs come in the OTLP copies of the lines were lost without a word (stdout
- * keeps every line). Drops of one second are reported as one warning, which the rate-limited
- * diagnostic line then holds to one line per interval with the others. Every other instrument is
- * a no-op: nothing is recorded per record, and no metric is exported.
+ * keeps every line). Drops of one second are reported as one warning, and at exit those not
+ * reported yet. The rate-limited diagnostic line keeps only the latest of the warnings of an
+ * interval, so from the second report on each also says how many were dropped since the start:
+ * the line printed carries the total. Every other instrument is a no-op: nothing is recorded per
+ * record, and no metric is exported.
  */
-export function logDropReporter(): MeterProvider {
+export function logDropReporter(
+  schedule: (fn: () => void, ms: number) => void = (fn, ms) => setTimeout(fn, ms).unref(),
+  atExit: (fn: () => void) => () => void = (fn) => {
+    process.once('exit', fn);
+    return () => process.off('exit', fn);
+  },
+): MeterProvider {
   const noop = createNoopMeter();
   let dropped = 0;
+  let total = 0;
+  let offExit: (() => void) | undefined;
   const report = () => {
-    process.off('exit', report);
+    offExit?.();
+    offExit = undefined;
     if (dropped === 0) return;
+    const since = total > dropped ? ` (${total} since the start)` : '';
     diag.warn(
-      `Dropped ${dropped} log records because maxQueueSize reached (OTEL_BLRP_MAX_QUEUE_SIZE): ` +
-        'their OTLP copies are lost, stdout has the lines',
+      `Dropped ${dropped} log records${since} because maxQueueSize reached ` +
+        '(OTEL_BLRP_MAX_QUEUE_SIZE): their OTLP copies are lost, stdout has the lines',
     );
     dropped = 0;
   };
@@ -39,12 +51,12 @@ export function logDropReporter(): MeterProvider {
     add(value: number, attributes?: Attributes) {
       if (attributes?.['error.type'] !== QUEUE_FULL) return;
       if (dropped === 0) {
-        setTimeout(report, REPORT_AFTER_MS).unref();
-        // Drops just before the process ends are told too (unless a line was printed within the
-        // diagnostic interval: then it is held, and the exit leaves no time to print it).
-        process.once('exit', report);
+        schedule(report, REPORT_AFTER_MS);
+        // Drops just before the process ends are told too.
+        offExit = atExit(report);
       }
       dropped += value;
+      total += value;
     },
   };
   const meter: Meter = Object.assign(Object.create(noop) as Meter, {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { globalErrorHandler } from '@opentelemetry/core';
 import { rateLimitedDiag } from '../src/diag';
+import { logDropReporter } from '../src/log-drops';
 import { requiredLabels } from '@ai-teams/otel-metrics';
 import { resolveOptions } from '../src/options';
 
@@ -179,37 +180,43 @@ describe('resolveOptions()', () => {
   });
 });
 
-describe('rateLimitedDiag()', () => {
-  function logger() {
-    const lines: string[] = [];
-    const timers: { at: number; fn: () => void }[] = [];
-    const clock = { t: 0 };
-    const exits = new Set<() => void>();
-    const diag = rateLimitedDiag(
-      1000,
-      (l) => lines.push(l),
-      () => clock.t,
-      (fn, ms) => timers.push({ at: clock.t + ms, fn }),
-      (fn) => {
-        exits.add(fn);
-        return () => exits.delete(fn);
-      },
-    );
-    /** Moves the clock to `t`, running the timers due by then. */
-    const advance = (t: number) => {
-      for (const timer of timers.splice(0).sort((a, b) => a.at - b.at)) {
-        if (timer.at > t) {
-          timers.push(timer);
-          continue;
-        }
-        clock.t = timer.at;
-        timer.fn();
+/**
+ * A rate-limited diag logger on a fake clock: its lines, its timers (and those `schedule` takes),
+ * the exit functions registered, and `advance` to move the clock.
+ */
+function logger(intervalMs = 1000) {
+  const lines: string[] = [];
+  const timers: { at: number; fn: () => void }[] = [];
+  const clock = { t: 0 };
+  const exits = new Set<() => void>();
+  const schedule = (fn: () => void, ms: number) => timers.push({ at: clock.t + ms, fn });
+  const atExit = (fn: () => void) => {
+    exits.add(fn);
+    return () => exits.delete(fn);
+  };
+  const diag = rateLimitedDiag(
+    intervalMs,
+    (l) => lines.push(l),
+    () => clock.t,
+    schedule,
+    atExit,
+  );
+  /** Moves the clock to `t`, running the timers due by then. */
+  const advance = (t: number) => {
+    for (const timer of timers.splice(0).sort((a, b) => a.at - b.at)) {
+      if (timer.at > t) {
+        timers.push(timer);
+        continue;
       }
-      clock.t = t;
-    };
-    return { diag, lines, timers, exits, advance };
-  }
+      clock.t = timer.at;
+      timer.fn();
+    }
+    clock.t = t;
+  };
+  return { diag, lines, timers, exits, advance, schedule, atExit };
+}
 
+describe('rateLimitedDiag()', () => {
   it('prints one line per interval and counts the held-back ones', () => {
     const { diag, lines, advance } = logger();
     diag.error('export failed', new Error('ECONNREFUSED'));
@@ -417,6 +424,60 @@ describe('rateLimitedDiag()', () => {
 });
 
 describe('logDropReporter()', () => {
+  const DROPPED =
+    'because maxQueueSize reached (OTEL_BLRP_MAX_QUEUE_SIZE): their OTLP copies are lost, stdout has the lines';
+
+  it('says from its second report on how many were dropped since the start, as the line keeps the latest', () => {
+    // The diagnostic line prints one line a minute: of the reports held back in it, only the
+    // latest is printed, so it carries the total.
+    const { diag: limited, lines, exits, advance, schedule, atExit } = logger(60_000);
+    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    try {
+      const processed = logDropReporter(schedule, atExit)
+        .getMeter('@opentelemetry/sdk-logs')
+        .createCounter('otel.sdk.processor.log.processed');
+      const full = { 'error.type': 'queue_full' };
+      processed.add(6, full);
+      advance(1000); // printed: the first line of the minute
+      processed.add(10, full);
+      advance(3000); // held
+      processed.add(4, full);
+      advance(5000); // held, in place of the one before
+      advance(61_000);
+    } finally {
+      diag.disable();
+    }
+    assert.deepEqual(lines, [
+      `[telemetry] warn: Dropped 6 log records ${DROPPED}`,
+      `[telemetry] warn: Dropped 4 log records (20 since the start) ${DROPPED} (1 similar messages suppressed)`,
+    ]);
+    assert.equal(exits.size, 0, 'nothing left to do at exit');
+  });
+
+  it('tells the log records dropped before the process exits also right after another line', () => {
+    // An export failure printed just before: the report at exit comes within the interval, and
+    // is held where the exit leaves no time to print it.
+    const script = [
+      "const { diag, DiagLogLevel } = require('@opentelemetry/api');",
+      "const { rateLimitedDiag } = require('./src/diag.ts');",
+      "const { logDropReporter } = require('./src/log-drops.ts');",
+      'diag.setLogger(rateLimitedDiag(60_000), DiagLogLevel.WARN);',
+      "diag.error('export failed');",
+      "const meter = logDropReporter().getMeter('@opentelemetry/sdk-logs');",
+      "meter.createCounter('otel.sdk.processor.log.processed').add(5, { 'error.type': 'queue_full' });",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stderr,
+      `[telemetry] error: export failed\n[telemetry] warn: Dropped 5 log records ${DROPPED}\n`,
+    );
+  });
+
   it('tells the log records dropped just before the process exits, and only those', () => {
     // Two drops, an export's finished records and a failed export's: the timer of one second
     // has not fired when the process ends.
