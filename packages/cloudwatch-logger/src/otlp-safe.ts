@@ -49,10 +49,12 @@ const EXCEPTION_KEYS = ['code', 'name', 'message', 'stack'] as const;
  * one whose reads throw (a revoked proxy, a throwing getter) lost the whole record, and an
  * Error's message went out uncut. An Error becomes its bounded copy; another object with any of
  * those fields a bounded plain object of them (one that throws leaves its field out); the
- * others, the meta among them, stay as they are (four reads each).
+ * others, the meta among them, stay as they are (four reads each). A string there is the
+ * exception's message as it is (an upstream's body passed after the meta): cut as every string.
  */
 function safeSplat(splat: unknown[], w: Walk): unknown[] {
   return splat.map((item) => {
+    if (typeof item === 'string') return truncate(item, w.maxString);
     if (typeof item !== 'object' || item === null) return item;
     if (isError(item)) return errorLike(item, w);
     let safe: Record<string, unknown> | undefined;

@@ -245,6 +245,23 @@ describeExpress('the OTLP copy of access lines', (createApp) => {
     assert.match(message, /^m+…\[truncated \d+ chars\]$/);
   });
 
+  it('bounds a long string passed after the meta, which the transport makes the exception message', async () => {
+    exporter.reset();
+    const { logger } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
+    logger.error('upstream failed', { order: 4 }, 'b'.repeat(1_000_000));
+    logger.error('short', { order: 5 }, 'bad gateway');
+    await tick();
+    const records = exporter.getFinishedLogRecords();
+    assert.deepEqual(
+      records.map((r) => r.attributes.order),
+      [4, 5],
+    );
+    const long = String(records[0]!.attributes['exception.message']);
+    assert.ok(long.length < 20_000, `${long.length} characters`);
+    assert.match(long, /^b+…\[truncated \d+ chars\]$/);
+    assert.equal(records[1]!.attributes['exception.message'], 'bad gateway');
+  });
+
   it('keeps the message, stack and cause of an Error in its OTLP copy', async () => {
     exporter.reset();
     const { logger } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
