@@ -645,6 +645,26 @@ describe('setupTelemetry() through the register entry', () => {
     );
   });
 
+  for (const [fixture, how] of [
+    ['service-reexport.mjs', 'through a module of its own that re-exports it'],
+    ['service-later.mjs', 'with a dynamic import() after start-up'],
+  ] as const) {
+    it(`instruments express imported ${how} under --import`, async () => {
+      // The loader hook wraps only the modules on the instrumentations' list, matched by the
+      // specifier a module imports: the re-exporting module's, and a late import's, must match.
+      const s = await service(fixture, {}, ['--import', '@ai-teams/telemetry/register']);
+      await fetch(`${s.url}/hello/esm`);
+      await s.shutdown();
+      const names = receiver.spans().map(({ span }) => span.name);
+      assert.ok(names.includes('GET /hello/:name'), names.join(', '));
+      assert.ok(
+        names.some((n) => n.startsWith('request handler')),
+        `express was patched: ${names.join(', ')}`,
+      );
+      assert.doesNotMatch(s.stderr(), /AI_TEAMS_TELEMETRY_LATE/);
+    });
+  }
+
   for (const [fixture, execArgv, how] of [
     ['service-first.mjs', [], 'sets up in a module it imports first'],
     ['service-dynamic.mjs', [], 'sets up before a dynamic import of the app'],
