@@ -59,7 +59,7 @@ function countLeaves(value: unknown, seen: Set<object>, limit: { n: number }): n
     n += 1;
   }
   seen.delete(value);
-  return n;
+  return Math.max(n, 1); // an empty one is a leaf too (see sanitize)
 }
 
 /**
@@ -123,14 +123,19 @@ export function sanitize(value: unknown, w: Walk, depth = 0, stack: object[] = [
     return OMIT;
   }
   stack.push(obj);
+  const before = w.remaining;
   try {
-    if (Array.isArray(obj)) return sanitizeArray(obj, w, depth, stack);
-    if (obj instanceof Error) return sanitizeError(obj, w);
-    if (obj instanceof Map) return sanitizeEntries(obj.entries(), w, depth, stack);
-    if (obj instanceof Set) return sanitizeArray([...obj], w, depth, stack);
-    if (ArrayBuffer.isView(obj))
+    let out: unknown;
+    if (Array.isArray(obj)) out = sanitizeArray(obj, w, depth, stack);
+    else if (obj instanceof Error) out = sanitizeError(obj, w);
+    else if (obj instanceof Map) out = sanitizeEntries(obj.entries(), w, depth, stack);
+    else if (obj instanceof Set) out = sanitizeArray([...obj], w, depth, stack);
+    else if (ArrayBuffer.isView(obj))
       return leaf(`[${obj.constructor.name} ${obj.byteLength} bytes]`, w);
-    return sanitizeObject(obj as Record<string, unknown>, w, depth, stack);
+    else out = sanitizeObject(obj as Record<string, unknown>, w, depth, stack);
+    // An empty `{}` or `[]` is a value of the line like a leaf, and uses the budget as one: a
+    // million of them in an array would otherwise make a line of millions of bytes.
+    return w.remaining === before ? leaf(out, w) : out;
   } catch (err) {
     return leaf(`[Unserializable: ${describe((err as Error)?.message ?? err)}]`, w);
   } finally {

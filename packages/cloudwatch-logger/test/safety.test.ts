@@ -68,6 +68,23 @@ describe('limits', () => {
     assert.equal(leafCount(h), 900);
   });
 
+  it('ends a long array of empty objects or arrays at maxFields too: each is a value of the line', () => {
+    const { logger, line } = setup();
+    for (const empty of [() => ({}), () => []]) {
+      const items = Array.from({ length: 1_000_000 }, empty);
+      logger.info('empties', { user_id: 'u1', order: 'o-79', items });
+      const l = line();
+      assert.deepEqual(l.user, { id: 'u1' });
+      assert.equal(l.order, 'o-79');
+      const log = l.log as Record<string, unknown>;
+      assert.equal(log.truncated, undefined, 'not the last-resort line');
+      const kept = l.items as unknown[];
+      // The budget: the line's leaves and the empty values kept; the others counted, up to 100 000.
+      assert.equal(kept.length + leafCount(l), 900);
+      assert.equal(log.dropped_fields, 100_000);
+    }
+  });
+
   it('cuts a 5 MB string with a marker and stays under maxEventBytes', () => {
     const { logger, out, line } = setup();
     logger.info('big', { body: 'x'.repeat(5_000_000), note: 'kept' });
