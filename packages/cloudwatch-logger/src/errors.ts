@@ -77,6 +77,11 @@ function safeString(v: unknown): string {
 }
 
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
+/**
+ * A location in parentheses (`at run (/srv/my jobs/run.js:3:9)`), whose path may hold spaces,
+ * as a CommonJS module's path does as it is (an ES module's URL has them as `%20`).
+ */
+const PAREN_FRAME = /\(([^()]+):(\d+):\d+\)$/;
 
 /**
  * A frame's file as a path: V8 names an ES module's frames by `file://` URL, a CommonJS
@@ -135,7 +140,8 @@ export function errorFields(err: Error, mode: StackTraceMode, frames: number): E
     const trimmed = trimStack(stack, mode, frames);
     if (trimmed !== undefined) exception.stack_trace = trimmed;
     const first = stack.split('\n', 12).find((l) => l.trimStart().startsWith('at '));
-    const m = first ? FRAME.exec(first.trim().slice(-MAX_FRAME_TAIL)) : null;
+    const tail = first?.trim().slice(-MAX_FRAME_TAIL);
+    const m = tail === undefined ? null : (PAREN_FRAME.exec(tail) ?? FRAME.exec(tail));
     if (m) {
       exception.file = framePath(m[1]!);
       exception.line = Number(m[2]);

@@ -135,6 +135,33 @@ describe('createLogger() lines', () => {
     assert.equal(ex.line, 6);
   });
 
+  it('gives exception.file with its spaces, from a CommonJS path as from an ES module URL', () => {
+    const { logger, line } = setup();
+    const at = (frame: string) =>
+      Object.assign(new Error('failed'), {
+        stack: `Error: failed\n    at ${frame}\n    at x (/a.js:1:1)`,
+      });
+    const files: unknown[] = [];
+    for (const frame of [
+      'run (/srv/my jobs/run.js:3:9)',
+      'run (file:///srv/my%20jobs/run.mjs:3:9)',
+      'file:///srv/my%20jobs/run.mjs:3:9',
+      'new Job (/srv/my jobs/job.js:3:9)',
+      '/srv/jobs/run.js:3:9',
+    ]) {
+      logger.error('failed', { error: at(frame) });
+      const ex = line().exception as Record<string, unknown>;
+      files.push(`${String(ex.file)}:${String(ex.line)}`);
+    }
+    assert.deepEqual(files, [
+      '/srv/my jobs/run.js:3',
+      '/srv/my jobs/run.mjs:3',
+      '/srv/my jobs/run.mjs:3',
+      '/srv/my jobs/job.js:3',
+      '/srv/jobs/run.js:3',
+    ]);
+  });
+
   it("takes error.code from the error's HTTP status when it has no code of its own", () => {
     const { logger, line } = setup();
     // body-parser's parse failure: status and statusCode, no code.
