@@ -14,6 +14,8 @@ interface Unfinished extends Marked {
   errored?: unknown;
   /** Whether the headers went out to the connection (Node's own field). */
   _headerSent?: boolean;
+  /** The header block as written (Node's own field). */
+  _header?: string | null;
   headersSent?: boolean;
   getHeader?(name: string): unknown;
   socket?: Connection | null;
@@ -97,6 +99,8 @@ export function finalStatus(res: Pick<Response, 'writableFinished' | 'statusCode
 }
 
 const EVENT_STREAM = /^\s*text\/event-stream\s*(;|$)/i;
+/** The same, as a line of the header block Node wrote (`Name: value\r\n`). */
+const EVENT_STREAM_LINE = /\r\ncontent-type:[ \t]*text\/event-stream[ \t]*(;|\r\n)/i;
 
 /**
  * A Server-Sent Events response whose headers went out: it runs until the client closes it
@@ -106,6 +110,11 @@ const EVENT_STREAM = /^\s*text\/event-stream\s*(;|$)/i;
 function isOpenEventStream(res: Unfinished): boolean {
   try {
     if (!(res._headerSent ?? res.headersSent)) return false;
+    // What went out: `writeHead(200, { 'Content-Type': 'text/event-stream' })` on a response no
+    // header was set on before keeps its headers only there (getHeader() does not know them),
+    // and an array value went out as lines of its own.
+    const header = res._header;
+    if (typeof header === 'string') return EVENT_STREAM_LINE.test(header);
     const type = res.getHeader?.('content-type');
     return typeof type === 'string' && EVENT_STREAM.test(type);
   } catch {

@@ -124,6 +124,57 @@ describeExpress('finalStatus()', (createApp) => {
       '/events-cut': SERVER_CUT,
     });
   });
+
+  it('reads the status sent for an event stream its client closed whose type writeHead() alone set, or set as an array', async () => {
+    const seen = new Map<string, number>();
+    let closes = 0;
+    let allClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (allClosed = resolve));
+    const app = createApp();
+    // No header set before writeHead(): Node then keeps its headers only in what it wrote.
+    app.disable('x-powered-by');
+    app.use((req, res, next) => {
+      res.on('close', () => {
+        seen.set(req.path, finalStatus(res));
+        if (++closes === 4) allClosed();
+      });
+      next();
+    });
+    app.get('/write-head', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'Text/Event-Stream; charset=utf-8' });
+      res.write('data: 1\n\n');
+    });
+    app.get('/raw-headers', (_req, res) => {
+      res.writeHead(200, ['Content-Type', 'text/event-stream']).write('data: 1\n\n');
+    });
+    app.get('/array', (_req, res) => {
+      res.setHeader('Content-Type', ['text/event-stream']);
+      res.write('data: 1\n\n');
+    });
+    app.get('/ndjson', (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson' }).write('{}\n');
+    });
+    const server = await listen(app);
+    try {
+      for (const path of ['/write-head', '/raw-headers', '/array', '/ndjson'])
+        await new Promise<void>((resolve) => {
+          const req = http.get(`${server.url}${path}`, (res) => {
+            res.once('data', () => req.destroy());
+            res.once('close', () => resolve());
+          });
+          req.on('error', () => resolve());
+        });
+      await closed;
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(Object.fromEntries(seen), {
+      '/write-head': 200,
+      '/raw-headers': 200,
+      '/array': 200,
+      '/ndjson': CLIENT_CLOSED,
+    });
+  });
 });
 
 describeExpress('finalStatus() of a response that did not finish', (createApp) => {
