@@ -25,19 +25,32 @@ export const QUIET_LAYERS =
 const LOAD_CHECKS = 100;
 
 /**
- * A response that closed with nothing sent: the status the instrumentation read is the default
- * 200 no one answered. The span reads the request's final status instead, as its access line and
- * `request_count` do (tracking-id's `finalStatus()`): 499 for a client that gave up (an Express 4
- * handler whose promise rejected never answers), the status Node answered (408, 400), 500 and
- * ERROR for a connection destroyed by an error of the server's.
+ * A response that closed before it finished: its span follows the request's final status, as
+ * its access line and `request_count` do (tracking-id's `finalStatus()`). When nothing of it
+ * reached the connection (no header made; headers made by `writeHead()` and never written; a
+ * response queued behind another on its connection, HTTP pipelining), the status the
+ * instrumentation read is one no client got: the span reads the final one instead, 499 for a
+ * client that gave up (an Express 4 handler whose promise rejected never answers), the status
+ * Node answered (408, 400), 500. A status that went out stays; a response the server cut after
+ * it (destroyed with an error: a failed `stream.pipeline()`) is an error all the same. Returns
+ * whether the status line went out.
  */
-function unanswered(span: Span, response: ServerResponse): void {
+function closedEarly(span: Span, response: ServerResponse): boolean {
   const status = finalStatus(response);
-  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  const sent =
+    response.headersSent &&
+    response.socket != null &&
+    (response as { _headerSent?: boolean })._headerSent !== false;
+  if (!sent) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
   if (status >= 500) {
-    span.setAttribute(ATTR_ERROR_TYPE, String(status));
     span.setStatus({ code: SpanStatusCode.ERROR });
+    // Nothing sent: the status is the error. Else the error the response was destroyed with
+    // names it, as the instrumentation names a response's error (errorHandler() records its own).
+    const cause = response.errored;
+    if (!sent) span.setAttribute(ATTR_ERROR_TYPE, String(status));
+    else if (cause instanceof Error) span.setAttribute(ATTR_ERROR_TYPE, cause.name);
   }
+  return sent;
 }
 
 export function createInstrumentations(config: ResolvedTelemetryOptions): Instrumentation[] {
@@ -59,7 +72,7 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
         if (!('getHeader' in response) || !('headers' in request)) return;
         const requestSize = Number(request.headers['content-length']);
         if (Number.isFinite(requestSize)) span.setAttribute('request.size', requestSize);
-        if (!response.writableFinished && !response.headersSent) return unanswered(span, response);
+        if (!response.writableFinished && !closedEarly(span, response)) return;
         // Node sends no body for HEAD, 204 and 304: content-length announces one it does not send.
         const status = response.statusCode;
         const responseSize =

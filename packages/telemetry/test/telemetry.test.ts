@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
   attributesOf,
@@ -302,6 +303,73 @@ describe('setupTelemetry() through the register entry', () => {
       0,
       'Node sent no body',
     );
+  });
+
+  it('reads the final status on the server span of a response nothing of which went out, and ERROR for one cut after its headers', async () => {
+    const s = await service();
+    const told = (what: string, value: 'reached' | 'closed') =>
+      new Promise<void>((resolve) => {
+        const on = (m: Record<string, unknown>) => {
+          if (m?.[what] !== value) return;
+          s.child.off('message', on);
+          resolve();
+        };
+        s.child.on('message', on);
+      });
+    // /queued is answered at once, pipelined behind /hang: its answer never leaves the queue.
+    const { hostname, port } = new URL(s.url);
+    const queued = told('queued', 'reached');
+    const queuedClosed = told('queued', 'closed');
+    const socket = net.connect(Number(port), hostname, () =>
+      socket.write('GET /hang HTTP/1.1\r\nHost: a\r\n\r\nGET /queued HTTP/1.1\r\nHost: a\r\n\r\n'),
+    );
+    socket.on('error', () => {});
+    await queued;
+    socket.destroy();
+    await queuedClosed;
+    // writeHead() made the headers, nothing wrote them.
+    const headMade = told('headMade', 'reached');
+    const headMadeClosed = told('headMade', 'closed');
+    const req = http.get(`${s.url}/head-made`);
+    req.on('error', () => {});
+    await headMade;
+    req.destroy();
+    await headMadeClosed;
+    await new Promise<void>((resolve) => {
+      http
+        .get(`${s.url}/cut-stream`, (res) => {
+          res.resume();
+          res.once('error', () => resolve());
+          res.once('close', () => resolve());
+        })
+        .once('error', () => resolve());
+    });
+    await s.shutdown();
+    const server = receiver
+      .spans()
+      .map(({ span }) => span)
+      .filter((span) => span.kind === SERVER);
+    const named = (name: string) => {
+      const span = server.find((sp) => sp.name === name);
+      assert.ok(span, `a span ${name}`);
+      return { span, attributes: attributesOf(span.attributes) };
+    };
+    const sent = named('GET /queued');
+    assert.equal(
+      Number(sent.attributes['http.response.status_code']),
+      499,
+      'its 200 never went out',
+    );
+    const made = named('GET /head-made');
+    assert.equal(
+      Number(made.attributes['http.response.status_code']),
+      499,
+      'its 201 was never written',
+    );
+    const cut = named('GET /cut-stream');
+    assert.equal(Number(cut.attributes['http.response.status_code']), 200, 'the status it sent');
+    assert.equal(cut.span.status?.code, 2, 'the server cut it: ERROR, as its access line says');
+    assert.equal(cut.attributes['error.type'], 'UpstreamError');
   });
 
   it('propagates the trace through fetch to the next service automatically', async () => {
