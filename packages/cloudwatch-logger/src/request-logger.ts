@@ -270,10 +270,11 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     }
     // The level follows the status the app set (an aborted 500 stays an error), raised below:
     // a client that left or a request Node refused is a warning, a response the server cut an
-    // error. An event stream its client closed ends with the status it sent: not raised.
+    // error (also one whose status markServerCut() made 500). An event stream its client closed
+    // ends with the status it sent: not raised.
     let level = levelFor(res.statusCode, req, res);
     if (logger.levels[level] === undefined) level = defaultLevel(res.statusCode);
-    if (aborted && level !== 'error' && status !== res.statusCode)
+    if (aborted && level !== 'error' && (status >= 500 || status !== res.statusCode))
       level = status >= 500 ? 'error' : 'warn';
     const meta: Record<string | symbol, unknown> = {
       message: `${req.method} ${path} - ${status}`,

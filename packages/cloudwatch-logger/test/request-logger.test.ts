@@ -517,6 +517,22 @@ describeExpress('requestLogger()', (createApp, version) => {
     assert.equal((l!.error as { message: string }).message, 'database went away');
   });
 
+  it('writes a response the server cut before its headers at error, whatever levelFor says of its 500', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.use(requestLogger({ logger, levelFor: () => 'info' }));
+    app.get('/draining', (_req, res) => {
+      markServerCut(res); // as a shutdown does before it closes the connection: statusCode 500
+      res.destroy();
+    });
+    await clientLeaves(app, (url) => {
+      http.get(`${url}/draining`).on('error', () => {});
+    });
+    const [l] = out.lines();
+    assert.equal(l!['@message'], 'GET /draining - 500');
+    assert.equal(l!['@level'], 'ERROR', 'the server cut it: an error, as the README says');
+  });
+
   it('keeps the level of the status the app set when the client leaves a 500 mid-response', async () => {
     const { out, logger } = setup();
     const app = createApp();
