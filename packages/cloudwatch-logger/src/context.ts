@@ -1,5 +1,10 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { getRequestContext, getTrackingId, type RequestContext } from '@ai-teams/tracking-id';
+import {
+  REQUEST_TRACKING_ID,
+  getRequestContext,
+  getTrackingId,
+  type RequestContext,
+} from '@ai-teams/tracking-id';
 
 /** What a line takes from the request it is written in, captured where the call is made. */
 export interface LineContext {
@@ -33,20 +38,22 @@ const HEX32 = /^[0-9a-f]{32}$/;
 
 /**
  * Adds `tracking_id` and the request context sections to the record itself, so every
- * transport (stdout, OTLP) carries them. Meta given in the call wins over the request context;
- * for `tracking_id` inside a request or span, only a trace id (32 hex) does: the packages pass
- * the request's own id that way, which survives a lost async context, while a logged request
- * body's `tracking_id` is the client's text, not an id.
+ * transport (stdout, OTLP) carries them. Meta given in the call wins over the request context,
+ * but for `tracking_id`: the id the packages hand over under `REQUEST_TRACKING_ID` (the request's
+ * own, which survives a lost async context) wins; else, inside a request or span, the current
+ * id, whatever the call's `tracking_id` says (a logged request body's is the client's text, and
+ * the line must stay the request's); else the call's `tracking_id`.
  */
 export function enrich(info: Record<string | symbol, unknown>): LineContext {
   const ctx = captureContext();
   info[CONTEXT] = ctx;
-  const own = info.tracking_id;
+  const handed = info[REQUEST_TRACKING_ID];
   const current = ctx.trackingId ?? ctx.traceId;
-  if (typeof own !== 'string' || own === '' || (current !== undefined && !HEX32.test(own))) {
+  if (typeof handed === 'string' && HEX32.test(handed)) info.tracking_id = handed;
+  else if (current !== undefined) info.tracking_id = current;
+  else if (typeof info.tracking_id !== 'string' || info.tracking_id === '') {
     const injected = info.trace_id;
-    info.tracking_id =
-      current ?? (typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown');
+    info.tracking_id = typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown';
   }
   const request = ctx.request;
   if (request) {

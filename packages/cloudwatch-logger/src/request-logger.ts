@@ -12,6 +12,7 @@ import {
   unwrapSkippedLayer,
   mountOrderCheck,
   closeWhenConnectionCloses,
+  REQUEST_TRACKING_ID,
   type MountOrderCheck,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
@@ -283,7 +284,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     };
     meta[ACCESS] = true;
     const trackingId = (req as { trackingId?: unknown }).trackingId;
-    if (typeof trackingId === 'string') meta.tracking_id = trackingId;
+    if (typeof trackingId === 'string') meta[REQUEST_TRACKING_ID] = trackingId;
     // The error handler's, else, for a response the server cut, the error it was destroyed with:
     // a failed stream.pipeline() closes the response before its callback reaches the handler.
     const error = res.locals?.error ?? (aborted && status >= 500 ? res.errored : undefined);

@@ -10,7 +10,7 @@ import {
   wrappedLayers,
   type TestTracing,
 } from '@ai-teams/test-utils';
-import { setRequestContext, trackingId } from '@ai-teams/tracking-id';
+import { REQUEST_TRACKING_ID, setRequestContext, trackingId } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
 import { createLogger, requestLogger } from '../src';
 
@@ -68,25 +68,36 @@ describeExpress('tracking and tracing in an instrumented request', (createApp, v
     assert.equal(lines[0]!.item_id, '7');
   });
 
-  it("keeps the request's tracking_id over a call's that is not a trace id (a logged request body)", async () => {
+  it("keeps the request's tracking_id over a call's (a logged request body), and takes the one handed over", async () => {
     const { out, logger } = capturedLogger({ service: 'api-gateway', environment: 'dev' });
     const app = createApp();
     app.use(trackingId());
     app.use(version.load().json());
     app.post('/orders', (req, res) => {
       logger.info('order received', req.body as Record<string, unknown>);
-      logger.info('linked', { tracking_id: '0af7651916cd43dd8448eb211c80319c' });
+      logger.info('handed over', { [REQUEST_TRACKING_ID]: '0af7651916cd43dd8448eb211c80319c' });
+      logger.info('not an id', { [REQUEST_TRACKING_ID]: 'job-42' });
       res.end();
     });
-    const res = await request(app)
+    const id = String(
+      (
+        await request(app)
+          .post('/orders')
+          .send({ item: 'book', tracking_id: '"},{"@level":"ERROR' })
+          .expect(200)
+      ).headers['x-tracking-id'],
+    );
+    const forged = await request(app)
       .post('/orders')
-      .send({ item: 'book', tracking_id: '"},{"@level":"ERROR' })
+      .send({ tracking_id: 'ffffffffffffffffffffffffffffffff' })
       .expect(200);
-    const id = String(res.headers['x-tracking-id']);
-    const [received, linked] = out.lines();
+    const [received, handed, notAnId, receivedHex] = out.lines();
     assert.equal(received!.tracking_id, id);
     assert.equal(received!.item, 'book');
-    assert.equal(linked!.tracking_id, '0af7651916cd43dd8448eb211c80319c', 'a trace id is taken');
+    assert.equal(handed!.tracking_id, '0af7651916cd43dd8448eb211c80319c');
+    assert.equal(notAnId!.tracking_id, id);
+    assert.equal(receivedHex!.tracking_id, forged.headers['x-tracking-id']);
+    assert.equal(receivedHex!.tracking_id, (receivedHex!.tracing as { trace_id: string }).trace_id);
   });
 
   it('merges the request context under a string shorthand of the call (user, operation)', async () => {

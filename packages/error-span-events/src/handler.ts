@@ -7,6 +7,7 @@ import {
   finalStatus,
   markErrorHandler,
   markServerCut,
+  REQUEST_TRACKING_ID,
   requestPath,
 } from '@ai-teams/tracking-id';
 import {
@@ -205,7 +206,10 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     if (!logger) return;
     try {
       const meta = {
+        // The field for any winston logger; the symbol for cloudwatch-logger's, which trusts it
+        // over the current context (the request's own id, also in a callback that lost it).
         tracking_id: trackingId,
+        [REQUEST_TRACKING_ID]: trackingId,
         request: { method: req.method, path: requestPath(req.originalUrl ?? req.url) },
         response: { status },
         error: loggedError(error, fields),

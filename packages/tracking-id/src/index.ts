@@ -3,6 +3,7 @@ export { trackingId } from './middleware';
 export { getTrackingId, getRequestContext, serverContext } from './context';
 export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
+export { REQUEST_TRACKING_ID } from './own-id';
 export type { TrackingIdOptions, RequestContext } from './types';
 export { unwrapSkippedLayer } from './skipped-layer';
 export {
