@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import createError from 'http-errors';
 import { createLogger, type LoggerOptions } from '@ai-teams/cloudwatch-logger';
 import { captureLines, describeExpress } from '@ai-teams/test-utils';
+import { trackingId } from '@ai-teams/tracking-id';
 import { errorHandler } from '../src';
 import { withThrowingGetter } from './helpers';
 
@@ -48,6 +51,40 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
     assert.equal(handled.service, 'checkout');
     assert.deepEqual(handled.request, { method: 'GET', path: '/orders/7' });
     assert.deepEqual(handled.response, { status: 500 });
+  });
+
+  it("logs its request's tracking id when the error comes in another request's context", async () => {
+    // A pool that runs a waiting callback in the context of the request that frees it: request
+    // A's error reaches the handler while request B's context is the current one.
+    const { logger, capture } = cloudwatchLogger();
+    const waiting: (() => void)[] = [];
+    const app = createApp();
+    app.use(trackingId());
+    app.get('/wait', (_req, _res, next) => {
+      waiting.push(() => next(new Error('pool failed')));
+    });
+    app.get('/release', (_req, res) => {
+      waiting.shift()!();
+      res.send('released');
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const a = fetch(`${url}/wait`);
+      while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const b = await fetch(`${url}/release`);
+      const answerA = await a;
+      const idA = answerA.headers.get('x-tracking-id');
+      assert.notEqual(idA, b.headers.get('x-tracking-id'));
+      assert.equal(((await answerA.json()) as { tracking_id: string }).tracking_id, idA);
+      const [line] = capture.lines() as [Record<string, unknown>];
+      assert.equal(line['@message'], 'pool failed');
+      assert.equal(line.tracking_id, idA);
+    } finally {
+      server.close();
+    }
   });
 
   it("keeps the stack where the logger's policy keeps it", async () => {
