@@ -1,4 +1,5 @@
 import * as winston from 'winston';
+import { REQUEST_TRACKING_ID } from '@ai-teams/tracking-id';
 import { renderConfig } from './config';
 import { requestContextFormat } from './format';
 import { LEVELS, resolveLevel } from './levels';
@@ -53,6 +54,8 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   guardMeta(logger, transport);
   Object.defineProperty(logger, JSON_TRANSPORT, { value: transport });
   Object.defineProperty(logger, ACCESS_KEY, { value: accessKey(stream, cfg.service) });
+  // Says that its format takes the request's id handed over under this key (see enrich()).
+  Object.defineProperty(logger, REQUEST_TRACKING_ID, { value: true });
   writeAfterEnd(logger);
   return logger;
 }

@@ -12,6 +12,7 @@ import {
   unwrapSkippedLayer,
   mountOrderCheck,
   closeWhenConnectionCloses,
+  getTrackingId,
   REQUEST_TRACKING_ID,
   type MountOrderCheck,
 } from '@ai-teams/tracking-id';
@@ -112,6 +113,21 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const levelFor = options.levelFor ?? defaultLevel;
   const now = options.now ?? performance.now.bind(performance);
   const emit = directWriter(logger);
+  // createLogger()'s loggers take the request's id under REQUEST_TRACKING_ID. A logger of the
+  // app's own gets the `tracking_id` field, and the symbol only when the line is written in
+  // another request's context (which cloudwatchFormat() would read): `format.prettyPrint()`
+  // prints symbol keys.
+  const takesHandOver =
+    (logger as unknown as Record<symbol, unknown>)[REQUEST_TRACKING_ID] === true;
+  function handOver(meta: Record<string | symbol, unknown>, id: string): void {
+    if (takesHandOver) {
+      meta[REQUEST_TRACKING_ID] = id;
+      return;
+    }
+    meta.tracking_id = id;
+    const current = getTrackingId();
+    if (current !== undefined && current !== id) meta[REQUEST_TRACKING_ID] = id;
+  }
 
   // One object per request: the line's state sits on the response under the symbol of the
   // logger's service and stream, read by the shared close listener below (as otel-metrics'
@@ -284,7 +300,7 @@ export function requestLogger(options: RequestLoggerOptions): RequestHandler {
     };
     meta[ACCESS] = true;
     const trackingId = (req as { trackingId?: unknown }).trackingId;
-    if (typeof trackingId === 'string') meta[REQUEST_TRACKING_ID] = trackingId;
+    if (typeof trackingId === 'string') handOver(meta, trackingId);
     // The error handler's, else, for a response the server cut, the error it was destroyed with:
     // a failed stream.pipeline() closes the response before its callback reaches the handler.
     const error = res.locals?.error ?? (aborted && status >= 500 ? res.errored : undefined);

@@ -10,10 +10,11 @@ import {
   tick,
   misplacedMountWarnings,
   warningsOf,
+  type LineCapture,
 } from '@ai-teams/test-utils';
 import * as winston from 'winston';
 import Transport from 'winston-transport';
-import { MOUNT_ORDER_WINDOW_MS, markServerCut } from '@ai-teams/tracking-id';
+import { MOUNT_ORDER_WINDOW_MS, markServerCut, trackingId } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
 import { createLogger, requestLogger } from '../src';
 
@@ -365,6 +366,29 @@ describeExpress('requestLogger()', (createApp, version) => {
     await request(app).get('/c').expect(200);
     await settled();
     assert.equal(out.lines()[0]!.component, 'http');
+  });
+
+  it('writes tracking_id on the access lines of a winston logger of your own, and none of its symbols', async () => {
+    const json = captureLines();
+    const pretty = captureLines();
+    const own = (format: winston.Logform.Format, stream: LineCapture['stream']) =>
+      winston.createLogger({ format, transports: [new winston.transports.Stream({ stream })] });
+    const app = createApp();
+    app.use(trackingId());
+    app.use(requestLogger({ logger: own(winston.format.json(), json.stream) }));
+    // prettyPrint() prints symbol keys (util.inspect), one property a line.
+    app.use(requestLogger({ logger: own(winston.format.prettyPrint(), pretty.stream) }));
+    app.get('/o', (_req, res) => {
+      res.send('ok');
+    });
+    const res = await request(app).get('/o').expect(200);
+    await settled();
+    const [line] = json.lines();
+    assert.equal(line!.message, 'GET /o - 200');
+    assert.equal(line!.tracking_id, res.headers['x-tracking-id']);
+    const printed = pretty.raw().join('\n');
+    assert.match(printed, /tracking_id: '[0-9a-f]{32}'/);
+    assert.doesNotMatch(printed, /tracking-id\.request-id/, 'no symbol key printed');
   });
 
   it('includes the error an error handler leaves in res.locals.error', async () => {

@@ -5,6 +5,7 @@ import { trace } from '@opentelemetry/api';
 import {
   closeWhenConnectionCloses,
   finalStatus,
+  getTrackingId,
   markErrorHandler,
   markServerCut,
   REQUEST_TRACKING_ID,
@@ -190,6 +191,9 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       'errorHandler(): option "logger" must have error(message, meta) and warn(message, meta) methods, e.g. a winston logger',
     );
   }
+  // createLogger()'s loggers (and their children) say they take REQUEST_TRACKING_ID.
+  const takesHandOver =
+    (logger as unknown as Record<symbol, unknown> | undefined)?.[REQUEST_TRACKING_ID] === true;
   const limits = {
     maxMessageLength: options.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
     maxStackLength: options.maxStackLength ?? DEFAULT_LIMITS.maxStackLength,
@@ -205,16 +209,21 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   ): void {
     if (!logger) return;
     try {
-      const meta = {
-        // The field for any winston logger; the symbol for cloudwatch-logger's, which trusts it
-        // over the current context (the request's own id, also in a callback that lost it).
+      const meta: Record<string | symbol, unknown> = {
         tracking_id: trackingId,
-        [REQUEST_TRACKING_ID]: trackingId,
         request: { method: req.method, path: requestPath(req.originalUrl ?? req.url) },
         response: { status },
         error: loggedError(error, fields),
         [DESCRIBED]: error,
       };
+      // The request's own id, also in a callback that lost its context, for cloudwatch-logger's
+      // format, which trusts it over the current context's. Handed to another logger only when
+      // that context is another request's: `format.prettyPrint()` prints symbol keys.
+      if (takesHandOver) meta[REQUEST_TRACKING_ID] = trackingId;
+      else if (trackingId !== null) {
+        const current = getTrackingId();
+        if (current !== undefined && current !== trackingId) meta[REQUEST_TRACKING_ID] = trackingId;
+      }
       logger[level](error.message, meta);
     } catch {
       // A failing logger must not cost the client its answer.

@@ -3,10 +3,11 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import createError from 'http-errors';
-import { createLogger, type LoggerOptions } from '@ai-teams/cloudwatch-logger';
-import { captureLines, describeExpress } from '@ai-teams/test-utils';
+import winston from 'winston';
+import { cloudwatchFormat, createLogger, type LoggerOptions } from '@ai-teams/cloudwatch-logger';
+import { captureLines, describeExpress, tick } from '@ai-teams/test-utils';
 import { trackingId } from '@ai-teams/tracking-id';
-import { errorHandler } from '../src';
+import { errorHandler, type ErrorHandlerOptions } from '../src';
 import { withThrowingGetter } from './helpers';
 
 /** A cloudwatch-logger logger as a production service has it: no stacks in the lines. */
@@ -53,10 +54,12 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
     assert.deepEqual(handled.response, { status: 500 });
   });
 
-  it("logs its request's tracking id when the error comes in another request's context", async () => {
-    // A pool that runs a waiting callback in the context of the request that frees it: request
-    // A's error reaches the handler while request B's context is the current one.
-    const { logger, capture } = cloudwatchLogger();
+  /**
+   * A pool that runs a waiting callback in the context of the request that frees it: request
+   * A's error reaches the handler while request B's context is the current one. Returns A's and
+   * B's tracking ids and A's answer.
+   */
+  async function poolFailure(logger: ErrorHandlerOptions['logger']) {
     const waiting: (() => void)[] = [];
     const app = createApp();
     app.use(trackingId());
@@ -78,13 +81,64 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
       const answerA = await a;
       const idA = answerA.headers.get('x-tracking-id');
       assert.notEqual(idA, b.headers.get('x-tracking-id'));
-      assert.equal(((await answerA.json()) as { tracking_id: string }).tracking_id, idA);
-      const [line] = capture.lines() as [Record<string, unknown>];
-      assert.equal(line['@message'], 'pool failed');
-      assert.equal(line.tracking_id, idA);
+      const answered = ((await answerA.json()) as { tracking_id: string }).tracking_id;
+      return { idA, answered };
     } finally {
       server.close();
     }
+  }
+
+  it("logs its request's tracking id when the error comes in another request's context", async () => {
+    const { logger, capture } = cloudwatchLogger();
+    const { idA, answered } = await poolFailure(logger);
+    assert.equal(answered, idA);
+    const [line] = capture.lines() as [Record<string, unknown>];
+    assert.equal(line['@message'], 'pool failed');
+    assert.equal(line.tracking_id, idA);
+  });
+
+  it("hands the id to a winston logger of your own under the symbol only in another request's context", async () => {
+    // One logger of the app's own: cloudwatchFormat() on one transport, prettyPrint() (which
+    // prints symbol keys) on the other.
+    const lines = captureLines();
+    const printed = captureLines();
+    const logger = winston.createLogger({
+      transports: [
+        new winston.transports.Stream({
+          stream: lines.stream,
+          format: cloudwatchFormat({
+            service: 'checkout',
+            environment: 'prod',
+            stackTrace: 'none',
+          }),
+        }),
+        new winston.transports.Stream({
+          stream: printed.stream,
+          format: winston.format.prettyPrint(),
+        }),
+      ],
+    });
+    const app = createApp();
+    app.use(trackingId());
+    app.get('/boom', () => {
+      throw new Error('boom');
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    const res = await request(app).get('/boom').expect(500);
+    await tick();
+    assert.equal(lines.lines()[0]!.tracking_id, res.headers['x-tracking-id']);
+    assert.match(printed.raw().join('\n'), /tracking_id: '[0-9a-f]{32}'/);
+    assert.doesNotMatch(
+      printed.raw().join('\n'),
+      /tracking-id\.request-id/,
+      'no symbol key printed',
+    );
+    lines.clear();
+    const { idA } = await poolFailure(logger);
+    await tick();
+    const [line] = lines.lines();
+    assert.equal(line!['@message'], 'pool failed');
+    assert.equal(line!.tracking_id, idA);
   });
 
   it("keeps the stack where the logger's policy keeps it", async () => {
