@@ -92,6 +92,19 @@ function extensible(value: unknown): unknown {
 
 type Method = (...args: unknown[]) => unknown;
 
+/**
+ * Whether winston's copy of a child's meta on each call (`Object.assign()`, symbol keys
+ * included) works: the one test of what it reads, and far cheaper than `readable()`.
+ */
+function copies(meta: unknown): boolean {
+  try {
+    Object.assign({}, meta);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Calls of guarded methods in progress: only the outermost one retries. */
 let depth = 0;
 
@@ -163,7 +176,7 @@ export function guardMeta(logger: Logger, transport: { received: number }): void
   // that reads fine is kept as it is (winston reads it live).
   const child = target.child!;
   target.child = function guardedChild(this: unknown, meta: unknown) {
-    return child.call(this, readable(meta) ?? meta);
+    return child.call(this, copies(meta) ? meta : (readable(meta, true) ?? meta));
   };
   for (const level of Object.keys(logger.levels)) {
     if (typeof target[level] === 'function') target[level] = guarded(target[level], written);

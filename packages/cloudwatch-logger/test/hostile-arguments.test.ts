@@ -100,6 +100,28 @@ describe('arguments a log call cannot read', () => {
     assert.equal(out.lines().length, 3);
   });
 
+  it('writes every call of a child logger whose meta has a symbol key that throws when read', () => {
+    // winston copies the child's meta with Object.assign(), symbol keys included, on each call.
+    const { logger, out } = capturedLogger();
+    const meta = { region: 'eu' };
+    Object.defineProperty(meta, Symbol('tenant'), {
+      enumerable: true,
+      get() {
+        throw new Error('no tenant');
+      },
+    });
+    const child = logger.child(meta);
+    assert.doesNotThrow(() => child.info('from the child'));
+    assert.doesNotThrow(() => child.child({ job: 'sync' }).info('from the grandchild'));
+    assert.deepEqual(
+      out.lines().map((l) => [l['@message'], l.region, l.job]),
+      [
+        ['from the child', 'eu', undefined],
+        ['from the grandchild', 'eu', 'sync'],
+      ],
+    );
+  });
+
   it('logs a frozen Error, and an object whose inherited message getter throws', () => {
     const { logger, out } = capturedLogger();
     class Lazy {
