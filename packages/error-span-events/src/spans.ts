@@ -28,6 +28,16 @@ export function targetSpan(): Span | undefined {
   return server?.isRecording() ? server : undefined;
 }
 
+/**
+ * Whether two spans are of one trace. The RPC metadata is the context's, the active span may be
+ * another request's: a pool that runs request A's callback while B's context is current gives
+ * A's span (the express instrumentation restores it for `next()`) beside B's metadata, whose
+ * server span answered B and must not read A's failure.
+ */
+function sameTrace(a: Span, b: Span): boolean {
+  return a.spanContext().traceId === b.spanContext().traceId;
+}
+
 export function traceIdOf(span: Span | undefined): string | undefined {
   const sc = span?.spanContext();
   return sc && isSpanContextValid(sc) ? sc.traceId : undefined;
@@ -50,7 +60,7 @@ export function markFailed(span: Span, type: string, message: string): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message });
   span.setAttribute('error.type', type);
   const server = serverSpan();
-  if (server && server !== span && server.isRecording()) {
+  if (server && server !== span && server.isRecording() && sameTrace(server, span)) {
     server.setStatus({ code: SpanStatusCode.ERROR, message });
     server.setAttribute('error.type', type);
   }

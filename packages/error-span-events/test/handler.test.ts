@@ -420,6 +420,40 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(res.body.tracking_id, 'a'.repeat(32));
   });
 
+  it("leaves the server span of another request alone when the error comes in that request's context", async () => {
+    // A pool that runs request A's callback while request B's context is current: the express
+    // instrumentation makes A's span the active one, but the RPC metadata is B's.
+    const waiting: (() => void)[] = [];
+    const { app } = setup((a) => {
+      a.use(trackingId());
+      a.get('/wait', (_req, _res, next) => {
+        waiting.push(() => next(new Error('pool failed')));
+      });
+      a.get('/release', (_req, res) => {
+        waiting.shift()!();
+        res.send('released');
+      });
+    });
+    const server = await listen(app);
+    try {
+      const a = fetch(`${server.url}/wait`);
+      while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const b = await fetch(`${server.url}/release`);
+      assert.equal(b.status, 200);
+      const answerA = await a;
+      assert.equal(answerA.status, 500);
+      await answerA.text();
+      const [spanA] = await tracing.serverSpans(answerA.headers.get('x-tracking-id')!);
+      const [spanB] = await tracing.serverSpans(b.headers.get('x-tracking-id')!);
+      assert.equal(spanA!.status.code, SpanStatusCode.ERROR);
+      assert.equal(spanB!.status.code, SpanStatusCode.UNSET, 'B answered 200');
+      assert.equal(spanB!.attributes['error.type'], undefined);
+      assert.deepEqual(spanB!.events, []);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('after headers were sent: records, logs and marks the span failed, then cuts the connection without a stack on stderr', async () => {
     let delegated: unknown;
     let local: unknown;
