@@ -5,6 +5,7 @@ import {
   getTrackingId,
   type RequestContext,
 } from '@ai-teams/tracking-id';
+import { detached } from './sanitize';
 
 /** What a line takes from the request it is written in, captured where the call is made. */
 export interface LineContext {
@@ -35,6 +36,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;
+/** Longest `tracking_id` of a call's own (a job's id): the line's cap, applied once. */
+const MAX_OWN_ID = 64;
 
 /**
  * Adds `tracking_id` and the request context sections to the record itself, so every
@@ -51,9 +54,16 @@ export function enrich(info: Record<string | symbol, unknown>): LineContext {
   const current = ctx.trackingId ?? ctx.traceId;
   if (typeof handed === 'string' && HEX32.test(handed)) info.tracking_id = handed;
   else if (current !== undefined) info.tracking_id = current;
-  else if (typeof info.tracking_id !== 'string' || info.tracking_id === '') {
-    const injected = info.trace_id;
-    info.tracking_id = typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown';
+  else {
+    const own = info.tracking_id;
+    if (typeof own !== 'string' || own === '') {
+      const injected = info.trace_id;
+      info.tracking_id =
+        typeof injected === 'string' && HEX32.test(injected) ? injected : 'unknown';
+    } else if (own.length > MAX_OWN_ID) {
+      // Cut here, on the record, so every transport (the OTLP copy) has the line's value.
+      info.tracking_id = detached(own.slice(0, MAX_OWN_ID));
+    }
   }
   const request = ctx.request;
   if (request) {

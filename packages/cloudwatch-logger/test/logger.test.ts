@@ -3,6 +3,13 @@ import path from 'node:path';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
+import { logs } from '@opentelemetry/api-logs';
+import {
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
+import { OpenTelemetryTransportV3 } from '@opentelemetry/winston-transport';
 import { format } from 'winston';
 import Transport from 'winston-transport';
 import { createLogger } from '../src';
@@ -59,6 +66,25 @@ describe('createLogger() lines', () => {
     const { logger, line } = setup();
     logger.info('job', { tracking_id: 'job-42' });
     assert.equal(line().tracking_id, 'job-42');
+  });
+
+  it("cuts a job's own tracking_id over 64 characters once, the same in the OTLP copy", async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const provider = new LoggerProvider({
+      processors: [new SimpleLogRecordProcessor({ exporter })],
+    });
+    logs.setGlobalLoggerProvider(provider);
+    try {
+      const { logger, line } = setup({ transports: [new OpenTelemetryTransportV3()] });
+      const id = `nightly-report:${'7'.repeat(36)}:2026-11-27T02:00:00Z`;
+      logger.info('job', { tracking_id: id });
+      const [copy] = exporter.getFinishedLogRecords();
+      assert.equal(copy!.attributes.tracking_id, line().tracking_id);
+      assert.equal(line().tracking_id, id.slice(0, 64));
+    } finally {
+      logs.disable();
+      await provider.shutdown();
+    }
   });
 
   it('maps the plan flat extras into nested objects and keeps other extras', () => {
