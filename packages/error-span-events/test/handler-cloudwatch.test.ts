@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import createError from 'http-errors';
 import winston from 'winston';
 import { cloudwatchFormat, createLogger, type LoggerOptions } from '@ai-teams/cloudwatch-logger';
-import { captureLines, describeExpress, tick } from '@ai-teams/test-utils';
+import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
 import { trackingId } from '@ai-teams/tracking-id';
 import { errorHandler, type ErrorHandlerOptions } from '../src';
-import { withThrowingGetter } from './helpers';
+import { poolRoutes, withThrowingGetter } from './helpers';
 
 /** A cloudwatch-logger logger as a production service has it: no stacks in the lines. */
 function cloudwatchLogger(options: Partial<LoggerOptions> = {}) {
@@ -60,31 +58,19 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
    * B's tracking ids and A's answer.
    */
   async function poolFailure(logger: ErrorHandlerOptions['logger']) {
-    const waiting: (() => void)[] = [];
     const app = createApp();
     app.use(trackingId());
-    app.get('/wait', (_req, _res, next) => {
-      waiting.push(() => next(new Error('pool failed')));
-    });
-    app.get('/release', (_req, res) => {
-      waiting.shift()!();
-      res.send('released');
-    });
+    const exchange = poolRoutes(app);
     app.use(errorHandler({ logger, environment: 'prod' }));
-    const server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const server = await listen(app);
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const a = fetch(`${url}/wait`);
-      while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      const b = await fetch(`${url}/release`);
-      const answerA = await a;
-      const idA = answerA.headers.get('x-tracking-id');
+      const { a, b } = await exchange(server.url);
+      const idA = a.headers.get('x-tracking-id');
       assert.notEqual(idA, b.headers.get('x-tracking-id'));
-      const answered = ((await answerA.json()) as { tracking_id: string }).tracking_id;
+      const answered = ((await a.json()) as { tracking_id: string }).tracking_id;
       return { idA, answered };
     } finally {
-      server.close();
+      await server.close();
     }
   }
 

@@ -27,7 +27,7 @@ import {
   trackingId,
 } from '@ai-teams/tracking-id';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
-import { eventsNamed, revokedProxy, testLogger, withThrowingGetter } from './helpers';
+import { eventsNamed, poolRoutes, revokedProxy, testLogger, withThrowingGetter } from './helpers';
 
 const GENERIC_500 = { type: 'InternalServerError', code: null, message: 'Internal Server Error' };
 
@@ -423,24 +423,15 @@ describeExpress('errorHandler()', (createApp, version) => {
   it("leaves the server span of another request alone when the error comes in that request's context", async () => {
     // A pool that runs request A's callback while request B's context is current: the express
     // instrumentation makes A's span the active one, but the RPC metadata is B's.
-    const waiting: (() => void)[] = [];
+    let exchange!: ReturnType<typeof poolRoutes>;
     const { app } = setup((a) => {
       a.use(trackingId());
-      a.get('/wait', (_req, _res, next) => {
-        waiting.push(() => next(new Error('pool failed')));
-      });
-      a.get('/release', (_req, res) => {
-        waiting.shift()!();
-        res.send('released');
-      });
+      exchange = poolRoutes(a);
     });
     const server = await listen(app);
     try {
-      const a = fetch(`${server.url}/wait`);
-      while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-      const b = await fetch(`${server.url}/release`);
+      const { a: answerA, b } = await exchange(server.url);
       assert.equal(b.status, 200);
-      const answerA = await a;
       assert.equal(answerA.status, 500);
       await answerA.text();
       const [spanA] = await tracing.serverSpans(answerA.headers.get('x-tracking-id')!);

@@ -1,3 +1,4 @@
+import type { Express } from 'express';
 import { captureLines, type LineCapture, type TestTracing } from '@ai-teams/test-utils';
 import { readFileSync } from 'node:fs';
 import winston from 'winston';
@@ -54,4 +55,27 @@ export function withThrowingGetter<T extends object>(target: T, key: string, mes
     },
   });
   return target;
+}
+
+/**
+ * A pool that runs a waiting callback in the context of the request that frees it: `GET /wait`
+ * queues its `next(err)`, `GET /release` runs it, so request A's error reaches the error handler
+ * while request B's context is the current one. Mount after trackingId(), before the error
+ * handler; the function returned sends A, then B once A waits, and gives both answers.
+ */
+export function poolRoutes(app: Pick<Express, 'get'>) {
+  const waiting: (() => void)[] = [];
+  app.get('/wait', (_req, _res, next) => {
+    waiting.push(() => next(new Error('pool failed')));
+  });
+  app.get('/release', (_req, res) => {
+    waiting.shift()!();
+    res.send('released');
+  });
+  return async (url: string): Promise<{ a: Response; b: Response }> => {
+    const a = fetch(`${url}/wait`);
+    while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const b = await fetch(`${url}/release`);
+    return { a: await a, b };
+  };
 }

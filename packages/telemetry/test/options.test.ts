@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { globalErrorHandler } from '@opentelemetry/core';
 import { rateLimitedDiag } from '../src/diag';
 import { logDropReporter } from '../src/log-drops';
@@ -180,6 +180,16 @@ describe('resolveOptions()', () => {
   });
 });
 
+/** Runs `fn` with `limited` as the global diag logger at the level installDiag() gives it. */
+function asGlobalDiag(limited: DiagLogger, fn: () => void): void {
+  diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  try {
+    fn();
+  } finally {
+    diag.disable();
+  }
+}
+
 /**
  * A rate-limited diag logger on a fake clock: its lines, its timers (and those `schedule` takes),
  * the exit functions registered, and `advance` to move the clock.
@@ -235,8 +245,7 @@ describe('rateLimitedDiag()', () => {
 
   it("prints the SDK's exceptions as name, message and code, not their JSON with the stack", () => {
     const { diag: limited, lines, advance } = logger();
-    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-    try {
+    asGlobalDiag(limited, () => {
       // What sdk-trace's batch processor does with a failed export: the global error handler.
       const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4318'), {
         code: 'ECONNREFUSED',
@@ -255,9 +264,7 @@ describe('rateLimitedDiag()', () => {
       globalErrorHandler(new Error('timed out', { cause: new Error('socket') }));
       diag.error('{"not":"an exception"}');
       advance(4000);
-    } finally {
-      diag.disable();
-    }
+    });
     assert.deepEqual(lines, [
       '[telemetry] error: connect ECONNREFUSED 127.0.0.1:4318',
       '[telemetry] error: OTLPExporterError: Export failed with retryable status (503)',
@@ -269,8 +276,7 @@ describe('rateLimitedDiag()', () => {
 
   it("keeps what the collector answered, an AggregateError's errors, and a bounded line", () => {
     const { diag: limited, lines, advance } = logger();
-    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-    try {
+    asGlobalDiag(limited, () => {
       // What otlp-exporter-base's HTTP transport fails a 4xx with: the status text and code,
       // and the collector's answer, which says why (up to 4 MB of it).
       const rejected = (data: string) =>
@@ -291,9 +297,7 @@ describe('rateLimitedDiag()', () => {
       advance(3000);
       diag.warn('m'.repeat(1_000_000));
       advance(4000);
-    } finally {
-      diag.disable();
-    }
+    });
     assert.deepEqual(lines.slice(0, 1), [
       '[telemetry] error: OTLPExporterError: Bad Request (400), response: {"code":3,"message":"unknown field \\"spans\\""}',
     ]);
@@ -312,8 +316,7 @@ describe('rateLimitedDiag()', () => {
 
   it('prints one line for a message or an argument with line breaks', () => {
     const { diag: limited, lines, advance } = logger();
-    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-    try {
+    asGlobalDiag(limited, () => {
       globalErrorHandler(new Error('first\nsecond\r\n  third'));
       advance(1000);
       globalErrorHandler('thrown\nas a string');
@@ -328,9 +331,7 @@ describe('rateLimitedDiag()', () => {
       advance(3000);
       diag.warn(`${'a\n'.repeat(3000)}`);
       advance(4000);
-    } finally {
-      diag.disable();
-    }
+    });
     assert.deepEqual(lines.slice(0, 3), [
       '[telemetry] error: first second third',
       '[telemetry] error: thrown as a string',
@@ -431,8 +432,7 @@ describe('logDropReporter()', () => {
     // The diagnostic line prints one line a minute: of the reports held back in it, only the
     // latest is printed, so it carries the total.
     const { diag: limited, lines, exits, advance, schedule, atExit } = logger(60_000);
-    diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-    try {
+    asGlobalDiag(limited, () => {
       const processed = logDropReporter(schedule, atExit)
         .getMeter('@opentelemetry/sdk-logs')
         .createCounter('otel.sdk.processor.log.processed');
@@ -444,9 +444,7 @@ describe('logDropReporter()', () => {
       processed.add(4, full);
       advance(5000); // held, in place of the one before
       advance(61_000);
-    } finally {
-      diag.disable();
-    }
+    });
     assert.deepEqual(lines, [
       `[telemetry] warn: Dropped 6 log records ${DROPPED}`,
       `[telemetry] warn: Dropped 4 log records (20 since the start) ${DROPPED} (1 similar messages suppressed)`,

@@ -42,22 +42,44 @@ async function exchange(
   return { statuses, closes, received };
 }
 
+/** Records `finalStatus()` of each request when its response closes; `closed` once `count` have. */
+function recordFinalStatus(app: Express, count: number) {
+  const seen = new Map<string, number>();
+  let closes = 0;
+  let allClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (allClosed = resolve));
+  app.use((req, res, next) => {
+    res.on('close', () => {
+      seen.set(req.path, finalStatus(res));
+      if (++closes === count) allClosed();
+    });
+    next();
+  });
+  return { seen, closed };
+}
+
+/** GETs `path`, dropping the response at its first chunk when `leave`; resolves once it is over. */
+function getLeaving(url: string, path: string, leave: boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const req = http.get(`${url}${path}`, (res) => {
+      res.once('data', () => {
+        if (leave) req.destroy();
+      });
+      res.resume();
+      res.once('end', () => resolve());
+      res.once('error', () => resolve());
+      res.once('close', () => resolve());
+    });
+    req.on('error', () => resolve());
+  });
+}
+
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 
 describeExpress('finalStatus()', (createApp) => {
   it('reads the status sent, 499 for a client that left (the status sent when it left an event stream), 500 for a response marked as failed after its headers', async () => {
-    const seen = new Map<string, number>();
-    let closes = 0;
-    let allClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (allClosed = resolve));
     const app = createApp();
-    app.use((req, res, next) => {
-      res.on('close', () => {
-        seen.set(req.path, finalStatus(res));
-        if (++closes === 7) allClosed();
-      });
-      next();
-    });
+    const { seen, closed } = recordFinalStatus(app, 7);
     app.get('/ok', (_req, res) => {
       res.status(201).send('done');
     });
@@ -90,26 +112,13 @@ describeExpress('finalStatus()', (createApp) => {
     app.use(markingHandler);
     const server = await listen(app);
     try {
-      const get = (path: string, leave: boolean) =>
-        new Promise<void>((resolve) => {
-          const req = http.get(`${server.url}${path}`, (res) => {
-            res.once('data', () => {
-              if (leave) req.destroy();
-            });
-            res.resume();
-            res.once('end', () => resolve());
-            res.once('error', () => resolve());
-            res.once('close', () => resolve());
-          });
-          req.on('error', () => resolve());
-        });
-      await get('/ok', false);
-      await get('/client-left', true);
-      await get('/server-cut', false);
-      await get('/failed-after-client-left', true);
-      await get('/recovered', true);
-      await get('/events', true);
-      await get('/events-cut', false);
+      await getLeaving(server.url, '/ok', false);
+      await getLeaving(server.url, '/client-left', true);
+      await getLeaving(server.url, '/server-cut', false);
+      await getLeaving(server.url, '/failed-after-client-left', true);
+      await getLeaving(server.url, '/recovered', true);
+      await getLeaving(server.url, '/events', true);
+      await getLeaving(server.url, '/events-cut', false);
       await closed;
     } finally {
       await server.close();
@@ -126,20 +135,10 @@ describeExpress('finalStatus()', (createApp) => {
   });
 
   it('reads the status sent for an event stream its client closed whose type writeHead() alone set, or set as an array', async () => {
-    const seen = new Map<string, number>();
-    let closes = 0;
-    let allClosed!: () => void;
-    const closed = new Promise<void>((resolve) => (allClosed = resolve));
     const app = createApp();
     // No header set before writeHead(): Node then keeps its headers only in what it wrote.
     app.disable('x-powered-by');
-    app.use((req, res, next) => {
-      res.on('close', () => {
-        seen.set(req.path, finalStatus(res));
-        if (++closes === 4) allClosed();
-      });
-      next();
-    });
+    const { seen, closed } = recordFinalStatus(app, 4);
     app.get('/write-head', (_req, res) => {
       res.writeHead(200, { 'Content-Type': 'Text/Event-Stream; charset=utf-8' });
       res.write('data: 1\n\n');
@@ -157,13 +156,7 @@ describeExpress('finalStatus()', (createApp) => {
     const server = await listen(app);
     try {
       for (const path of ['/write-head', '/raw-headers', '/array', '/ndjson'])
-        await new Promise<void>((resolve) => {
-          const req = http.get(`${server.url}${path}`, (res) => {
-            res.once('data', () => req.destroy());
-            res.once('close', () => resolve());
-          });
-          req.on('error', () => resolve());
-        });
+        await getLeaving(server.url, path, true);
       await closed;
     } finally {
       await server.close();
