@@ -77,7 +77,7 @@ let watchingExit = false;
  * Runs `fn` at the process's exit, or at once when the exit is under way (something reported
  * from an exit listener); returns the function that takes it back.
  */
-function onExit(fn: () => void): () => void {
+export function onExit(fn: () => void): () => void {
   if (exiting) {
     fn();
     return () => undefined;

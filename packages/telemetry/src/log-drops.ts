@@ -6,6 +6,7 @@ import {
   type Meter,
   type MeterProvider,
 } from '@opentelemetry/api';
+import { onExit } from './diag';
 
 /** The counter sdk-logs' processors add their finished records to, `error.type` saying why not. */
 const PROCESSED = 'otel.sdk.processor.log.processed';
@@ -27,10 +28,7 @@ const REPORT_AFTER_MS = 1000;
  */
 export function logDropReporter(
   schedule: (fn: () => void, ms: number) => void = (fn, ms) => setTimeout(fn, ms).unref(),
-  atExit: (fn: () => void) => () => void = (fn) => {
-    process.once('exit', fn);
-    return () => process.off('exit', fn);
-  },
+  atExit: (fn: () => void) => () => void = onExit,
 ): MeterProvider {
   const noop = createNoopMeter();
   let dropped = 0;
