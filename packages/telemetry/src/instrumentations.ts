@@ -5,7 +5,7 @@ import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { WinstonInstrumentation } from '@opentelemetry/instrumentation-winston';
-import { finalStatus, requestPath } from '@ai-teams/tracking-id';
+import { finalStatus, requestPath, statusSent } from '@ai-teams/tracking-id';
 import { guardExpressErrors } from './express-errors';
 import {
   ATTR_ERROR_TYPE,
@@ -37,10 +37,7 @@ const LOAD_CHECKS = 100;
  */
 function closedEarly(span: Span, response: ServerResponse): boolean {
   const status = finalStatus(response);
-  const sent =
-    response.headersSent &&
-    response.socket != null &&
-    (response as { _headerSent?: boolean })._headerSent !== false;
+  const sent = statusSent(response);
   if (!sent) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
   if (status >= 500) {
     span.setStatus({ code: SpanStatusCode.ERROR });

@@ -98,6 +98,16 @@ export function finalStatus(res: Pick<Response, 'writableFinished' | 'statusCode
   return status === CLIENT_CLOSED && isOpenEventStream(res as Unfinished) ? res.statusCode : status;
 }
 
+/**
+ * Whether a response's status line reached its connection: headers made and written (Node's
+ * `_headerSent`; `headersSent` is true as soon as `writeHead()` made them), on a socket of its own
+ * (a response queued behind another on a pipelined connection has none yet).
+ */
+export function statusSent(res: object): boolean {
+  const r = res as Unfinished;
+  return r.headersSent === true && r.socket != null && r._headerSent !== false;
+}
+
 const EVENT_STREAM = /^\s*text\/event-stream\s*(;|$)/i;
 /** The same, as a line of the header block Node wrote (`Name: value\r\n`). */
 const EVENT_STREAM_LINE = /\r\ncontent-type:[ \t]*text\/event-stream[ \t]*(;|\r\n)/i;
@@ -109,7 +119,7 @@ const EVENT_STREAM_LINE = /\r\ncontent-type:[ \t]*text\/event-stream[ \t]*(;|\r\
  */
 function isOpenEventStream(res: Unfinished): boolean {
   try {
-    if (!(res._headerSent ?? res.headersSent)) return false;
+    if (!statusSent(res)) return false;
     // What went out: `writeHead(200, { 'Content-Type': 'text/event-stream' })` on a response no
     // header was set on before keeps its headers only there (getHeader() does not know them),
     // and an array value went out as lines of its own.

@@ -13,7 +13,7 @@ export {
   type MountOrderCheck,
 } from './mount-order';
 export { requestPath } from './request-path';
-export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut } from './final-status';
+export { CLIENT_CLOSED, SERVER_CUT, finalStatus, markServerCut, statusSent } from './final-status';
 export { makeListenerRoom } from './listener-room';
 export { closeWhenConnectionCloses } from './queued-close';
 export {
