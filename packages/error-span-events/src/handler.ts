@@ -10,6 +10,7 @@ import {
   markServerCut,
   REQUEST_TRACKING_ID,
   requestPath,
+  runInRequestContext,
 } from '@ai-teams/tracking-id';
 import {
   DEFAULT_LIMITS,
@@ -230,8 +231,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     }
   }
 
-  // Four parameters: Express calls a function of four with errors only.
-  const handler: ErrorRequestHandler = function errorHandlerMiddleware(err, req, res, _next) {
+  function handle(err: unknown, req: Request, res: Response): void {
     const error = describeError(err, limits);
     const fields = fieldsOf(err);
     // Where access loggers (cloudwatch-logger's requestLogger) look for the request's error.
@@ -280,6 +280,13 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
       return;
     }
     res.status(status).json(body(error, fields, status, trackingId, dev));
+  }
+
+  // Four parameters: Express calls a function of four with errors only. In the request's own
+  // context: an error a pool or queue hands back in another request's context is still logged
+  // with its request's id, user and trace, and goes on its request's spans.
+  const handler: ErrorRequestHandler = function errorHandlerMiddleware(err, req, res, _next) {
+    runInRequestContext(req, () => handle(err, req, res));
   };
   // Mounted before the routes, it never sees their errors: the packages' middleware say so.
   markErrorHandler(handler, 'errorHandler()');

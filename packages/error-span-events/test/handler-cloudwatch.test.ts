@@ -3,8 +3,14 @@ import request from 'supertest';
 import createError from 'http-errors';
 import winston from 'winston';
 import { cloudwatchFormat, createLogger, type LoggerOptions } from '@ai-teams/cloudwatch-logger';
-import { captureLines, describeExpress, listen, tick } from '@ai-teams/test-utils';
-import { trackingId } from '@ai-teams/tracking-id';
+import {
+  captureLines,
+  describeExpress,
+  enableTestTracing,
+  listen,
+  tick,
+} from '@ai-teams/test-utils';
+import { setRequestContext, trackingId } from '@ai-teams/tracking-id';
 import { errorHandler, type ErrorHandlerOptions } from '../src';
 import { poolRoutes, withThrowingGetter } from './helpers';
 
@@ -60,6 +66,10 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
   async function poolFailure(logger: ErrorHandlerOptions['logger']) {
     const app = createApp();
     app.use(trackingId());
+    app.use((req, _res, next) => {
+      setRequestContext({ user: { id: `user of ${req.path}` } });
+      next();
+    });
     const exchange = poolRoutes(app);
     app.use(errorHandler({ logger, environment: 'prod' }));
     const server = await listen(app);
@@ -74,13 +84,28 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
     }
   }
 
-  it("logs its request's tracking id when the error comes in another request's context", async () => {
+  it("logs its request's tracking id and user when the error comes in another request's context", async () => {
     const { logger, capture } = cloudwatchLogger();
     const { idA, answered } = await poolFailure(logger);
     assert.equal(answered, idA);
     const [line] = capture.lines() as [Record<string, unknown>];
     assert.equal(line['@message'], 'pool failed');
     assert.equal(line.tracking_id, idA);
+    assert.deepEqual(line.user, { id: 'user of /wait' });
+  });
+
+  describe('with the SDK', () => {
+    before(() => enableTestTracing());
+
+    it("logs the error of a request in another request's context with its own trace", async () => {
+      const { logger, capture } = cloudwatchLogger();
+      const { idA } = await poolFailure(logger);
+      const [line] = capture.lines() as [Record<string, any>];
+      assert.equal(line['@message'], 'pool failed');
+      assert.equal(line.tracking_id, idA);
+      assert.equal(line.tracing.trace_id, idA);
+      assert.deepEqual(line.user, { id: 'user of /wait' });
+    });
   });
 
   it("hands the id to a winston logger of your own under the symbol only in another request's context", async () => {

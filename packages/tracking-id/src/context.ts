@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { context, trace, type Context, type Span } from '@opentelemetry/api';
-import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { ROOT_CONTEXT, context, trace, type Context, type Span } from '@opentelemetry/api';
+import { getRPCMetadata, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { RequestContext } from './types';
 
 export interface RequestStore {
@@ -32,6 +32,10 @@ type Metadata = RPCMetadata & { [STORE]?: RequestStore | typeof SERVER_TRACE };
  */
 const METADATA = Symbol('@ai-teams/tracking-id/metadata');
 type MetadataOf = { [METADATA]?: Metadata };
+
+/** On the request: the store a first pass through trackingId() gave it, when it made one. */
+export const REQUEST_STORE = Symbol('@ai-teams/tracking-id/request-store');
+export type StoreOf = { [REQUEST_STORE]?: RequestStore };
 
 export function requestMetadata(): Metadata | undefined {
   return getRPCMetadata(context.active());
@@ -110,4 +114,32 @@ export function getRequestContext(): Readonly<RequestContext> | undefined {
   const store = requestMetadata()?.[STORE];
   if (store === undefined) return undefined;
   return store === SERVER_TRACE ? EMPTY : store.context;
+}
+
+/**
+ * Runs `fn` in `req`'s own request context and returns what it returns. Inside, getTrackingId(),
+ * getRequestContext(), setRequestContext() and the active span are `req`'s, as they are in its
+ * own handlers. For a callback that lost its request's context, typically one a connection pool
+ * or a queue runs in the context of whichever request released it: a log line written there
+ * carries the other request's id, user and trace. In `req`'s context already (or for a request
+ * trackingId() never saw) it only calls `fn`.
+ */
+export function runInRequestContext<T>(req: object, fn: () => T): T {
+  const metadata = (req as MetadataOf)[METADATA];
+  if (metadata !== undefined) {
+    const active = context.active();
+    if (getRPCMetadata(active) === metadata) return fn();
+    // The active span stays when it is of the request's trace (the express instrumentation
+    // restores a layer span of the request's for next()); else the request's server span.
+    const server = metadata.span!;
+    const span = trace.getSpan(active);
+    const own =
+      span !== undefined && span.spanContext().traceId === server.spanContext().traceId
+        ? span
+        : server;
+    return context.with(trace.setSpan(setRPCMetadata(ROOT_CONTEXT, metadata), own), fn);
+  }
+  const store = (req as StoreOf)[REQUEST_STORE];
+  if (store === undefined || currentStore() === store) return fn();
+  return requestStorage.run(store, fn);
 }

@@ -1,6 +1,6 @@
 import './copies'; // first: says so when another copy of this package is already loaded
 export { trackingId } from './middleware';
-export { getTrackingId, getRequestContext, serverContext } from './context';
+export { getTrackingId, getRequestContext, runInRequestContext, serverContext } from './context';
 export { setRequestContext } from './request-context';
 export { isTrackingId } from './id';
 export { REQUEST_TRACKING_ID } from './own-id';

@@ -6,8 +6,10 @@ import {
   currentStore,
   markServerTrace,
   requestMetadata,
+  REQUEST_STORE,
   requestStorage,
   type RequestStore,
+  type StoreOf,
 } from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
 import { unwrapSkippedLayer } from './skipped-layer';
@@ -27,9 +29,7 @@ const DEFAULT_OPTIONS: Required<TrackingIdOptions> = {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const EXPOSE = 'Access-Control-Expose-Headers';
 
-/** The store a request was given by a first pass through the middleware. */
-const STORE = Symbol('@ai-teams/tracking-id/request-store');
-type Tracked = Request & { [STORE]?: RequestStore };
+type Tracked = Request & StoreOf;
 
 function mergeExposeHeader(current: unknown, header: string): string {
   const list = (Array.isArray(current) ? current.join(',') : String(current))
@@ -115,7 +115,7 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
     }
     // Mounted twice for one request (on the app, again on a router): the first pass's id and
     // context stay, else the lines after the router would carry another id without the context.
-    const first = (req as Tracked)[STORE];
+    const first = (req as Tracked)[REQUEST_STORE];
     if (first !== undefined) {
       if (currentStore() === first) next();
       else requestStorage.run(first, next);
@@ -134,12 +134,12 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
     if (metadata && server) {
       const store: RequestStore = { trackingId: id, serverSpan: server, context: {} };
       attachStore(metadata, store);
-      (req as Tracked)[STORE] = store;
+      (req as Tracked)[REQUEST_STORE] = store;
       next();
       return;
     }
     const store: RequestStore = { trackingId: id, serverSpan: span, context: {} };
-    (req as Tracked)[STORE] = store;
+    (req as Tracked)[REQUEST_STORE] = store;
     requestStorage.run(store, () => {
       bindEmitter(req);
       bindEmitter(res);
