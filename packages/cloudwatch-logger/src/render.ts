@@ -65,6 +65,21 @@ function unbounded(maxString: number, redact?: (key: string) => boolean): Walk {
   return { remaining: Infinity, dropped: 0, maxString, redact };
 }
 
+/**
+ * Values walked of an object given as the message: it is outside the field budget, and a
+ * million keys took seconds to walk for a message cut to a few KB. The default `maxFields`.
+ */
+export const MAX_MESSAGE_VALUES = 900;
+/**
+ * Values kept of a `source` object given in the call: it is kept whatever the field budget, as
+ * the `{ module, function, line }` it stands for, and its values count against that budget.
+ */
+export const MAX_SOURCE_VALUES = 16;
+
+function bounded(values: number, maxString: number, redact?: (key: string) => boolean): Walk {
+  return { remaining: values, dropped: 0, maxString, redact };
+}
+
 /** `@message`: a string as it is, anything else made printable (and redacted, as fields are). */
 export function messageOf(
   m: unknown,
@@ -76,7 +91,10 @@ export function messageOf(
     if (m === undefined || m === null) return '';
     if (isError(m)) return truncate(String(m.message), maxString);
     if (typeof m === 'object')
-      return truncate(JSON.stringify(sanitize(m, unbounded(256, redact))), maxString);
+      return truncate(
+        JSON.stringify(sanitize(m, bounded(MAX_MESSAGE_VALUES, 256, redact))),
+        maxString,
+      );
     return truncate(String(m), maxString);
   } catch {
     return '[Unprintable]';
@@ -144,7 +162,10 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     const src: Record<string, unknown> | undefined =
       (info[SOURCE] as (SourceFields & Record<string, unknown>) | undefined) ??
       (isPlainObject(info.source)
-        ? (sanitize(info.source, unbounded(maxString, cfg.redact)) as Record<string, unknown>)
+        ? (sanitize(info.source, bounded(MAX_SOURCE_VALUES, maxString, cfg.redact)) as Record<
+            string,
+            unknown
+          >)
         : cfg.source
           ? (captureSource() as (SourceFields & Record<string, unknown>) | undefined)
           : undefined);

@@ -173,12 +173,42 @@ function sanitizeArray(arr: unknown[], w: Walk, depth: number, stack: object[]):
 
 /** Leaves the items of `arr` from `from` on would have used, within COUNT_LIMIT items and keys. */
 function countItems(arr: unknown[], from: number, stack: object[]): number {
+  // A hole, an `undefined` or a function item would have been a `null` leaf.
+  return countRest(
+    arr.length,
+    (i) => {
+      const item = readItem(arr, i);
+      return item === undefined || typeof item === 'function' ? null : item;
+    },
+    from,
+    stack,
+  );
+}
+
+function readKey(obj: Record<string, unknown>, key: string): unknown {
+  try {
+    return obj[key];
+  } catch (err) {
+    return `[Throws: ${describe((err as Error)?.message)}]`;
+  }
+}
+
+/**
+ * Leaves the values `read(from)` to `read(length - 1)` would have used, within COUNT_LIMIT values
+ * and keys in all. A function or an `undefined` leaves no field and counts for none.
+ */
+function countRest(
+  length: number,
+  read: (i: number) => unknown,
+  from: number,
+  stack: object[],
+): number {
   const seen = new Set(stack);
   const limit = { n: COUNT_LIMIT };
   let n = 0;
-  for (let i = from; i < arr.length && limit.n-- > 0; i++) {
-    const item = readItem(arr, i);
-    n += item === undefined ? 1 : countLeaves(item, seen, limit);
+  for (let i = from; i < length && limit.n-- > 0; i++) {
+    const value = read(i);
+    if (typeof value !== 'function') n += countLeaves(value, seen, limit);
   }
   return n;
 }
@@ -190,19 +220,21 @@ function sanitizeObject(
   stack: object[],
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(obj)) {
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    // Once the budget is spent the object ends there, its other values counted (as an array's
+    // are): walking a million more keys one by one to drop each took most of a second.
+    if (w.remaining <= 0) {
+      w.dropped += countRest(keys.length, (j) => readKey(obj, keys[j]!), i, stack);
+      break;
+    }
+    const key = keys[i]!;
     if (w.redact?.(key)) {
       const v = leaf(REDACTED, w);
       if (v !== OMIT) out[key] = v;
       continue;
     }
-    let raw: unknown;
-    try {
-      raw = obj[key];
-    } catch (err) {
-      raw = `[Throws: ${describe((err as Error)?.message)}]`;
-    }
-    const v = sanitize(raw, w, depth + 1, stack);
+    const v = sanitize(readKey(obj, key), w, depth + 1, stack);
     if (v !== OMIT) setField(out, key, v);
   }
   return out;

@@ -85,6 +85,39 @@ describe('limits', () => {
     }
   });
 
+  it('ends a wide object at maxFields too: its other values are counted, up to 100 000', () => {
+    const { logger, line } = setup();
+    const wide = Object.fromEntries(
+      Array.from({ length: 200_000 }, (_, i) => [`k${i}`, { a: i, b: 'x' }]),
+    );
+    logger.info('wide', { user_id: 'u1', wide });
+    const l = line();
+    assert.deepEqual(l.user, { id: 'u1' });
+    assert.equal(leafCount(l), 900);
+    // Every key and nested value past the budget takes one of the 100 000 counts.
+    const log = l.log as Record<string, number>;
+    assert.ok(
+      log.dropped_fields! >= 60_000 && log.dropped_fields! <= 100_000,
+      `${log.dropped_fields}`,
+    );
+  });
+
+  it('walks at most 900 values of an object given as the message, and keeps 16 of a source object', () => {
+    const { logger, line } = setup();
+    const values = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]));
+    logger.info({ message: values, order: 'o-80' });
+    const l = line();
+    assert.equal(l.order, 'o-80');
+    const message = JSON.parse(l['@message'] as string) as Record<string, number>;
+    assert.equal(Object.keys(message).length, 900);
+    assert.equal(message.k899, 899);
+    logger.info('located', { source: values, order: 'o-81' });
+    const s = line();
+    assert.equal(s.order, 'o-81');
+    assert.equal((s.log as Record<string, unknown> | undefined)?.truncated, undefined);
+    assert.equal(Object.keys(s.source as object).length, 16);
+  });
+
   it('cuts a 5 MB string with a marker and stays under maxEventBytes', () => {
     const { logger, out, line } = setup();
     logger.info('big', { body: 'x'.repeat(5_000_000), note: 'kept' });
