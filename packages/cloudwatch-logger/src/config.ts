@@ -23,6 +23,18 @@ export const DEFAULTS = {
   source: false,
 };
 
+const STACK_MODES: readonly unknown[] = ['full', 'trimmed', 'none'] satisfies StackTraceMode[];
+
+/** A mode outside the three (`'off'`, `false` from plain JS) would act as `trimmed`: stacks kept. */
+function stackMode(value: unknown, environment: string): StackTraceMode {
+  if (value === undefined) return defaultStackMode(environment);
+  if (!STACK_MODES.includes(value))
+    throw new TypeError(
+      `cloudwatch-logger: \`stackTrace\` must be 'full', 'trimmed' or 'none', got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
+    );
+  return value as StackTraceMode;
+}
+
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1)
     throw new TypeError(`cloudwatch-logger: \`${name}\` must be a positive integer, got ${value}`);
@@ -49,7 +61,7 @@ export function renderConfig(
     maxFields: Math.max(positiveInteger(o.maxFields, 'maxFields'), 32),
     maxEventBytes,
     redact: redactor(o.redact ?? DEFAULT_REDACT),
-    stackTrace: o.stackTrace ?? defaultStackMode(environment),
+    stackTrace: stackMode(o.stackTrace, environment),
     stackFrames: positiveInteger(o.stackFrames, 'stackFrames'),
     source: o.source,
     clock: o.clock ?? Date.now,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { captureLines } from '@ai-teams/test-utils';
 import { capturedLogger } from './helpers';
-import { createLogger } from '../src';
+import { cloudwatchFormat, createLogger } from '../src';
 
 function levelOf(environment: string | undefined, env: NodeJS.ProcessEnv, level?: string) {
   return createLogger({
@@ -71,5 +71,29 @@ describe('level selection', () => {
       () => createLogger({ service: 's', maxEventBytes: 10, env: {} }),
       /`maxEventBytes` must be at least 1024/,
     );
+  });
+
+  it('rejects a stackTrace other than full, trimmed or none, naming the option', () => {
+    // Plain JS passes anything; 'off' used to keep (trimmed) stacks on every line.
+    for (const stackTrace of ['off', 'NONE', false, null]) {
+      assert.throws(
+        () => createLogger({ service: 's', stackTrace: stackTrace as never, env: {} }),
+        /`stackTrace` must be 'full', 'trimmed' or 'none'/,
+      );
+      assert.throws(
+        () => cloudwatchFormat({ service: 's', stackTrace: stackTrace as never }),
+        /`stackTrace` must be 'full', 'trimmed' or 'none'/,
+      );
+    }
+    const out = captureLines();
+    createLogger({
+      service: 's',
+      stackTrace: undefined,
+      env: {},
+      stream: out.stream,
+      sync: true,
+    }).error('failed', { error: new Error('boom') });
+    const exception = out.lines()[0]!.exception as { stack_trace?: string };
+    assert.match(String(exception.stack_trace), /^Error: boom\n/);
   });
 });
