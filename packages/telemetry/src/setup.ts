@@ -214,9 +214,17 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
       })
       .then(() => undefined));
   if (config.shutdownOnSigterm) {
-    process.once('SIGTERM', () => {
-      void shutdown().finally(() => process.kill(process.pid, 'SIGTERM'));
-    });
+    // Kept until the flush has ended: a second SIGTERM meanwhile (a cluster primary that
+    // forwards the signal, and is itself set up with this option, re-raises it and so forwards
+    // it twice) would otherwise find no listener and end the process mid-flush.
+    const onSigterm = () => {
+      void shutdown().finally(() => {
+        if (!process.listeners('SIGTERM').includes(onSigterm)) return;
+        process.removeListener('SIGTERM', onSigterm);
+        process.kill(process.pid, 'SIGTERM');
+      });
+    };
+    process.on('SIGTERM', onSigterm);
   }
   current = {
     tracerProvider: trace.getTracerProvider(),

@@ -695,6 +695,37 @@ describe('setupTelemetry() through the register entry', () => {
       assert.equal(served(), 1);
     });
 
+    it('AI_TEAMS_TELEMETRY_SIGTERM=true: a second SIGTERM during the flush does not cut it short', async () => {
+      // A cluster primary that forwards SIGTERM to its workers, and is set up with the option
+      // itself, forwards it twice: its own handler re-raises the signal once it has flushed.
+      const held = await startOtlpReceiver((r) => ({
+        status: 200,
+        delayMs: r.path === TRACES ? 3000 : 0,
+      }));
+      try {
+        const s = await service('service.cjs', {
+          AI_TEAMS_TELEMETRY_SIGTERM: 'true',
+          OTEL_EXPORTER_OTLP_ENDPOINT: held.url,
+        });
+        await fetch(`${s.url}/hello/twice`);
+        const exited = new Promise<[number | null, string | null]>((resolve) =>
+          s.child.once('exit', (code, signal) => resolve([code, signal])),
+        );
+        s.child.kill('SIGTERM');
+        await held.waitFor((rs) => rs.some((r) => r.path === TRACES));
+        s.child.kill('SIGTERM');
+        assert.deepEqual(await exited, [null, 'SIGTERM']);
+        const traces = held.requests.filter((r) => r.path === TRACES);
+        assert.deepEqual(
+          traces.map((r) => r.status),
+          [200],
+          'the process waited for the span export to be answered',
+        );
+      } finally {
+        await held.close();
+      }
+    });
+
     it('without it (the default) the signal ends the process at once, before the batch is sent', async () => {
       assert.deepEqual(await terminate({}), [null, 'SIGTERM']);
       assert.equal(served(), 0);
