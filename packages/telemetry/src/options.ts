@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import { resourceAttributesEnvDetector } from '@opentelemetry/resources';
@@ -49,6 +50,17 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `service.instance.id`: OTEL_RESOURCE_ATTRIBUTES's, else a random UUID per process. A worker of
+ * node:cluster (or of pm2's cluster mode) inherits the primary's environment, so an id set there
+ * would be every worker's, and the collector would make one series of their counters, each
+ * push overwriting the others': a worker adds its `cluster.worker.id` to it (`task-1-2`).
+ */
+function instanceId(fromEnv: string | undefined): string {
+  if (fromEnv === undefined) return randomUUID();
+  return cluster.isWorker && cluster.worker ? `${fromEnv}-${cluster.worker.id}` : fromEnv;
 }
 
 /** Values of OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER this package honours. */
@@ -126,7 +138,7 @@ export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOpti
     project: fromResource.project ?? options.project ?? env.PROJECT ?? 'starmates-ai-team',
     // One per process, on every signal: the collector's Prometheus exporter and remote write
     // turn it into `instance`, without which two replicas' series are one.
-    serviceInstanceId: fromResource['service.instance.id'] ?? randomUUID(),
+    serviceInstanceId: instanceId(fromResource['service.instance.id']),
     otlpEndpoint,
     // OTEL_SDK_DISABLED turns every signal off, whatever the code asks for: the operator's switch.
     traces: !disabled && (options.traces ?? envFlag('OTEL_TRACES_EXPORTER')),

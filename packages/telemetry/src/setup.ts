@@ -42,12 +42,22 @@ let current: Telemetry | undefined;
  * but for `serviceinstance`: its random `service.instance.id` would win over ours on spans and
  * logs, while the metrics carry ours. Ours comes from OTEL_RESOURCE_ATTRIBUTES when set there.
  */
-function resourceDetectors(): ResourceDetector[] {
+function resourceDetectors(instanceId: string): ResourceDetector[] {
+  // The env detector reads OTEL_RESOURCE_ATTRIBUTES, and what it finds wins over the set-up's
+  // resource: but for `service.instance.id`, which a cluster worker has made its own.
+  const env: ResourceDetector = {
+    detect(config) {
+      const found = envDetector.detect(config);
+      return found.attributes?.['service.instance.id'] === undefined
+        ? found
+        : { ...found, attributes: { ...found.attributes, 'service.instance.id': instanceId } };
+    },
+  };
   const byName: Record<string, ResourceDetector> = {
     process: processDetector,
     host: hostDetector,
     os: osDetector,
-    env: envDetector,
+    env,
   };
   // Empty or blank is unset, as sdk-node reads it.
   const names = (process.env.OTEL_NODE_RESOURCE_DETECTORS?.trim() || 'all')
@@ -150,7 +160,7 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
   });
   const sdk = new NodeSDK({
     resource,
-    resourceDetectors: resourceDetectors(),
+    resourceDetectors: resourceDetectors(config.serviceInstanceId),
     // Applied after resource detection: the name the metrics carry, even where
     // OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES say otherwise than an explicit option.
     serviceName: config.serviceName,

@@ -104,6 +104,9 @@ export type ResolvedTelemetryOptions = Required<
   Omit<TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
 > & {
   otlpEndpoint: string | undefined;
-  /** `service.instance.id` on every signal: OTEL_RESOURCE_ATTRIBUTES's, else a random UUID. */
+  /**
+   * `service.instance.id` on every signal: OTEL_RESOURCE_ATTRIBUTES's (with `-<cluster.worker.id>`
+   * in a cluster worker), else a random UUID.
+   */
   serviceInstanceId: string;
 };

@@ -175,6 +175,23 @@ describe('setupTelemetry() through the register entry', () => {
     }
   });
 
+  it('gives each node:cluster worker its own service.instance.id when OTEL_RESOURCE_ATTRIBUTES sets one', async () => {
+    // The workers inherit the primary's environment: with the id as it is, the collector made one
+    // series of both workers' counters (each push overwriting the other's).
+    const s = await service('cluster.cjs', {
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=task-1',
+    });
+    s.stop();
+    const metricIds = receiver.requests
+      .filter((r) => r.path === '/v1/metrics')
+      .flatMap((r) => r.body.resourceMetrics as { resource: { attributes: unknown } }[])
+      .map((rm) => attributesOf(rm.resource.attributes)['service.instance.id']);
+    const spanIds = receiver.spans().map(({ resource }) => resource['service.instance.id']);
+    assert.deepEqual(metricIds.sort(), ['task-1-1', 'task-1-2']);
+    assert.deepEqual(spanIds.sort(), ['task-1-1', 'task-1-2'], 'the spans carry the same ids');
+  });
+
   it('runs the resource detectors for an empty OTEL_NODE_RESOURCE_DETECTORS, as sdk-node does', async () => {
     const s = await service('service.cjs', {
       OTEL_NODE_RESOURCE_DETECTORS: '',
