@@ -49,6 +49,11 @@ export interface Series {
 export interface ServiceState {
   name: string;
   /**
+   * Whether this is the state the names past the provider's bound share (see serviceState()):
+   * everything it counts goes into the overflow series.
+   */
+  overflow: boolean;
+  /**
    * The response property of a request's measurement: the first httpMetrics() of the
    * service a request passes measures it, any later one (on a router, a sub-app) lets it by.
    */
@@ -81,6 +86,8 @@ export interface ProviderState {
   /** `service` on each data point where the exporter drops the resource's (OTLP mode). */
   service: { service?: string };
   services: Map<string, ServiceState>;
+  /** What every `service_name` past the bound on `services` counts into, made when first needed. */
+  overflowService: ServiceState | undefined;
   /** request_count label sets in every service's `counts`, the overflow entry not included. */
   countSets: number;
   overflow: Count | undefined;
@@ -138,6 +145,7 @@ export function providerState(
     }),
     service: serviceAttribute(provider),
     services: new Map(),
+    overflowService: undefined,
     countSets: 0,
     overflow: undefined,
     limit,
@@ -164,7 +172,7 @@ export function providerState(
   active.addCallback((result) => {
     let overflow: Attributes | undefined;
     let overflowCount = 0;
-    for (const service of s.services.values()) {
+    for (const service of allServices(s)) {
       for (const [endpoint, attributes] of service.zeroes) {
         if (!service.inFlight.has(endpoint)) result.observe(0, attributes);
       }
@@ -173,7 +181,9 @@ export function providerState(
         let attributes = service.activeAttributes.get(endpoint);
         if (!attributes) {
           const own = { service_name: service.name, endpoint, ...s.service };
-          attributes = activeSets.admit(keyOf(own), own);
+          attributes = service.overflow
+            ? overflowAttributes(s.service)
+            : activeSets.admit(keyOf(own), own);
           service.activeAttributes.set(endpoint, attributes);
         }
         if (attributes['otel.metric.overflow'] === true) {
@@ -191,22 +201,41 @@ export function providerState(
   return s;
 }
 
-/** The counts of `name` on the provider, made for its first httpMetrics(). */
+function newServiceState(name: string, overflow: boolean): ServiceState {
+  return {
+    name,
+    overflow,
+    slot: Symbol('httpMetrics'),
+    inFlight: new Map(),
+    activeAttributes: new Map(),
+    zeroes: new Map(),
+    counts: new Map(),
+    series: new Map(),
+  };
+}
+
+/**
+ * The counts of `name` on the provider, made for its first httpMetrics(). Names are kept up to
+ * as many as request_count keeps label sets of its own (each counted name takes one at least):
+ * an httpMetrics() of any further name (one made per tenant or per test, say) counts into one
+ * shared state whose every series is the overflow, instead of a state of its own kept for good.
+ */
 export function serviceState(state: ProviderState, name: string): ServiceState {
   let service = state.services.get(name);
-  if (!service) {
-    service = {
-      name,
-      slot: Symbol('httpMetrics'),
-      inFlight: new Map(),
-      activeAttributes: new Map(),
-      zeroes: new Map(),
-      counts: new Map(),
-      series: new Map(),
-    };
-    state.services.set(name, service);
+  if (service) return service;
+  if (state.services.size >= ownSets(state.limit, state.service)) {
+    return (state.overflowService ??= newServiceState(name, true));
   }
+  service = newServiceState(name, false);
+  state.services.set(name, service);
   return service;
+}
+
+/** Every service state of the provider, the shared overflow one included. */
+function allServices(state: ProviderState): ServiceState[] {
+  const all = [...state.services.values()];
+  if (state.overflowService) all.push(state.overflowService);
+  return all;
 }
 
 export function enter(service: ServiceState, endpoint: string): void {
@@ -245,7 +274,7 @@ export function count(
   if (c) return c;
   // A new label set. Only opt-in id labels or parameters in mount paths reach the limit,
   // which is at most the provider's own: its overflow for observed values loses totals.
-  if (state.countSets >= ownSets(state.limit, state.service)) {
+  if (service.overflow || state.countSets >= ownSets(state.limit, state.service)) {
     return (state.overflow ??= { attributes: overflowAttributes(state.service), value: 0 });
   }
   c = { attributes: attributes(), value: 0 };
@@ -269,7 +298,7 @@ export function seriesOf(
     pending: undefined,
     size: 0,
   };
-  if (state.seriesCount < state.limit) {
+  if (!service.overflow && state.seriesCount < state.limit) {
     if (!byMethod) service.series.set(endpoint, (byMethod = new Map()));
     byMethod.set(method, s);
     state.seriesCount++;

@@ -79,8 +79,9 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
     requestCountLimit(o.requestCountLimit, provider),
     o.requestCountLimit !== undefined,
   );
-  const totals = serviceState(state, serviceNameLabel(o.serviceName, provider));
-  const serviceName = totals.name;
+  const serviceName = serviceNameLabel(o.serviceName, provider);
+  // Past the provider's bound on names, a state shared with other names (see serviceState()).
+  const totals = serviceState(state, serviceName);
   // `service` on each data point where the exporter drops the resource's (OTLP mode).
   const { errors, errorSets, service } = state;
 

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { describeExpress, listen } from '@ai-teams/test-utils';
+import { describeExpress, listen, parsePrometheus } from '@ai-teams/test-utils';
 import { httpMetrics, prometheusMetrics } from '../src';
-import { assertBounded, metricsApp, warningsOf, type MetricsApp } from './helpers';
+import { providerState } from '../src/http-state';
+import { assertBounded, LABELS, metricsApp, warningsOf, type MetricsApp } from './helpers';
 
 const REQUESTS = 20_000;
 const CONCURRENCY = 32;
@@ -246,6 +247,35 @@ describeExpress('httpMetrics() cardinality', (createApp, version) => {
       ['/r0', '/t/tenant-0-0/x', '/t/tenant-0-1/x', 'overflow=true'],
     );
     await m.prom.shutdown();
+  });
+  it('keeps state for as many service names as request_count keeps sets, later names counting into the overflow', async () => {
+    const prom = prometheusMetrics({ ...LABELS, cardinalityLimit: 10 });
+    const meterProvider = prom.meterProvider;
+    const app = createApp();
+    // One httpMetrics() per tenant, as a multi-tenant app or a test suite's fresh apps make them.
+    for (let i = 0; i < 5000; i++) {
+      const router = version.load().Router();
+      if (i < 30) router.use(httpMetrics({ meterProvider, serviceName: `tenant-${i}` }));
+      else httpMetrics({ meterProvider, serviceName: `tenant-${i}` });
+      router.get('/x', (_req, res) => {
+        res.status(i % 2 ? 200 : 500).end();
+      });
+      if (i < 30) app.use(`/t${i}`, router);
+    }
+    const state = providerState(meterProvider, 10, false);
+    // Each counted name takes one request_count set at least: 9 of the 10, the overflow aside.
+    assert.equal(state.services.size, 9);
+    for (let i = 0; i < 30; i++) await request(app).get(`/t${i}/x`);
+    app.get('/metrics', prom.handler);
+    const text = parsePrometheus((await request(app).get('/metrics').expect(200)).text);
+    assertBounded(text.find('request_count_total'), 10, 30, 'request_count');
+    assert.equal(text.value('request_count_total', { service_name: 'tenant-0' }), 1);
+    assert.equal(text.value('request_count_total', { otel_metric_overflow: 'true' }), 21);
+    assertBounded(text.find('request_duration_seconds_count'), 50, 30, 'durations');
+    assert.ok(text.find('active_requests').length <= 10);
+    for (const a of text.find('active_requests')) assert.equal(a.value, 0);
+    assert.equal(state.services.size, 9);
+    await prom.shutdown();
   });
   it('reads active_requests back at 0 for the overflow series and for endpoints forgotten while idle', async () => {
     const express = version.load();
