@@ -13,17 +13,29 @@ import type { LoggerOptions } from './types';
 
 const accessKeys = new WeakMap<object, Map<string, symbol>>();
 
+/** Service names whose symbol a stream keeps (stdout lives as long as the process). */
+export const SHARED_ACCESS_KEYS = 1000;
+
 /**
  * One symbol per stream and service: loggers made apart for the same service and stream (an
  * app's and its mounted sub-app's) share it, so a request passing both apps' `requestLogger()`
- * gets one line there, not two.
+ * gets one line there, not two. Kept for the first SHARED_ACCESS_KEYS names of a stream: a
+ * logger of any further name (one per tenant, say) gets a symbol of its own, rather than each
+ * name being kept for good.
  */
 function accessKey(stream: object, service: string): symbol {
   let byService = accessKeys.get(stream);
   if (!byService) accessKeys.set(stream, (byService = new Map()));
   let key = byService.get(service);
-  if (!key) byService.set(service, (key = Symbol(`requestLogger ${service}`)));
+  if (key) return key;
+  key = Symbol(`requestLogger ${service}`);
+  if (byService.size < SHARED_ACCESS_KEYS) byService.set(service, key);
   return key;
+}
+
+/** How many service names `stream` keeps a shared symbol for (for tests). */
+export function sharedAccessKeys(stream: object): number {
+  return accessKeys.get(stream)?.size ?? 0;
 }
 
 /**

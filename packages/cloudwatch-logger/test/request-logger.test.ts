@@ -17,6 +17,7 @@ import Transport from 'winston-transport';
 import { MOUNT_ORDER_WINDOW_MS, markServerCut, trackingId } from '@ai-teams/tracking-id';
 import { capturedLogger } from './helpers';
 import { createLogger, requestLogger } from '../src';
+import { SHARED_ACCESS_KEYS, sharedAccessKeys } from '../src/logger';
 
 const setup = () => capturedLogger();
 
@@ -626,6 +627,28 @@ describeExpress('requestLogger()', (createApp, version) => {
     const response = lines[0]!.response as Record<string, unknown>;
     assert.equal(response.size, 5);
     assert.equal((lines[0]!.request as Record<string, unknown>).route, '/api/items/:id');
+  });
+
+  it('keeps the one-line-per-service mark for at most 1000 service names of a stream', async () => {
+    const out = captureLines();
+    const loggers = Array.from({ length: 3000 }, (_, i) =>
+      createLogger({ service: `tenant-${i}`, stream: out.stream, sync: true, env: {} }),
+    );
+    assert.equal(sharedAccessKeys(out.stream), SHARED_ACCESS_KEYS);
+    assert.equal(SHARED_ACCESS_KEYS, 1000);
+    // A name past the bound still writes its line, once per requestLogger().
+    const app = createApp();
+    app.use(requestLogger({ logger: loggers[0]! }));
+    app.use(requestLogger({ logger: loggers[2999]! }));
+    app.get('/x', (_req, res) => {
+      res.send('x');
+    });
+    await request(app).get('/x').expect(200);
+    await settled();
+    assert.deepEqual(
+      out.lines().map((l) => l.service),
+      ['tenant-0', 'tenant-2999'],
+    );
   });
 
   it('writes one line per service and stream when an app and its mounted sub-app each have requestLogger()', async () => {
