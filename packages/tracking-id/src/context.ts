@@ -129,15 +129,11 @@ export function runInRequestContext<T>(req: object, fn: () => T): T {
   if (metadata !== undefined) {
     const active = context.active();
     if (getRPCMetadata(active) === metadata) return fn();
-    // The active span stays when it is of the request's trace (the express instrumentation
-    // restores a layer span of the request's for next()); else the request's server span.
-    const server = metadata.span!;
-    const span = trace.getSpan(active);
-    const own =
-      span !== undefined && span.spanContext().traceId === server.spanContext().traceId
-        ? span
-        : server;
-    return context.with(trace.setSpan(setRPCMetadata(ROOT_CONTEXT, metadata), own), fn);
+    // The request's server span, whatever span is active: one of the request's trace may be
+    // another request's (a fan-out or a retry sends two requests of one trace at once), and
+    // nothing tells the two apart. Errors the express instrumentation hands to next() already
+    // sit on the layer span it ended.
+    return context.with(trace.setSpan(setRPCMetadata(ROOT_CONTEXT, metadata), metadata.span!), fn);
   }
   const store = (req as StoreOf)[REQUEST_STORE];
   if (store === undefined || currentStore() === store) return fn();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Request } from 'express';
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
+import { getRPCMetadata } from '@opentelemetry/core';
 import {
   describeExpress,
   disableTestTracing,
@@ -80,6 +81,40 @@ describeExpress('runInRequestContext()', (createApp) => {
       assert.deepEqual(a.own, { id: idA, user: 'user-a', trace: idA });
       assert.deepEqual(a.after, a.lost);
       assert.deepEqual(b, { id: idB, user: 'user-b', trace: idB });
+    });
+
+    it("gives the request's own server span, not another request's span of the same trace", async () => {
+      // A fan-out or a retry: two requests of one trace reach the service at once. A's callback
+      // runs in B's context, whose active span is B's layer span, of A's trace too.
+      const waiting: (() => void)[] = [];
+      const app = createApp();
+      app.use(trackingId());
+      app.get('/wait', (req, res) => {
+        const server = getRPCMetadata(context.active())!.span!.spanContext().spanId;
+        waiting.push(() => {
+          const lost = trace.getActiveSpan()?.spanContext().spanId;
+          const own = runInRequestContext(req, () => trace.getActiveSpan()?.spanContext().spanId);
+          res.json({ server, lost, own });
+        });
+      });
+      app.get('/release', (_req, res) => {
+        waiting.shift()!();
+        res.end();
+      });
+      const server = await listen(app);
+      try {
+        const traceparent = (parent: string) => ({
+          headers: { traceparent: `00-4bf92f3577b34da6a3ce929d0e0e4736-${parent}-01` },
+        });
+        const a = fetch(`${server.url}/wait`, traceparent('00f067aa0ba902b7'));
+        while (waiting.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        await fetch(`${server.url}/release`, traceparent('00f067aa0ba902b8'));
+        const seen = (await (await a).json()) as Record<string, string>;
+        assert.notEqual(seen.lost, seen.server, 'the pool lost A');
+        assert.equal(seen.own, seen.server);
+      } finally {
+        await server.close();
+      }
     });
 
     it("keeps the active layer span when it is already the request's", async () => {
