@@ -80,21 +80,39 @@ function bounded(values: number, maxString: number, redact?: (key: string) => bo
   return { remaining: values, dropped: 0, maxString, redact };
 }
 
-/** `@message`: a string as it is, anything else made printable (and redacted, as fields are). */
+/** A `source` object of the call: at most MAX_SOURCE_VALUES values, the others counted. */
+function sourceOf(
+  source: object,
+  maxString: number,
+  redact: ((key: string) => boolean) | undefined,
+  lost: { dropped: number },
+): Record<string, unknown> {
+  const walk = bounded(MAX_SOURCE_VALUES, maxString, redact);
+  const out = sanitize(source, walk) as Record<string, unknown>;
+  lost.dropped += walk.dropped;
+  return out;
+}
+
+/**
+ * `@message`: a string as it is, anything else made printable (and redacted, as fields are).
+ * `lost`: where the values an object's walk left out are counted (the line's walk).
+ */
 export function messageOf(
   m: unknown,
   maxString: number,
   redact?: (key: string) => boolean,
+  lost?: { dropped: number },
 ): string {
   try {
     if (typeof m === 'string') return truncate(m, maxString);
     if (m === undefined || m === null) return '';
     if (isError(m)) return truncate(String(m.message), maxString);
-    if (typeof m === 'object')
-      return truncate(
-        JSON.stringify(sanitize(m, bounded(MAX_MESSAGE_VALUES, 256, redact))),
-        maxString,
-      );
+    if (typeof m === 'object') {
+      const walk = bounded(MAX_MESSAGE_VALUES, 256, redact);
+      const json = JSON.stringify(sanitize(m, walk));
+      if (lost) lost.dropped += walk.dropped;
+      return truncate(json, maxString);
+    }
     return truncate(String(m), maxString);
   } catch {
     return '[Unprintable]';
@@ -150,7 +168,8 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     const out: Record<string, unknown> = {
       '@timestamp': ts,
       '@level': levelLabel(level),
-      '@message': messageOf(info.message, maxString, cfg.redact),
+      // The values an object message or a `source` object leave out are counted with the rest.
+      '@message': messageOf(info.message, maxString, cfg.redact, w),
       service: cfg.service,
       tracking_id: typeof tracking === 'string' ? truncate(tracking, 64) : 'unknown',
     };
@@ -162,10 +181,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     const src: Record<string, unknown> | undefined =
       (info[SOURCE] as (SourceFields & Record<string, unknown>) | undefined) ??
       (isPlainObject(info.source)
-        ? (sanitize(info.source, bounded(MAX_SOURCE_VALUES, maxString, cfg.redact)) as Record<
-            string,
-            unknown
-          >)
+        ? sourceOf(info.source, maxString, cfg.redact, w)
         : cfg.source
           ? (captureSource() as (SourceFields & Record<string, unknown>) | undefined)
           : undefined);

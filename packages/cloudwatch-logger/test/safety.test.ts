@@ -118,6 +118,21 @@ describe('limits', () => {
     assert.equal(Object.keys(s.source as object).length, 16);
   });
 
+  it('counts in log.dropped_fields the values an object message or a source object leave out', () => {
+    const { logger, line } = setup();
+    // 1000 short values: the message's JSON fits its length, so no cut marker says it lost any.
+    const values = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i]));
+    logger.info({ message: values });
+    const m = line();
+    assert.equal(Object.keys(JSON.parse(m['@message'] as string) as object).length, 900);
+    assert.deepEqual(m.log, { dropped_fields: 100 });
+    const source = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, i]));
+    logger.info('located', { source });
+    assert.deepEqual(line().log, { dropped_fields: 24 });
+    logger.info('located', { source: { module: 'm', function: 'f', line: 3 } });
+    assert.equal(line().log, undefined);
+  });
+
   it('cuts a 5 MB string with a marker and stays under maxEventBytes', () => {
     const { logger, out, line } = setup();
     logger.info('big', { body: 'x'.repeat(5_000_000), note: 'kept' });
