@@ -54,12 +54,16 @@ function isHttpUrl(value: string): boolean {
 
 /**
  * `service.instance.id`: OTEL_RESOURCE_ATTRIBUTES's, else a random UUID per process. A worker of
- * node:cluster (or of pm2's cluster mode) inherits the primary's environment, so an id set there
- * would be every worker's, and the collector would make one series of their counters, each
- * push overwriting the others': a worker adds its `cluster.worker.id` to it (`task-1-2`).
+ * node:cluster or an instance of pm2 (cluster or fork mode) inherits the environment of the
+ * process that started it, so an id set there would be every worker's, and the collector would
+ * make one series of their counters, each push overwriting the others'. Such a process adds
+ * its index to it: pm2's `NODE_APP_INSTANCE` (0…n-1, the same across restarts), else its
+ * `cluster.worker.id` (`task-1-2`).
  */
 function instanceId(fromEnv: string | undefined): string {
   if (fromEnv === undefined) return randomUUID();
+  const pm2 = process.env.NODE_APP_INSTANCE?.trim();
+  if (pm2) return `${fromEnv}-${pm2}`;
   return cluster.isWorker && cluster.worker ? `${fromEnv}-${cluster.worker.id}` : fromEnv;
 }
 

@@ -192,6 +192,24 @@ describe('setupTelemetry() through the register entry', () => {
     assert.deepEqual(spanIds.sort(), ['task-1-1', 'task-1-2'], 'the spans carry the same ids');
   });
 
+  it("adds pm2's NODE_APP_INSTANCE to an OTEL_RESOURCE_ATTRIBUTES id, in its cluster and fork modes", async () => {
+    const clustered = await service('cluster.cjs', {
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=task-1',
+      FIXTURE_PM2: '1',
+    });
+    clustered.stop();
+    const forked = await service('service.cjs', {
+      OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=task-1',
+      NODE_APP_INSTANCE: '3',
+    });
+    await fetch(`${forked.url}/hello/pm2`);
+    await forked.shutdown();
+    const spanIds = receiver.spans().map(({ resource }) => resource['service.instance.id']);
+    // pm2's index, not the worker id (which grows with every restart of a worker).
+    assert.deepEqual([...new Set(spanIds)].sort(), ['task-1-0', 'task-1-1', 'task-1-3']);
+  });
+
   it('runs the resource detectors for an empty OTEL_NODE_RESOURCE_DETECTORS, as sdk-node does', async () => {
     const s = await service('service.cjs', {
       OTEL_NODE_RESOURCE_DETECTORS: '',
