@@ -322,6 +322,26 @@ describe('the three example services together', () => {
     assert.equal(noSession.body.error.code, 'session_not_found');
   });
 
+  it('plans a workflow type named like an Object.prototype key as any unknown type, not a 500', async () => {
+    for (const workflowType of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await request(gateway.app)
+        .post('/api/v1/sessions')
+        .send({ user_id: 'u-proto', workflow_type: workflowType })
+        .expect(201);
+      const plan = await request(agent.app)
+        .post('/generate-workflow')
+        .send({ user_id: 'u-proto', workflow_type: workflowType })
+        .expect(200);
+      assert.deepEqual(plan.body.plan.steps, ['analyse', 'execute'], workflowType);
+      assert.equal(sessions.get(res.body.session_id)!.status, 'completed');
+    }
+    assert.equal(
+      agent.logs.lines().filter((l) => l['@level'] === 'ERROR').length,
+      0,
+      'the agent logged no error',
+    );
+  });
+
   it("answers OPTIONS on a route with Express's Allow, and with the tracking id", async () => {
     const options = await request(gateway.app).options('/api/v1/sessions').expect(200);
     assert.match(String(options.headers.allow), /POST/);
