@@ -7,6 +7,11 @@ export interface DescribedError {
   type: string;
   message: string;
   stack: string | undefined;
+  /**
+   * The stack after its header (`Type: message`), where `topFrame()` looks: a message holding
+   * client text must not name the source location (`\n    at admin (/srv/auth.js:1:1)`).
+   */
+  frames: string | undefined;
   /** Where the dedup of `recordException` keys: the thrown object, or this description. */
   key: object;
   /** The value as thrown, for `errorHandler()` (status, expose, code). */
@@ -98,15 +103,34 @@ export function describeError(value: unknown, limits: Limits): DescribedError {
   const error = isError(value);
   const rawStack = error ? read(value, 'stack') : undefined;
   const stack = typeof rawStack === 'string' ? rawStack : undefined;
+  const message = messageOf(value);
   const described: DescribedError = {
     type: error ? truncate(errorType(value), MAX_NAME_LENGTH) : UNKNOWN_ERROR,
-    message: truncate(messageOf(value), limits.maxMessageLength),
+    message: truncate(message, limits.maxMessageLength),
     stack: stack === undefined ? undefined : truncate(stack, limits.maxStackLength),
+    frames: framesOf(stack, message, limits),
     key: {},
     original: value,
   };
   described.key = value !== null && typeof value === 'object' ? value : described;
   return described;
+}
+
+/**
+ * Of a V8 stack, the part after the header `Type: message` (the message may span lines), cut
+ * like the stack. A stack that does not start with its message (a rewritten one) is kept whole.
+ */
+function framesOf(stack: string | undefined, message: string, limits: Limits): string | undefined {
+  if (stack === undefined) return undefined;
+  const at = message === '' ? -1 : stack.indexOf(message);
+  // The header's `Type: ` is at most a name long (plus the colon and the space).
+  const from = at !== -1 && at <= MAX_NAME_LENGTH + 2 ? at + message.length : 0;
+  if (from === 0) return truncate(stack, limits.maxStackLength);
+  const frames = stack.slice(from);
+  // Copied when not cut (truncate() copies what it cuts): a slice keeps the whole stack alive.
+  return frames.length > limits.maxStackLength
+    ? truncate(frames, limits.maxStackLength)
+    : Buffer.from(frames, 'utf16le').toString('utf16le');
 }
 
 /** A record that went through `format.errors()` keeps only the stack: its first line names the type. */
@@ -116,6 +140,7 @@ export function describeStack(stack: string, message: string, limits: Limits): D
     type: head ? truncate(head[1]!, MAX_NAME_LENGTH) : UNKNOWN_ERROR,
     message: truncate(message, limits.maxMessageLength),
     stack: truncate(stack, limits.maxStackLength),
+    frames: framesOf(stack, message, limits),
     key: {},
     original: undefined,
   };
@@ -132,6 +157,8 @@ export interface Frame {
 // V8 frames: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (file:…)".
 const FRAME = /^\s*at (?:async )?(?:(.+?) \()?(.+?):(\d+):\d+\)?$/;
 const cwd = process.cwd() + path.sep;
+/** Longest line read as a frame: a function name and a path, each cut at MAX_NAME_LENGTH. */
+const MAX_FRAME_LINE = 1024;
 
 /**
  * A frame's file as a path: V8 names an ES module's frames by `file://` URL (a space as `%20`),
@@ -150,6 +177,9 @@ function framePath(file: string): string {
 export function topFrame(stack: string | undefined): Frame | undefined {
   if (!stack) return undefined;
   for (const line of stack.split('\n')) {
+    // FRAME's two lazy groups make it quadratic in a line's length (85 ms for 8 KB of " ( ");
+    // a V8 frame line is far shorter than this.
+    if (line.length > MAX_FRAME_LINE) continue;
     const m = FRAME.exec(line);
     if (!m) continue;
     let file = framePath(m[2]!);

@@ -81,7 +81,7 @@ export function eventAttributes(
   };
   const traceId = traceIdOf(span);
   if (traceId) attributes['tracking.id'] = traceId;
-  const frame = topFrame(error?.stack) ?? sourceField(source);
+  const frame = topFrame(error?.frames) ?? sourceField(source);
   if (frame?.module) attributes['log.module'] = frame.module;
   if (frame?.function) attributes['log.function'] = frame.function;
   if (frame?.line !== undefined) attributes['log.line'] = frame.line;

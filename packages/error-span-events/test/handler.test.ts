@@ -27,7 +27,14 @@ import {
   trackingId,
 } from '@ai-teams/tracking-id';
 import { errorHandler, errorSpanEvents, type ErrorHandlerOptions } from '../src';
-import { eventsNamed, poolRoutes, revokedProxy, testLogger, withThrowingGetter } from './helpers';
+import {
+  eventsNamed,
+  lineOf,
+  poolRoutes,
+  revokedProxy,
+  testLogger,
+  withThrowingGetter,
+} from './helpers';
 
 const GENERIC_500 = { type: 'InternalServerError', code: null, message: 'Internal Server Error' };
 
@@ -107,6 +114,22 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.equal(events[0]!.span, server);
     assert.equal(events[0]!.e.attributes!['error.type'], 'RangeError');
     assert.equal(capture.lines().length, 1);
+  });
+
+  it("takes log.module and log.line from the stack's frames, never from a frame-shaped line of the message", async () => {
+    const { app } = setup((a) =>
+      a.get('/items/:name', (req) => {
+        // A message carrying client text, as `unknown item ${name}` does.
+        throw new Error(`unknown item ${req.query.name}`); // THROWN HERE
+      }),
+    );
+    const forged = `x\n    at admin (/srv/app/auth.js:42:7)\n    at y ${' ( '.repeat(300)}:1:2`;
+    await request(app).get('/items/x').query({ name: forged }).expect(500);
+    const [event] = eventsNamed(await tracing.spans(), 'error_log');
+    assert.ok(event);
+    assert.equal(event.e.attributes!['log.module'], path.relative(process.cwd(), __filename));
+    assert.equal(event.e.attributes!['log.line'], lineOf(__filename, '// THROWN HERE'));
+    assert.notEqual(event.e.attributes!['log.function'], 'admin');
   });
 
   it('logs the path of an absolute-form target (GET http://host/path), not the whole URL', async () => {
