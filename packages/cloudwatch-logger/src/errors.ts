@@ -103,11 +103,42 @@ function framePath(file: string): string {
  */
 const MAX_FRAME_TAIL = 1024;
 
-function trimStack(stack: string, mode: StackTraceMode, frames: number): string | undefined {
+/**
+ * How many lines of a V8 stack its `Type: message` header takes: a message may span lines,
+ * and one holding client text may hold a frame-shaped line (`\n    at admin (/srv/auth.js:1:1)`)
+ * that must not be read as a frame. 0 when the stack does not start with the message.
+ */
+function headerLines(stack: string, message: string): number {
+  const at = message === '' ? -1 : stack.indexOf(message);
+  // The header's `Type: ` is at most a short name long.
+  if (at === -1 || at > MAX_HEADER_PREFIX) return 0;
+  let lines = 1;
+  for (
+    let i = stack.indexOf('\n');
+    i !== -1 && i < at + message.length;
+    i = stack.indexOf('\n', i + 1)
+  )
+    lines++;
+  return lines;
+}
+
+const MAX_HEADER_PREFIX = 258;
+
+function firstFrame(lines: string[], from: number): number {
+  for (let i = from; i < lines.length; i++) if (lines[i]!.trimStart().startsWith('at ')) return i;
+  return -1;
+}
+
+function trimStack(
+  stack: string,
+  mode: StackTraceMode,
+  frames: number,
+  header: number,
+): string | undefined {
   if (mode === 'none') return undefined;
   if (mode === 'full') return stack;
   const lines = stack.split('\n');
-  const head = lines.findIndex((l) => l.trimStart().startsWith('at '));
+  const head = firstFrame(lines, header);
   if (head === -1 || lines.length - head <= frames) return stack;
   return [
     ...lines.slice(0, head + frames),
@@ -137,9 +168,11 @@ export function errorFields(err: Error, mode: StackTraceMode, frames: number): E
   const exception: Record<string, unknown> = { class: cls };
   const stack = read(err, 'stack');
   if (typeof stack === 'string') {
-    const trimmed = trimStack(stack, mode, frames);
+    const header = headerLines(stack, error.message as string);
+    const trimmed = trimStack(stack, mode, frames, header);
     if (trimmed !== undefined) exception.stack_trace = trimmed;
-    const first = stack.split('\n', 12).find((l) => l.trimStart().startsWith('at '));
+    const top = stack.split('\n', header + 12);
+    const first = top[firstFrame(top, header)];
     const tail = first?.trim().slice(-MAX_FRAME_TAIL);
     const m = tail === undefined ? null : (PAREN_FRAME.exec(tail) ?? FRAME.exec(tail));
     if (m) {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
@@ -150,6 +151,22 @@ describe('createLogger() lines', () => {
     assert.match(String(ex.stack_trace), /^TypeError: bad input\n\s+at /);
     assert.match(String(ex.file), /logger\.test\.ts$/);
     assert.equal(typeof ex.line, 'number');
+  });
+
+  it("takes exception.file and line from the stack's frames, never from a frame-shaped line of the message", () => {
+    const { logger, line } = setup({ stackTrace: 'trimmed', stackFrames: 1 });
+    const name = 'x\n    at admin (/srv/app/auth.js:42:7)';
+    const err = new Error(`unknown item ${name}`); // MADE HERE
+    const made =
+      readFileSync(__filename, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('// MADE HERE')) + 1;
+    logger.error('failed', { error: err });
+    const ex = line().exception as Record<string, unknown>;
+    assert.equal(ex.file, __filename);
+    assert.equal(ex.line, made);
+    // 'trimmed' keeps the real top frames: the message's line is not counted as one.
+    assert.match(String(ex.stack_trace), /auth\.js:42:7\)\n {4}at .*logger\.test\.ts/);
   });
 
   it('gives exception.file as a path for an Error made in an ES module, as for CommonJS', () => {
