@@ -1,3 +1,3 @@
 export { createService, type Service, type ServiceOptions, type Logger } from './service';
-export { postJson, UpstreamError } from './upstream';
+export { postJson, UpstreamError, type PostJsonOptions, type UpstreamFailure } from './upstream';
 export { serve } from './main';
