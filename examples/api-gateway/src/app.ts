@@ -20,9 +20,19 @@ class BadRequest extends Error {
   readonly code = 'invalid_body';
 }
 
+/** An upstream's base URL, checked at start-up: a typo would otherwise be a 502 per request. */
+function baseUrl(option: string | undefined, variable: string, fallback: string): string {
+  const value = option ?? process.env[variable] ?? fallback;
+  const protocol = URL.parse(value)?.protocol;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new Error(`${variable} must be an http(s) URL such as ${fallback}, got "${value}"`);
+  }
+  return value.replace(/\/+$/, ''); // paths are appended with their own "/"
+}
+
 export function createApp(options: GatewayOptions = {}): Express {
-  const agentUrl = options.agentUrl ?? process.env.WORKFLOW_AGENT_URL ?? 'http://127.0.0.1:3001';
-  const engineUrl = options.engineUrl ?? process.env.WORKFLOW_ENGINE_URL ?? 'http://127.0.0.1:3002';
+  const agentUrl = baseUrl(options.agentUrl, 'WORKFLOW_AGENT_URL', 'http://127.0.0.1:3001');
+  const engineUrl = baseUrl(options.engineUrl, 'WORKFLOW_ENGINE_URL', 'http://127.0.0.1:3002');
   const sessions = options.sessions ?? new SessionStore(process.env.DATABASE_PATH);
   const { app, logger, business, finish } = createService({
     defaultServiceName: SERVICE_NAME,

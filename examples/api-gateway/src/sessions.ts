@@ -16,7 +16,14 @@ export class SessionStore {
   private readonly selectRow;
 
   constructor(path = ':memory:') {
-    this.db = new DatabaseSync(path);
+    try {
+      this.db = new DatabaseSync(path);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new Error(`cannot open the sessions database at "${path}" (DATABASE_PATH): ${reason}`, {
+        cause: err,
+      });
+    }
     this.db.exec(`CREATE TABLE IF NOT EXISTS sessions (
       id TEXT PRIMARY KEY,
       user_id TEXT NOT NULL,

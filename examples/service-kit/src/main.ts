@@ -16,6 +16,17 @@ function graceMs(): number {
   return Number.isFinite(ms) && ms >= 0 ? Math.min(ms, MAX_TIMER_MS) : DEFAULT_SHUTDOWN_GRACE_MS;
 }
 
+/** PORT, else the default when unset or empty; anything but a port number stops the start. */
+function portFromEnv(defaultPort: number, name: string): number {
+  const raw = process.env.PORT?.trim();
+  if (raw === undefined || raw === '') return defaultPort;
+  if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+  process.stderr.write(
+    `${name}: PORT must be a port number (0-65535), got "${process.env.PORT}"\n`,
+  );
+  process.exit(1);
+}
+
 /**
  * Listens on PORT (or the default), named in its messages as `createService()` named the app
  * (`app.locals.serviceName`), else `defaultName`. On SIGTERM/SIGINT: stops taking connections, lets the
@@ -26,7 +37,7 @@ function graceMs(): number {
 export function serve(app: Express, defaultPort: number, defaultName: string): Server {
   const named: unknown = app.locals.serviceName;
   const name = typeof named === 'string' && named !== '' ? named : defaultName;
-  const port = Number(process.env.PORT ?? defaultPort);
+  const port = portFromEnv(defaultPort, name);
   const host = process.env.HOST ?? '127.0.0.1';
   const server = app.listen(port, host, (err?: Error) => {
     // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback.
