@@ -152,6 +152,34 @@ export interface ErrorFields {
 }
 
 /** `error{type, code, message, category}` and `exception{class, stack_trace, file, line}`. */
+/** Causes a line shows under `error.cause`, each inside the one before. */
+const MAX_CAUSES = 3;
+
+/**
+ * `error.cause{type, code, message}` of `err`, its own cause under it, down to MAX_CAUSES: what a
+ * wrapped failure hides (a fetch's `TypeError: fetch failed` over `ECONNREFUSED`). A cause that
+ * is not an object is its `message`; one already shown above, or unreadable, ends the chain.
+ */
+function causeOf(err: object, seen: object[]): Record<string, unknown> | undefined {
+  const cause = read(err, 'cause');
+  if (cause === undefined || cause === null || typeof cause === 'function') return undefined;
+  if (typeof cause !== 'object') return { message: safeString(cause) };
+  if (seen.includes(cause)) return undefined;
+  const out: Record<string, unknown> = {};
+  const name = read(cause, 'name');
+  if (typeof name === 'string') out.type = name;
+  const code = read(cause, 'code');
+  if (typeof code === 'string' || typeof code === 'number') out.code = code;
+  const message = read(cause, 'message');
+  if (message !== undefined) out.message = safeString(message);
+  if (seen.length < MAX_CAUSES) {
+    seen.push(cause);
+    const next = causeOf(cause, seen);
+    if (next) out.cause = next;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function errorFields(err: Error, mode: StackTraceMode, frames: number): ErrorFields {
   const code = read(err, 'code') ?? statusOf(err);
   const name = safeString(read(err, 'name') ?? 'Error');
@@ -159,6 +187,8 @@ export function errorFields(err: Error, mode: StackTraceMode, frames: number): E
   if (typeof code === 'string' || typeof code === 'number') error.code = code;
   error.message = safeString(read(err, 'message') ?? '');
   error.category = categoryOf(err, code);
+  const cause = causeOf(err, [err]);
+  if (cause) error.cause = cause;
   let cls = name;
   try {
     cls = err.constructor?.name || name;

@@ -153,6 +153,35 @@ describe('createLogger() lines', () => {
     assert.equal(typeof ex.line, 'number');
   });
 
+  it("shows an error's causes under error.cause, three deep, and ends a chain that loops", () => {
+    const { logger, line } = setup();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+    });
+    const wrapped = new Error('step 1', {
+      cause: new Error('step 2', { cause: new TypeError('fetch failed', { cause: refused }) }),
+    });
+    logger.error('upstream', { error: new Error('upstream failed', { cause: wrapped }) });
+    const causes: unknown[] = [];
+    for (let c = (line().error as any).cause; c; c = c.cause) causes.push(c.message);
+    assert.deepEqual(causes, ['step 1', 'step 2', 'fetch failed'], 'three deep');
+    const looping = new Error('a');
+    looping.cause = new Error('b', { cause: looping });
+    logger.error(looping);
+    assert.deepEqual((line().error as any).cause, { type: 'Error', message: 'b' });
+    logger.error('text', { error: new Error('x', { cause: 'plain text' }) });
+    assert.deepEqual((line().error as any).cause, { message: 'plain text' });
+    const hostile = new Error('y');
+    Object.defineProperty(hostile, 'cause', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    logger.error('hostile', { error: hostile });
+    assert.equal((line().error as any).cause, undefined);
+    assert.equal((line().error as any).message, 'y');
+  });
+
   it("takes exception.file and line from the stack's frames, never from a frame-shaped line of the message", () => {
     const { logger, line } = setup({ stackTrace: 'trimmed', stackFrames: 1 });
     const name = 'x\n    at admin (/srv/app/auth.js:42:7)';

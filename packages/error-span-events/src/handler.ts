@@ -137,6 +137,9 @@ function loggedError(error: DescribedError, fields: HttpErrorFields): Error {
   }
   const category = read(error.original, 'category');
   if (typeof category === 'string') hidden(logged, 'category', truncate(category, MAX_NAME_LENGTH));
+  // The cause as it is: a logger bounds what it shows of it (cloudwatch-logger: error.cause).
+  const cause = read(error.original, 'cause');
+  if (cause !== undefined) hidden(logged, 'cause', cause);
   const json = { type: error.type, code: code ?? null, message: error.message, stack: error.stack };
   hidden(logged, 'toJSON', () => json);
   return logged;

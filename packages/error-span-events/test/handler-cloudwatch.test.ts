@@ -58,6 +58,28 @@ describeExpress('errorHandler() with a @ai-teams/cloudwatch-logger logger', (cre
     assert.deepEqual(handled.response, { status: 500 });
   });
 
+  it("keeps the thrown error's cause, which the line shows under error.cause", async () => {
+    const { logger, capture } = cloudwatchLogger();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+    });
+    const app = createApp();
+    app.get('/upstream', () => {
+      throw createError(502, 'workflow-agent unreachable', {
+        cause: new TypeError('fetch failed', { cause: refused }),
+      });
+    });
+    app.use(errorHandler({ logger, environment: 'prod' }));
+    const res = await request(app).get('/upstream').expect(502);
+    assert.doesNotMatch(res.text, /ECONNREFUSED|fetch failed/, 'not in the answer');
+    const [line] = capture.lines() as [Record<string, any>];
+    assert.deepEqual(line.error.cause, {
+      type: 'TypeError',
+      message: 'fetch failed',
+      cause: { type: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:1' },
+    });
+  });
+
   /**
    * A pool that runs a waiting callback in the context of the request that frees it: request
    * A's error reaches the handler while request B's context is the current one. Returns A's and
