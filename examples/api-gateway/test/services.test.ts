@@ -221,6 +221,23 @@ describe('the three example services together', () => {
     assert.match(agentText, /ai_tokens_total\{[^}]*token_type="input"/);
   });
 
+  it("labels workflow_success_rate with a known workflow type, any other text 'other'", async () => {
+    for (const workflowType of ['research', 'made-up-1', 'made-up-2']) {
+      await request(gateway.app)
+        .post('/api/v1/sessions')
+        .send({ user_id: 'u-label', workflow_type: workflowType })
+        .expect(201);
+    }
+    const types = new Set(
+      (await request(engine.app).get('/metrics')).text
+        .split('\n')
+        .filter((l) => l.startsWith('workflow_success_rate_count{'))
+        .map((l) => /workflow_type="([^"]*)"/.exec(l)?.[1]),
+    );
+    assert.ok(types.has('research') && types.has('other'), [...types].join());
+    assert.ok(![...types].some((t) => t?.startsWith('made-up')), [...types].join());
+  });
+
   it('keeps each of 48 concurrent sessions, some failing, to its own id in rows, spans and logs', async () => {
     // Real sockets between the three services, all requests in flight at once: the context of
     // one request must never reach another's log line, span or row.

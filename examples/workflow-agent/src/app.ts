@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { createService, type ServiceOptions } from '@ai-teams/example-service-kit';
+import { WORKFLOW_STEPS, createService, type ServiceOptions } from '@ai-teams/example-service-kit';
 import { setRequestContext } from '@ai-teams/tracking-id';
 
 export const SERVICE_NAME = 'workflow-agent';
@@ -11,12 +11,6 @@ const MODEL = {
   inputPer1k: 0.00015,
   outputPer1k: 0.0006,
 };
-// A Map, not an object literal: the type is the client's text, and `STEPS['__proto__']` or
-// `STEPS['constructor']` on an object would return a prototype member (a 500, a wrong plan).
-const STEPS = new Map<string, string[]>([
-  ['report', ['collect', 'summarise', 'render']],
-  ['research', ['search', 'read', 'extract', 'summarise']],
-]);
 
 export function createApp(options: Partial<ServiceOptions> = {}): Express {
   const { app, logger, business, finish } = createService({
@@ -31,7 +25,7 @@ export function createApp(options: Partial<ServiceOptions> = {}): Express {
       workflow: { type: workflowType },
       operation: { name: 'generate_workflow' },
     });
-    const steps = STEPS.get(workflowType) ?? ['analyse', 'execute'];
+    const steps = WORKFLOW_STEPS.get(workflowType) ?? ['analyse', 'execute'];
     const input = 40 + JSON.stringify(req.body ?? {}).length;
     const output = 25 * steps.length;
     const cost = (input / 1000) * MODEL.inputPer1k + (output / 1000) * MODEL.outputPer1k;

@@ -1,5 +1,9 @@
 import type { Express } from 'express';
-import { createService, type ServiceOptions } from '@ai-teams/example-service-kit';
+import {
+  createService,
+  workflowTypeLabel,
+  type ServiceOptions,
+} from '@ai-teams/example-service-kit';
 import { setRequestContext } from '@ai-teams/tracking-id';
 
 export const SERVICE_NAME = 'workflow-engine';
@@ -29,13 +33,14 @@ export function createApp(options: Partial<ServiceOptions> = {}): Express {
       operation: { name: 'execute_workflow' },
     });
     const complexityLevel = steps.length > 3 ? 'high' : 'low';
+    const label = workflowTypeLabel(workflowType); // the client's text: bounded as a label
     if (req.body?.fail === true) {
-      business.recordWorkflowSuccessRate({ workflowType, complexityLevel, rate: 0 });
+      business.recordWorkflowSuccessRate({ workflowType: label, complexityLevel, rate: 0 });
       // errorHandler() answers 500 and logs at ERROR; the logger's errorSpanEvents format
       // turns that line into an `error_log` event on the span.
       throw new StepFailedError(steps.at(-1) ?? 'start');
     }
-    business.recordWorkflowSuccessRate({ workflowType, complexityLevel, rate: 1 });
+    business.recordWorkflowSuccessRate({ workflowType: label, complexityLevel, rate: 1 });
     logger.info('workflow executed', { workflow_type: workflowType, steps: steps.length });
     res.json({ status: 'completed', steps_run: steps.length });
   });
