@@ -198,6 +198,22 @@ describe('createLogger() lines', () => {
     assert.match(String(ex.stack_trace), /auth\.js:42:7\)\n {4}at .*logger\.test\.ts/);
   });
 
+  it("takes exception.file and line from a stack without a header, even where the message's text is in a frame", () => {
+    const { logger, line } = setup({ stackTrace: 'trimmed', stackFrames: 1 });
+    // A stack set by hand (frames only), and a message found inside its first frame.
+    const err = Object.assign(new Error('loadConfig'), {
+      stack: '    at loadConfig (/srv/app/config.js:10:3)\n    at main (/srv/app/main.js:20:5)',
+    });
+    logger.error('failed', { error: err });
+    const ex = line().exception as Record<string, unknown>;
+    assert.equal(ex.file, '/srv/app/config.js');
+    assert.equal(ex.line, 10);
+    assert.match(
+      String(ex.stack_trace),
+      /^ {4}at loadConfig \(\/srv\/app\/config\.js:10:3\)\n {4}… 1 more frames$/,
+    );
+  });
+
   it('gives exception.file as a path for an Error made in an ES module, as for CommonJS', () => {
     const fixture = path.join(__dirname, 'fixtures', 'esm-error.mjs');
     const out = execFileSync(process.execPath, [fixture], { encoding: 'utf8' });

@@ -132,6 +132,24 @@ describeExpress('errorHandler()', (createApp, version) => {
     assert.notEqual(event.e.attributes!['log.function'], 'admin');
   });
 
+  it("takes log.module and log.line from a stack without a header, even where the message's text is in a frame", async () => {
+    const { app } = setup((a) =>
+      a.get('/load', () => {
+        // A stack set by hand (frames only), and a message found inside its first frame.
+        const err = new Error('loadConfig');
+        err.stack =
+          '    at loadConfig (/srv/app/config.js:10:3)\n    at main (/srv/app/main.js:20:5)';
+        throw err;
+      }),
+    );
+    await request(app).get('/load').expect(500);
+    const [event] = eventsNamed(await tracing.spans(), 'error_log');
+    assert.ok(event);
+    assert.equal(event.e.attributes!['log.module'], '/srv/app/config.js');
+    assert.equal(event.e.attributes!['log.function'], 'loadConfig');
+    assert.equal(event.e.attributes!['log.line'], 10);
+  });
+
   it('logs the path of an absolute-form target (GET http://host/path), not the whole URL', async () => {
     const { app, capture } = setup((a) => {
       a.get('/orders/:id', () => {
