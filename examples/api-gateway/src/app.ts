@@ -20,9 +20,12 @@ class BadRequest extends Error {
   readonly code = 'invalid_body';
 }
 
-/** An upstream's base URL, checked at start-up: a typo would otherwise be a 502 per request. */
+/**
+ * An upstream's base URL, checked at start-up: a typo would otherwise be a 502 per request. An
+ * empty variable is unset, as an empty PORT is.
+ */
 function baseUrl(option: string | undefined, variable: string, fallback: string): string {
-  const value = option ?? process.env[variable] ?? fallback;
+  const value = option ?? (process.env[variable] || fallback);
   const protocol = URL.parse(value)?.protocol;
   if (protocol !== 'http:' && protocol !== 'https:') {
     throw new Error(`${variable} must be an http(s) URL such as ${fallback}, got "${value}"`);

@@ -42,6 +42,23 @@ describe('api-gateway configuration from the environment', () => {
     }
   });
 
+  it('takes an empty upstream URL variable as unset, as an empty PORT', () => {
+    const saved = process.env.WORKFLOW_AGENT_URL;
+    process.env.WORKFLOW_AGENT_URL = '';
+    try {
+      const metrics = prometheusMetrics({ serviceName: 'probe', environment: 'test' });
+      const app = createGateway({
+        environment: 'test',
+        logStream: captureLines().stream,
+        meterProvider: metrics.meterProvider,
+      });
+      assert.equal(typeof app, 'function');
+    } finally {
+      if (saved === undefined) delete process.env.WORKFLOW_AGENT_URL;
+      else process.env.WORKFLOW_AGENT_URL = saved;
+    }
+  });
+
   it('stops at start-up with a message naming DATABASE_PATH when the database cannot be opened', () => {
     const { status, stderr } = startWith({ DATABASE_PATH: '/nonexistent-dir/sessions.db' });
     assert.equal(status, 1, stderr);

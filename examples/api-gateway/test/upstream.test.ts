@@ -117,6 +117,19 @@ describe('api-gateway with a faulty upstream', () => {
     }
   });
 
+  it('answers 502 upstream_unreachable when the upstream drops the connection mid-answer', async () => {
+    const url = await fake((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+      res.write('{"plan": {"steps": [');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const error = failed(await create(await gatewayWith(url)), 502);
+    assert.deepEqual(
+      [error.code, error.message],
+      ['upstream_unreachable', 'workflow-agent unreachable'],
+    );
+  });
+
   it('answers 502 upstream_unreachable when nothing listens at the upstream URL', async () => {
     const gone = await upstream((_req, res) => void res.end());
     await gone.close();

@@ -10,8 +10,9 @@ function describe(service: string, status: number | undefined, code: UpstreamFai
 }
 
 /**
- * An upstream service could not be reached (502), did not answer in time (504), answered with
- * an error status (502) or with a body that is not JSON or too large (502). `cause` keeps the
+ * An upstream service could not be reached or dropped the connection mid-answer (502), did not
+ * answer in time (504), answered with an error status (502) or with a body that is not JSON or
+ * too large (502). `cause` keeps the
  * original error (ECONNREFUSED, the JSON parse error): logs and spans show it.
  */
 export class UpstreamError extends Error {
@@ -86,6 +87,11 @@ export async function postJson<T>(
   } catch (err) {
     // The same signal covers the body: an upstream that stalls mid-answer times out too.
     if (isTimeout(err)) throw fail(undefined, 'upstream_timeout', err);
-    throw fail(response.status, 'upstream_bad_response', err);
+    // Not JSON, or too large: the answer's fault. Anything else is the connection's (reset or
+    // closed mid-answer: undici's `terminated`).
+    if (err instanceof SyntaxError || err instanceof RangeError) {
+      throw fail(response.status, 'upstream_bad_response', err);
+    }
+    throw fail(undefined, 'upstream_unreachable', err);
   }
 }
