@@ -1,3 +1,4 @@
+import { optionalBoolean, optionalFunction, optionalString, redactOption } from './check';
 import { defaultStackMode, environmentOf } from './levels';
 import { DEFAULT_REDACT, redactor } from './redact';
 import type { CloudwatchFormatOptions, StackTraceMode } from './types';
@@ -50,20 +51,23 @@ export function renderConfig(
     throw new TypeError(
       "cloudwatch-logger: the `service` option is required (e.g. { service: 'api-gateway' }); it is written as `service` on every line",
     );
-  const o = { ...DEFAULTS, ...options };
-  const environment = environmentOf(options.environment, env);
-  const maxEventBytes = positiveInteger(o.maxEventBytes, 'maxEventBytes');
+  // An option given as undefined (a config object's unset value) keeps its default.
+  const environment = environmentOf(optionalString(options.environment, 'environment'), env);
+  const maxEventBytes = positiveInteger(
+    options.maxEventBytes ?? DEFAULTS.maxEventBytes,
+    'maxEventBytes',
+  );
   if (maxEventBytes < 1024)
     throw new TypeError('cloudwatch-logger: `maxEventBytes` must be at least 1024');
   return {
     environment,
-    service: o.service,
-    maxFields: Math.max(positiveInteger(o.maxFields, 'maxFields'), 32),
+    service: options.service,
+    maxFields: Math.max(positiveInteger(options.maxFields ?? DEFAULTS.maxFields, 'maxFields'), 32),
     maxEventBytes,
-    redact: redactor(o.redact ?? DEFAULT_REDACT),
-    stackTrace: stackMode(o.stackTrace, environment),
-    stackFrames: positiveInteger(o.stackFrames, 'stackFrames'),
-    source: o.source,
-    clock: o.clock ?? Date.now,
+    redact: redactor(redactOption(options.redact) ?? DEFAULT_REDACT),
+    stackTrace: stackMode(options.stackTrace, environment),
+    stackFrames: positiveInteger(options.stackFrames ?? DEFAULTS.stackFrames, 'stackFrames'),
+    source: optionalBoolean(options.source, 'source') ?? DEFAULTS.source,
+    clock: optionalFunction(options.clock, 'clock') ?? Date.now,
   };
 }

@@ -1,5 +1,6 @@
 import * as winston from 'winston';
 import { REQUEST_TRACKING_ID } from '@ai-teams/tracking-id';
+import { optionalArray, optionalBoolean, optionalString, streamOption } from './check';
 import { renderConfig } from './config';
 import { requestContextFormat } from './format';
 import { LEVELS, resolveLevel } from './levels';
@@ -45,13 +46,14 @@ export function sharedAccessKeys(stream: object): number {
 export function createLogger(options: LoggerOptions): winston.Logger {
   const env = options?.env ?? process.env;
   const cfg = renderConfig(options, env);
-  const level = resolveLevel(options.level, cfg.environment, env);
-  const formats = options.formats ?? [];
-  const stream = options.stream ?? process.stdout;
+  const level = resolveLevel(optionalString(options.level, 'level'), cfg.environment, env);
+  const formats = optionalArray(options.formats, 'formats');
+  const transports = optionalArray(options.transports, 'transports');
+  const stream = streamOption(options.stream) ?? process.stdout;
   const transport = new JsonLineTransport(
     stream,
     createRenderer(cfg),
-    options.sync ?? false,
+    optionalBoolean(options.sync, 'sync') ?? false,
     cfg.clock,
   );
   const logger = winston.createLogger({
@@ -59,7 +61,7 @@ export function createLogger(options: LoggerOptions): winston.Logger {
     levels: LEVELS,
     format: winston.format.combine(...formats, requestContextFormat(cfg.source)),
     ...(options.defaultMeta ? { defaultMeta: options.defaultMeta } : {}),
-    transports: [transport, ...(options.transports ?? [])],
+    transports: [transport, ...transports],
   });
   // The OpenTelemetry winston instrumentation adds its transport while the logger is made.
   protectOtlpCopies(logger.transports, cfg, isOtelTransport);

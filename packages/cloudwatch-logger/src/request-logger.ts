@@ -18,6 +18,7 @@ import {
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { ACCESS_KEY, directWriter } from './direct';
+import { loggerOption, optionalFunction, skipOption } from './check';
 import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
@@ -52,7 +53,11 @@ function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: strin
   const patterns: RegExp[] = [];
   for (const s of skip ?? DEFAULT_SKIP) {
     if (typeof s === 'string') exact.add(s);
-    else patterns.push(s);
+    else if (s instanceof RegExp) patterns.push(s);
+    else
+      throw new TypeError(
+        `cloudwatch-logger: \`skip\` entries must be path strings or RegExps, got ${String(s)}`,
+      );
   }
   return (_req, path) => exact.has(path) || patterns.some((p) => p.test(path));
 }
@@ -108,10 +113,10 @@ function headerWritten(res: NodeResponse): boolean {
  */
 export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   const logger: Logger =
-    options.logger ?? createLogger(options as Parameters<typeof createLogger>[0]);
-  const skip = skipper(options.skip);
-  const levelFor = options.levelFor ?? defaultLevel;
-  const now = options.now ?? performance.now.bind(performance);
+    loggerOption(options?.logger) ?? createLogger(options as Parameters<typeof createLogger>[0]);
+  const skip = skipper(skipOption(options.skip));
+  const levelFor = optionalFunction(options.levelFor, 'levelFor') ?? defaultLevel;
+  const now = optionalFunction(options.now, 'now') ?? performance.now.bind(performance);
   const emit = directWriter(logger);
   // createLogger()'s loggers take the request's id under REQUEST_TRACKING_ID. A logger of the
   // app's own gets the `tracking_id` field, and the symbol only when the line is written in

@@ -1,5 +1,6 @@
 import { format, type Format, type TransformableInfo } from 'logform';
-import { DEFAULT_LIMITS, describeError, describeStack, isError, truncate } from './describe';
+import { describeError, describeStack, isError, truncate } from './describe';
+import { levelsOption, limitsOption, optionalString } from './check';
 import type { DescribedError, Limits } from './describe';
 import { EVENT_NAME, recordOnSpan } from './record';
 import { targetSpan } from './spans';
@@ -66,9 +67,10 @@ function messageText(message: unknown): string {
  * `error_log` event. It never changes the record, so the log line is the same with or without it.
  */
 export function errorSpanEvents(options: ErrorSpanEventsOptions = {}): Format {
-  const levels = options.levels ?? NPM_LEVELS;
+  const call = 'errorSpanEvents()';
+  const levels = levelsOption(options.levels) ?? NPM_LEVELS;
   const level = options.level ?? 'error';
-  const threshold = levels[level];
+  const threshold = Object.hasOwn(levels, level) ? levels[level] : undefined;
   if (threshold === undefined) {
     throw new TypeError(
       `errorSpanEvents(): option "level" is ${JSON.stringify(level)}, which is not one of the levels ` +
@@ -76,12 +78,9 @@ export function errorSpanEvents(options: ErrorSpanEventsOptions = {}): Format {
     );
   }
   const severe = new Set(Object.keys(levels).filter((name) => levels[name]! <= threshold));
-  const limits: Limits = {
-    maxMessageLength: options.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
-    maxStackLength: options.maxStackLength ?? DEFAULT_LIMITS.maxStackLength,
-  };
-  const eventName = options.eventName ?? EVENT_NAME;
-  const loggerName = options.loggerName;
+  const limits: Limits = limitsOption(call, options);
+  const eventName = optionalString(call, 'eventName', options.eventName) ?? EVENT_NAME;
+  const loggerName = optionalString(call, 'loggerName', options.loggerName);
 
   return format((info) => {
     // info[LEVEL] is the level before any colorize() rewrote info.level.

@@ -13,7 +13,6 @@ import {
   runInRequestContext,
 } from '@ai-teams/tracking-id';
 import {
-  DEFAULT_LIMITS,
   MAX_NAME_LENGTH,
   describeError,
   isError,
@@ -21,6 +20,7 @@ import {
   truncate,
   type DescribedError,
 } from './describe';
+import { limitsOption, optionalString } from './check';
 import { DESCRIBED } from './format';
 import { markFailed, recordException, serverSpan, targetSpan, traceIdOf } from './spans';
 import type { ErrorHandlerOptions } from './types';
@@ -187,10 +187,14 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   // they call prod never shows stacks because NODE_ENV happens to say development.
   const env = process.env;
   const environment =
-    options.environment ?? env.DEPLOYMENT_ENVIRONMENT ?? env.ENVIRONMENT ?? env.NODE_ENV ?? 'prod';
+    optionalString('errorHandler()', 'environment', options.environment) ??
+    env.DEPLOYMENT_ENVIRONMENT ??
+    env.ENVIRONMENT ??
+    env.NODE_ENV ??
+    'prod';
   const dev = DEV_ENVIRONMENTS.has(environment.toLowerCase());
   const logger = options.logger;
-  if (logger && (typeof logger.error !== 'function' || typeof logger.warn !== 'function')) {
+  if (logger != null && (typeof logger.error !== 'function' || typeof logger.warn !== 'function')) {
     throw new TypeError(
       'errorHandler(): option "logger" must have error(message, meta) and warn(message, meta) methods, e.g. a winston logger',
     );
@@ -198,10 +202,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
   // createLogger()'s loggers (and their children) say they take REQUEST_TRACKING_ID.
   const takesHandOver =
     (logger as unknown as Record<symbol, unknown> | undefined)?.[REQUEST_TRACKING_ID] === true;
-  const limits = {
-    maxMessageLength: options.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
-    maxStackLength: options.maxStackLength ?? DEFAULT_LIMITS.maxStackLength,
-  };
+  const limits = limitsOption('errorHandler()', options);
 
   function log(
     error: DescribedError,

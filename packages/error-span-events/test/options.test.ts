@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { errorHandler, errorSpanEvents } from '../src';
+
+// Plain JavaScript (or a config file) can hand any value to any option: each wrong one must fail
+// at creation naming the option and the value, not with a cryptic error or limits never applied.
+const wrong = (value: unknown) => value as never;
+
+function throwsNaming(make: () => unknown, type: typeof TypeError, message: RegExp): void {
+  assert.throws(make, (err: Error) => err instanceof type && message.test(err.message));
+}
+
+describe('options checked at creation', () => {
+  it('rejects wrong errorSpanEvents() options, naming the option and the value', () => {
+    throwsNaming(
+      () => errorSpanEvents({ levels: wrong(['error', 'warn']) }),
+      TypeError,
+      /option "levels" must map level names to numbers.*got an array/,
+    );
+    throwsNaming(
+      () => errorSpanEvents({ levels: wrong({ error: 'zero' }) }),
+      TypeError,
+      /option "levels" must map level names to numbers/,
+    );
+    throwsNaming(
+      () => errorSpanEvents({ level: 'toString' }),
+      TypeError,
+      /option "level" is "toString", which is not one of the levels/,
+    );
+    throwsNaming(
+      () => errorSpanEvents({ eventName: wrong(42) }),
+      TypeError,
+      /option "eventName" must be a string, got 42/,
+    );
+    throwsNaming(
+      () => errorSpanEvents({ loggerName: wrong({}) }),
+      TypeError,
+      /option "loggerName" must be a string, got an object/,
+    );
+    throwsNaming(
+      () => errorSpanEvents({ maxMessageLength: wrong('100') }),
+      TypeError,
+      /errorSpanEvents\(\): option "maxMessageLength" must be a number, got "100"/,
+    );
+    throwsNaming(
+      () => errorSpanEvents({ maxStackLength: -1 }),
+      RangeError,
+      /option "maxStackLength" must be an integer >= 1, got -1/,
+    );
+  });
+
+  it('rejects wrong errorHandler() options, naming the option and the value', () => {
+    throwsNaming(
+      () => errorHandler({ environment: wrong(1) }),
+      TypeError,
+      /errorHandler\(\): option "environment" must be a string, got 1/,
+    );
+    throwsNaming(
+      () => errorHandler({ maxMessageLength: 0 }),
+      RangeError,
+      /errorHandler\(\): option "maxMessageLength" must be an integer >= 1, got 0/,
+    );
+    throwsNaming(
+      () => errorHandler({ maxStackLength: wrong(NaN) }),
+      RangeError,
+      /option "maxStackLength" must be an integer >= 1, got NaN/,
+    );
+  });
+
+  it('keeps the defaults of options passed as undefined', () => {
+    assert.equal(
+      typeof errorSpanEvents({ levels: undefined, eventName: undefined }).transform,
+      'function',
+    );
+    assert.equal(errorHandler({ environment: undefined, maxMessageLength: undefined }).length, 4);
+  });
+});
