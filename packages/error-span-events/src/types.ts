@@ -43,7 +43,9 @@ export type ErrorEventAttributes = Record<string, AttributeValue | undefined>;
 
 /** The logger `errorHandler()` writes to: a winston logger fits, and so does most others. */
 export interface ErrorLogger {
+  /** Called for a 5xx, with the error under `error` and the request's fields in `meta`. */
   error(message: string, meta: Record<string | symbol, unknown>): unknown;
+  /** Called for a 4xx, with the same meta. */
   warn(message: string, meta: Record<string | symbol, unknown>): unknown;
 }
 

@@ -11,16 +11,22 @@ import { amount, describe, flag, isPlainObject, text } from './validate';
 export interface ApiKeyUsage {
   /** The key's id (never the key itself). */
   apiKeyId: string;
+  /** The calling client's name: the `client_name` label. */
   clientName: string;
   /** Route template, e.g. `/api/v1/sessions/:id`. */
   endpoint: string;
+  /** Whether the call succeeded: the `success` label, `"true"` or `"false"`. */
   success: boolean;
 }
 
 /** One call of an endpoint by a user segment: `endpoint_usage_total`. */
 export interface EndpointUsage {
+  /** Route template, e.g. `/api/v1/sessions/:id`: the `endpoint` label. */
   endpoint: string;
-  /** @default taken from the endpoint (`v1`, `v2`, …), else 'none' */
+  /**
+   * The `api_version` label.
+   * @default taken from the endpoint (`v1`, `v2`, …), else 'none'
+   */
   apiVersion?: string;
   /** A small set such as `free`, `pro`, `enterprise`. */
   userSegment: string;
@@ -28,12 +34,15 @@ export interface EndpointUsage {
 
 /** One user action: `user_activity_total`. */
 export interface UserActivity {
+  /** A small set such as `login`, `create_session`: the `activity_type` label. */
   activityType: string;
 }
 
 /** One workflow run's success rate (0..1): `workflow_success_rate`. */
 export interface WorkflowSuccessRate {
+  /** The `workflow_type` label. */
   workflowType: string;
+  /** A small set such as `simple`, `complex`: the `complexity_level` label. */
   complexityLevel: string;
   /** Fraction of the workflow's steps that succeeded, 0..1. */
   rate: number;
@@ -41,7 +50,9 @@ export interface WorkflowSuccessRate {
 
 /** One AI model call: `ai_requests_total`, `ai_tokens_total`, `ai_cost_total`. */
 export interface AiRequest {
+  /** Model name, e.g. `gpt-4o`: the `model` label. */
   model: string;
+  /** Provider, e.g. `openai`: the `provider` label. */
   provider: string;
   /** Token counts by type (`input`, `output` by default); each >= 0. */
   tokens?: Record<string, number>;
@@ -51,10 +62,18 @@ export interface AiRequest {
 
 /** The recorders `businessMetrics()` returns. Each validates first and records all or nothing. */
 export interface BusinessMetrics {
+  /** `api_key_usage_total` +1. A missing or wrong field is a TypeError and records nothing. */
   recordApiKeyUsage(usage: ApiKeyUsage): void;
+  /** `endpoint_usage_total` +1. A missing or wrong field is a TypeError and records nothing. */
   recordEndpointUsage(usage: EndpointUsage): void;
+  /** `user_activity_total` +1. A missing or wrong field is a TypeError and records nothing. */
   recordUserActivity(activity: UserActivity): void;
+  /** One `workflow_success_rate` observation; a `rate` outside 0..1 is a RangeError. */
   recordWorkflowSuccessRate(run: WorkflowSuccessRate): void;
+  /**
+   * `ai_requests_total` +1, `ai_tokens_total` +n per token type, `ai_cost_total` +cost. An
+   * unknown token type is a TypeError, a negative count or cost a RangeError; nothing is recorded.
+   */
   recordAiRequest(call: AiRequest): void;
 }
 

@@ -5,9 +5,13 @@ import type { RequiredLabelsOptions } from './types';
 /** The plan's default project label. */
 export const DEFAULT_PROJECT = 'starmates-ai-team';
 
+/** The plan's required labels as resolved by `requiredLabels()`. */
 export interface RequiredLabels {
+  /** The `environment` label, e.g. `prod`. */
   environment: string;
+  /** The `project` label. */
   project: string;
+  /** The `service` label (also `service.name`). */
   service: string;
 }
 

@@ -89,8 +89,11 @@ export interface TelemetryOptions {
 
 /** What `setupTelemetry()` returns. */
 export interface Telemetry {
+  /** The global tracer provider after set-up (`trace.getTracerProvider()`). */
   tracerProvider: TracerProvider;
+  /** The global meter provider after set-up (`metrics.getMeterProvider()`). */
   meterProvider: MeterProvider;
+  /** The global logger provider after set-up (`logs.getLoggerProvider()`). */
   loggerProvider: LoggerProvider;
   /** Serves `/metrics` in Prometheus text format (404 unless metrics mode is `prometheus`). */
   metricsHandler: MetricsHandler;
@@ -100,9 +103,11 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/** `TelemetryOptions` after the environment and defaults were applied: `Telemetry.config`. */
 export type ResolvedTelemetryOptions = Required<
   Omit<TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
 > & {
+  /** The `otlpEndpoint` option without trailing slashes; `undefined` leaves it to `OTEL_EXPORTER_OTLP_*`. */
   otlpEndpoint: string | undefined;
   /**
    * `service.instance.id` on every signal: OTEL_RESOURCE_ATTRIBUTES's (with `-<cluster.worker.id>`

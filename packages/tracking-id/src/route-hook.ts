@@ -12,6 +12,7 @@ const PATCHED = Symbol.for('@ai-teams/tracking-id.routeAccessor');
 
 /** Told each time Express assigns `req.route`. */
 export interface RouteListener {
+  /** Called with the route Express just assigned, while `req.baseUrl` is still its mount. */
   routed(route: unknown): void;
 }
 type Hook = RouteListener;
