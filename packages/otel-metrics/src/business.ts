@@ -3,6 +3,7 @@ import { apiVersionOf } from './endpoint';
 import { serviceAttribute, serviceNameLabel } from './labels';
 import { keyOf, setLimitOf } from './limits';
 import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
+import { checkOptionTypes } from './option-check';
 import { providerFor } from './provider';
 import type { BusinessMetricsOptions } from './types';
 import { amount, describe, flag, isPlainObject, text } from './validate';
@@ -87,6 +88,7 @@ export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessM
     );
   }
   const tokenTypes = new Set(types);
+  checkOptionTypes('businessMetrics', options, { serviceName: 'string' });
   const provider = providerFor('businessMetrics', options.meterProvider);
   const serviceName = serviceNameLabel(options.serviceName, provider);
   // `service` on each data point where the exporter drops the resource's (OTLP mode).

@@ -26,6 +26,7 @@ import {
 import { serviceNameLabel } from './labels';
 import { keyOf, UNKNOWN_PROVIDER_LIMIT } from './limits';
 import { METRIC, UNMATCHED } from './names';
+import { checkOptionTypes } from './option-check';
 import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
 import { userLabel } from './user-label';
@@ -57,6 +58,12 @@ function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | und
  * route template (never the raw path). Mount it before the routes.
  */
 export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
+  checkOptionTypes('httpMetrics', options, {
+    serviceName: 'string',
+    trackingIdLabel: 'boolean',
+    userIdLabel: 'function',
+    now: 'function',
+  });
   // Per option, so an option passed as `undefined` (from a config object) keeps its default.
   const o = {
     ...options,

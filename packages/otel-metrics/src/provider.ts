@@ -1,5 +1,6 @@
 import { createNoopMeter, metrics, type MeterProvider } from '@opentelemetry/api';
 import { METER_NAME, METER_VERSION } from './names';
+import { checkMeterProvider } from './option-check';
 
 /**
  * What `httpMetrics()` and `businessMetrics()` learn from a MeterProvider made by
@@ -50,7 +51,8 @@ let warnedNoProvider = false;
  * passed as the option is taken as meant.
  */
 export function providerFor(factory: string, option: MeterProvider | undefined): MeterProvider {
-  if (option) return option;
+  checkMeterProvider(factory, option);
+  if (option != null) return option;
   const provider = metrics.getMeterProvider();
   if (
     !warnedNoProvider &&
