@@ -17,45 +17,45 @@ export interface CloudwatchFormatOptions {
    * default level and stack mode.
    * @default process.env.DEPLOYMENT_ENVIRONMENT ?? process.env.ENVIRONMENT ?? process.env.NODE_ENV ?? 'dev'
    */
-  environment?: string;
+  environment?: string | undefined;
   /**
    * Most leaf fields per event. Core fields are always kept; the rest are dropped in order and
    * counted in `log.dropped_fields`.
    * @default 900
    */
-  maxFields?: number;
+  maxFields?: number | undefined;
   /**
    * Largest line in bytes (newline excluded). Long strings are cut with a marker to fit; as a
    * last resort a core-only line with `log.truncated` is written.
    * @default 262118 (the ECS awslogs split size: 256 KiB less CloudWatch's 26 bytes per event)
    */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /**
    * Keys whose values are replaced by `[REDACTED]` at any depth: strings match the whole key
    * case-insensitively, RegExps are tested against the lower-cased key. `false` turns it off.
    * @default DEFAULT_REDACT
    */
-  redact?: ReadonlyArray<string | RegExp> | false;
+  redact?: ReadonlyArray<string | RegExp> | false | undefined;
   /**
    * Stack in `exception.stack_trace`: `full`, `trimmed` (first `stackFrames` frames) or `none`.
    * @default 'trimmed' in prod, 'full' elsewhere
    */
-  stackTrace?: StackTraceMode;
+  stackTrace?: StackTraceMode | undefined;
   /**
    * Frames kept when `stackTrace` is `trimmed`.
    * @default 10
    */
-  stackFrames?: number;
+  stackFrames?: number | undefined;
   /**
    * Adds `source{module, function, line}` of the logging call. Costs a stack capture per line.
    * @default false
    */
-  source?: boolean;
+  source?: boolean | undefined;
   /**
    * Clock for `@timestamp`, in epoch milliseconds.
    * @default Date.now
    */
-  clock?: () => number;
+  clock?: (() => number) | undefined;
 }
 
 /** Options of `createLogger()`. */
@@ -64,65 +64,70 @@ export interface LoggerOptions extends CloudwatchFormatOptions {
    * Lowest level written. `LOG_LEVEL` in the environment overrides it.
    * @default by environment: prod 'warn', staging 'info', dev 'debug', other 'info'
    */
-  level?: string;
+  level?: string | undefined;
   /**
    * Where the JSON lines go.
    * @default process.stdout
    */
-  stream?: Writable;
+  stream?: Writable | undefined;
   /**
    * Write every line with its own `write()` call. By default lines are joined and written once
    * per event-loop turn (or every 64 KB); pending lines are written synchronously at exit
    * when the stream is stdout or stderr.
    * @default false
    */
-  sync?: boolean;
+  sync?: boolean | undefined;
   /**
    * Extra winston formats applied at logger level, before the logger adds `tracking_id` and
    * the request context, so every transport sees their result.
    * @default []
    */
-  formats?: Logform.Format[];
+  formats?: Logform.Format[] | undefined;
   /**
    * Extra transports beside the JSON-line stream; they receive the plain winston record
    * (message and meta with `tracking_id` and the request context added).
    * @default []
    */
-  transports?: Transport[];
+  transports?: Transport[] | undefined;
   /**
    * Fields added to every line (winston `defaultMeta`).
    * @default undefined
    */
-  defaultMeta?: Record<string, unknown>;
+  defaultMeta?: Record<string, unknown> | undefined;
   /**
    * Environment variables read for `LOG_LEVEL`, `ENVIRONMENT` and `NODE_ENV`.
    * @default process.env
    */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
 }
 
 /** Options of `requestLogger()`: a `logger`, or the options to create one. */
-export interface RequestLoggerOptions extends Partial<LoggerOptions> {
+export interface RequestLoggerOptions extends Omit<LoggerOptions, 'service'> {
+  /**
+   * Service name of the logger created when there is no `logger`; required then.
+   * @default none: required without `logger`
+   */
+  service?: string | undefined;
   /**
    * Logger the access lines go to. Without it one is created from these options (`service`
    * then required).
    * @default createLogger(options)
    */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /**
    * Paths not logged: exact strings (query string ignored) or RegExps, or a predicate (one
    * that throws logs the request, with one `AI_TEAMS_LOG_SKIP` warning).
    * @default ['/health', '/metrics']
    */
-  skip?: ReadonlyArray<string | RegExp> | ((req: Request) => boolean);
+  skip?: ReadonlyArray<string | RegExp> | ((req: Request) => boolean) | undefined;
   /**
    * Level of an access line.
    * @default 5xx 'error', 4xx 'warn', otherwise 'info'
    */
-  levelFor?: (status: number, req: Request, res: Response) => string;
+  levelFor?: ((status: number, req: Request, res: Response) => string) | undefined;
   /**
    * Monotonic clock in milliseconds, for `request.duration`.
    * @default performance.now
    */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }

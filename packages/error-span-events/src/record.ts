@@ -45,7 +45,11 @@ export function recordErrorOnSpan(
   limits: ErrorLimits = {},
 ): boolean {
   if (!span?.isRecording()) return false;
-  const described = describeError(error, { ...DEFAULT_LIMITS, ...limits });
+  // Per limit, not spread: a limit given as `undefined` keeps its default.
+  const described = describeError(error, {
+    maxMessageLength: limits.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,
+    maxStackLength: limits.maxStackLength ?? DEFAULT_LIMITS.maxStackLength,
+  });
   const level = typeof attributes['log.level'] === 'string' ? attributes['log.level'] : 'error';
   recordOnSpan(span, { level, message: described.message, error: described, extra: attributes });
   return true;

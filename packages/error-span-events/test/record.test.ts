@@ -91,6 +91,16 @@ describe('recordErrorOnSpan()', () => {
     assert.ok(String(span.events[1]!.attributes!['log.message']).endsWith('…'));
   });
 
+  it('keeps the default limits for limits given as undefined', async () => {
+    const err = new Error('disk full');
+    const { span } = await onSpan((s) =>
+      recordErrorOnSpan(s, err, {}, { maxMessageLength: undefined, maxStackLength: undefined }),
+    );
+    assert.equal(span.events[1]!.attributes!['log.message'], 'disk full');
+    assert.equal(span.events[0]!.attributes!['exception.message'], 'disk full');
+    assert.equal(span.events[0]!.attributes!['exception.stacktrace'], err.stack);
+  });
+
   it('records values whose properties throw when read instead of throwing', async () => {
     const named = withThrowingGetter(new Error('name getter'), 'name', 'name failed');
     const lazy = withThrowingGetter({}, 'message', 'message failed');

@@ -28,7 +28,7 @@ export interface EndpointUsage {
    * The `api_version` label.
    * @default taken from the endpoint (`v1`, `v2`, …), else 'none'
    */
-  apiVersion?: string;
+  apiVersion?: string | undefined;
   /** A small set such as `free`, `pro`, `enterprise`. */
   userSegment: string;
 }
@@ -56,9 +56,9 @@ export interface AiRequest {
   /** Provider, e.g. `openai`: the `provider` label. */
   provider: string;
   /** Token counts by type (`input`, `output` by default); each >= 0. */
-  tokens?: Record<string, number>;
+  tokens?: Record<string, number> | undefined;
   /** Cost in US dollars, >= 0. */
-  cost?: number;
+  cost?: number | undefined;
 }
 
 /** The recorders `businessMetrics()` returns. Each validates first and records all or nothing. */

@@ -13,15 +13,15 @@ export interface MeterProviderTag {
   /** Most attribute sets per counter or gauge, the overflow set included. */
   cardinalityLimit: number;
   /** Most attribute sets per histogram, the overflow set included (default 50). */
-  histogramCardinalityLimit?: number;
+  histogramCardinalityLimit?: number | undefined;
   /** Per-instrument overrides of both, by instrument name. */
-  cardinalityLimits?: Record<string, number>;
+  cardinalityLimits?: Record<string, number> | undefined;
   /**
    * The provider's exporter does not turn resource attributes into labels (OTLP to the
    * collector, whose remote write keeps only `job`, `instance` and its own external labels):
    * the metrics of this package then carry `service` on each data point themselves.
    */
-  serviceLabel?: boolean;
+  serviceLabel?: boolean | undefined;
 }
 
 // Symbol.for: the provider @ai-teams/telemetry tags with its copy of this package is found

@@ -9,17 +9,17 @@ export interface RequiredLabelsOptions {
    * Service name: the `service` label (and `service.name`).
    * @default process.env.OTEL_SERVICE_NAME, else 'unknown_service'
    */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /**
    * Deployment environment: the `environment` label.
    * @default process.env.DEPLOYMENT_ENVIRONMENT, else process.env.ENVIRONMENT, else 'dev' (as @ai-teams/telemetry)
    */
-  environment?: string;
+  environment?: string | undefined;
   /**
    * Project: the `project` label.
    * @default process.env.PROJECT, else 'starmates-ai-team'
    */
-  project?: string;
+  project?: string | undefined;
 }
 
 /** Options of `httpMetrics()`. */
@@ -28,26 +28,26 @@ export interface HttpMetricsOptions {
    * Where the instruments come from (e.g. `prometheusMetrics().meterProvider`).
    * @default the global provider (`metrics.getMeterProvider()` of `@opentelemetry/api`)
    */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProvider | undefined;
   /**
    * The `service_name` label.
    * @default the service of the provider when `prometheusMetrics()` or `@ai-teams/telemetry`
    * made it, else process.env.OTEL_SERVICE_NAME, else 'unknown_service'
    */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /**
    * Requests not measured: an array of exact paths (`'/health'`) or patterns, tested against
    * `req.path`. Anything else is a `TypeError`.
    * @default []
    */
-  ignore?: (string | RegExp)[];
+  ignore?: (string | RegExp)[] | undefined;
   /**
    * Opt-in: add a `tracking_id` label (from `req.trackingId`, set by @ai-teams/tracking-id)
    * to `request_count` and `request_errors_total`. One series per request: read the README
    * on cardinality first.
    * @default false
    */
-  trackingIdLabel?: boolean;
+  trackingIdLabel?: boolean | undefined;
   /**
    * Opt-in: add a `user_id` label from this function to `request_count` and
    * `request_errors_total`. One series per user: read the README on cardinality first.
@@ -55,7 +55,7 @@ export interface HttpMetricsOptions {
    * reads `none` (a throw also warns once, `AI_TEAMS_METRICS_USER_ID_LABEL`).
    * @default undefined (no user_id label)
    */
-  userIdLabel?: (req: Request) => string | undefined;
+  userIdLabel?: ((req: Request) => string | undefined) | undefined;
   /**
    * Most `request_count` label sets, the overflow series (`otel_metric_overflow="true"`)
    * included. The middleware counts requests itself (cheaper than an SDK record per request)
@@ -65,12 +65,12 @@ export interface HttpMetricsOptions {
    * with a warning. Shared by every `httpMetrics()` on the provider: the smallest given applies.
    * @default that provider's limit for `request_count` (500 unless set), else 400
    */
-  requestCountLimit?: number;
+  requestCountLimit?: number | undefined;
   /**
    * Monotonic clock in milliseconds.
    * @default performance.now
    */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Options of `businessMetrics()`. */
@@ -79,20 +79,20 @@ export interface BusinessMetricsOptions {
    * Where the instruments come from.
    * @default the global provider (`metrics.getMeterProvider()` of `@opentelemetry/api`)
    */
-  meterProvider?: MeterProvider;
+  meterProvider?: MeterProvider | undefined;
   /**
    * The `service_name` label of `api_key_usage_total`, `endpoint_usage_total` and
    * `user_activity_total`.
    * @default the service of the provider when `prometheusMetrics()` or `@ai-teams/telemetry`
    * made it, else process.env.OTEL_SERVICE_NAME, else 'unknown_service'
    */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /**
    * Accepted `token_type` values of `ai_tokens_total` (keys of `recordAiRequest`'s `tokens`):
    * an array of non-empty strings.
    * @default ['input', 'output']
    */
-  tokenTypes?: string[];
+  tokenTypes?: string[] | undefined;
 }
 
 /** Options of `prometheusMetrics()`. */
@@ -103,31 +103,31 @@ export interface PrometheusMetricsOptions extends RequiredLabelsOptions {
    * every non-histogram instrument of the provider.
    * @default 500
    */
-  cardinalityLimit?: number;
+  cardinalityLimit?: number | undefined;
   /**
    * The same for histograms, whose every attribute set is one series per bucket plus `_sum`
    * and `_count` (14 with the HTTP buckets).
    * @default 50
    */
-  histogramCardinalityLimit?: number;
+  histogramCardinalityLimit?: number | undefined;
   /**
    * Per-metric overrides of both limits, by instrument name (`{ request_count: 1000 }`). A
    * name that is not one of this package's instruments gets a warning (it applies only to an
    * instrument of the app's own with that exact name).
    * @default {}
    */
-  cardinalityLimits?: Record<string, number>;
+  cardinalityLimits?: Record<string, number> | undefined;
   /**
    * Also register the provider as the global MeterProvider, so `httpMetrics()` and
    * `businessMetrics()` without a `meterProvider` option use it.
    * @default false
    */
-  global?: boolean;
+  global?: boolean | undefined;
   /**
    * More resource attributes (shown on `target_info`, not as labels).
    * @default {}
    */
-  resourceAttributes?: Record<string, string>;
+  resourceAttributes?: Record<string, string> | undefined;
 }
 
 /** What `prometheusMetrics()` returns. */

@@ -23,68 +23,68 @@ export interface TelemetryOptions {
    * `service.name` of every span, metric and log record.
    * @default process.env.OTEL_SERVICE_NAME, else the error names the option
    */
-  serviceName?: string;
+  serviceName?: string | undefined;
   /**
    * `service.version`.
    * @default process.env.SERVICE_VERSION ?? process.env.npm_package_version
    */
-  serviceVersion?: string;
+  serviceVersion?: string | undefined;
   /**
    * `deployment.environment.name` (and the older `deployment.environment`, `environment`).
    * @default DEPLOYMENT_ENVIRONMENT ?? ENVIRONMENT ?? 'dev'
    */
-  environment?: string;
+  environment?: string | undefined;
   /**
    * `project` resource attribute and metric label.
    * @default process.env.PROJECT ?? 'starmates-ai-team'
    */
-  project?: string;
+  project?: string | undefined;
   /**
    * OTLP/HTTP base URL (signal paths `/v1/traces`, `/v1/logs`, `/v1/metrics` are appended).
    * @default the standard OTEL_EXPORTER_OTLP_* variables, else 'http://localhost:4318'
    */
-  otlpEndpoint?: string;
+  otlpEndpoint?: string | undefined;
   /**
    * Export spans over OTLP.
    * @default OTEL_TRACES_EXPORTER !== 'none'
    */
-  traces?: boolean;
+  traces?: boolean | undefined;
   /**
    * Send log records over OTLP (winston loggers get the OpenTelemetry transport).
    * @default OTEL_LOGS_EXPORTER !== 'none'
    */
-  logs?: boolean;
+  logs?: boolean | undefined;
   /**
    * `prometheus`: served by your app (`metricsHandler()`); `otlp`: pushed to the collector.
    * @default OTEL_METRICS_EXPORTER, else 'prometheus'; any other value (`console`, a list) is a
    *   TypeError naming the variable: set-up fails at start rather than run without metrics
    */
-  metrics?: MetricsMode;
+  metrics?: MetricsMode | undefined;
   /**
    * Incoming request paths that open no trace (health checks and scrapes).
    * @default ['/health', '/metrics']
    */
-  ignorePaths?: string[];
+  ignorePaths?: string[] | undefined;
   /**
    * Flush and shut down on SIGTERM, then let the process exit.
    * @default false
    */
-  shutdownOnSigterm?: boolean;
+  shutdownOnSigterm?: boolean | undefined;
   /**
    * Span exporter (batched). For tests and benchmarks; production uses OTLP/HTTP.
    * @default new OTLPTraceExporter() on `otlpEndpoint`
    */
-  traceExporter?: SpanExporter;
+  traceExporter?: SpanExporter | undefined;
   /**
    * Log record exporter (batched).
    * @default new OTLPLogExporter() on `otlpEndpoint`
    */
-  logExporter?: LogRecordExporter;
+  logExporter?: LogRecordExporter | undefined;
   /**
    * Minimum interval between two diagnostic lines about failed exports.
    * @default 60000
    */
-  diagIntervalMs?: number;
+  diagIntervalMs?: number | undefined;
 }
 
 /** What `setupTelemetry()` returns. */
@@ -104,9 +104,12 @@ export interface Telemetry {
 }
 
 /** `TelemetryOptions` after the environment and defaults were applied: `Telemetry.config`. */
-export type ResolvedTelemetryOptions = Required<
-  Omit<TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
-> & {
+export type ResolvedTelemetryOptions = {
+  // Not Required<>: under exactOptionalPropertyTypes it keeps the options' own `| undefined`.
+  [
+    K in Exclude<keyof TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
+  ]-?: Exclude<TelemetryOptions[K], undefined>;
+} & {
   /** The `otlpEndpoint` option without trailing slashes; `undefined` leaves it to `OTEL_EXPORTER_OTLP_*`. */
   otlpEndpoint: string | undefined;
   /**

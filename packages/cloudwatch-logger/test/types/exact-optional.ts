@@ -1,0 +1,48 @@
+// Compiled by `npm run typecheck` with exactOptionalPropertyTypes (tsconfig.exact.json), never
+// run: every optional option accepts `undefined` (a config object's unset value), which keeps
+// its default. `satisfies Record<…>` makes a new option fail here until it is listed.
+import { cloudwatchFormat, createLogger, requestLogger } from '@ai-teams/cloudwatch-logger';
+import type {
+  CloudwatchFormatOptions,
+  LoggerOptions,
+  RequestLoggerOptions,
+} from '@ai-teams/cloudwatch-logger';
+
+const env: Record<string, string | undefined> = {};
+
+const format = {
+  environment: undefined,
+  maxFields: undefined,
+  maxEventBytes: undefined,
+  redact: undefined,
+  stackTrace: undefined,
+  stackFrames: undefined,
+  source: undefined,
+  clock: undefined,
+} satisfies Record<Exclude<keyof CloudwatchFormatOptions, 'service'>, undefined>;
+cloudwatchFormat({ service: 'svc', ...format });
+
+const logger = {
+  ...format,
+  level: undefined,
+  stream: undefined,
+  sync: undefined,
+  formats: undefined,
+  transports: undefined,
+  defaultMeta: undefined,
+  env: undefined,
+} satisfies Record<Exclude<keyof LoggerOptions, 'service'>, undefined>;
+createLogger({ service: 'svc', ...logger });
+createLogger({ service: 'svc', environment: env.ENVIRONMENT, level: env.LOG_LEVEL });
+
+requestLogger({ service: 'svc', environment: env.ENVIRONMENT });
+requestLogger({
+  ...logger,
+  service: undefined,
+  logger: createLogger({ service: 'svc' }),
+  skip: undefined,
+  levelFor: undefined,
+  now: undefined,
+} satisfies Record<Exclude<keyof RequestLoggerOptions, 'logger'>, undefined> & {
+  logger: unknown;
+});
