@@ -15,6 +15,17 @@ function fail(name: string, want: string, value: unknown): never {
   throw new TypeError(`cloudwatch-logger: \`${name}\` must be ${want}, got ${shown(value)}`);
 }
 
+/**
+ * The whole options argument of `call`: an object. A service name passed alone
+ * (`createLogger('api-gateway')`) was reported as a missing `service`.
+ */
+export function optionsObject(value: unknown, call: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(
+      `cloudwatch-logger: ${call} takes an options object, e.g. { service: 'api-gateway' }, got ${shown(value)}`,
+    );
+}
+
 /** `undefined` (or `null`, from a config object) keeps the default; anything else must be a string. */
 export function optionalString(value: unknown, name: string): string | undefined {
   if (value != null && typeof value !== 'string') fail(name, 'a string', value);

@@ -1,5 +1,6 @@
 import { format, type Logform } from 'winston';
 import { enrich } from './context';
+import { optionsObject } from './check';
 import { renderConfig } from './config';
 import { createRenderer } from './render';
 import { SOURCE, captureSource } from './source';
@@ -15,6 +16,7 @@ type Info = Logform.TransformableInfo & Record<string | symbol, unknown>;
  * transport; with `createLogger()` it is not needed.
  */
 export function cloudwatchFormat(options: CloudwatchFormatOptions): Logform.Format {
+  optionsObject(options, 'cloudwatchFormat()');
   const render = createRenderer(renderConfig(options));
   return format((info) => {
     (info as Info)[MESSAGE] = render(info as Info);

@@ -1,6 +1,12 @@
 import * as winston from 'winston';
 import { REQUEST_TRACKING_ID } from '@ai-teams/tracking-id';
-import { optionalArray, optionalBoolean, optionalString, streamOption } from './check';
+import {
+  optionalArray,
+  optionalBoolean,
+  optionalString,
+  optionsObject,
+  streamOption,
+} from './check';
 import { renderConfig } from './config';
 import { requestContextFormat } from './format';
 import { LEVELS, resolveLevel } from './levels';
@@ -44,6 +50,7 @@ export function sharedAccessKeys(stream: object): number {
  * Level: `LOG_LEVEL`, else `level`, else by environment (prod warn, staging info, dev debug).
  */
 export function createLogger(options: LoggerOptions): winston.Logger {
+  optionsObject(options, 'createLogger()');
   const env = options?.env ?? process.env;
   const cfg = renderConfig(options, env);
   const level = resolveLevel(optionalString(options.level, 'level'), cfg.environment, env);

@@ -18,7 +18,7 @@ import {
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
 import { ACCESS_KEY, directWriter } from './direct';
-import { loggerOption, optionalFunction, skipOption } from './check';
+import { loggerOption, optionalFunction, optionsObject, skipOption } from './check';
 import { createLogger } from './logger';
 import type { RequestLoggerOptions } from './types';
 
@@ -112,6 +112,7 @@ function headerWritten(res: NodeResponse): boolean {
  * connection closes. Mount it after `trackingId()`.
  */
 export function requestLogger(options: RequestLoggerOptions): RequestHandler {
+  optionsObject(options, 'requestLogger()');
   const logger: Logger =
     loggerOption(options?.logger) ?? createLogger(options as Parameters<typeof createLogger>[0]);
   const skip = skipper(skipOption(options.skip));

@@ -89,4 +89,24 @@ describe('options checked at creation', () => {
       ['GET /x - 200'],
     );
   });
+
+  it('rejects options that are not an object, naming the factory', () => {
+    for (const [make, call] of [
+      [() => createLogger(wrong('api-gateway')), 'createLogger()'],
+      [() => cloudwatchFormat(wrong('api-gateway')), 'cloudwatchFormat()'],
+      [() => requestLogger(wrong('api-gateway')), 'requestLogger()'],
+    ] as const) {
+      assert.throws(
+        make,
+        (err: Error) =>
+          err instanceof TypeError &&
+          err.message ===
+            `cloudwatch-logger: ${call} takes an options object, e.g. { service: 'api-gateway' }, got "api-gateway"`,
+      );
+    }
+    assert.throws(
+      () => createLogger(wrong(['svc'])),
+      /createLogger\(\) takes an options object.*got an array/,
+    );
+  });
 });

@@ -15,6 +15,13 @@ function shown(value: unknown): string {
   return value === null || typeof value !== 'object' ? String(value) : 'an object';
 }
 
+/** The whole options argument: an object, or `undefined`/`null` for the defaults. */
+export function optionsObject<O extends object>(call: string, options: O | null | undefined): O {
+  if (options != null && (typeof options !== 'object' || Array.isArray(options)))
+    throw new TypeError(`${call}: options must be an object, got ${shown(options)}`);
+  return options ?? ({} as O);
+}
+
 export function optionalString(call: string, name: string, value: unknown): string | undefined {
   if (value != null && typeof value !== 'string')
     throw new TypeError(`${call}: option "${name}" must be a string, got ${shown(value)}`);

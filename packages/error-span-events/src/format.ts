@@ -1,6 +1,6 @@
 import { format, type Format, type TransformableInfo } from 'logform';
 import { describeError, describeStack, isError, truncate } from './describe';
-import { levelsOption, limitsOption, optionalString } from './check';
+import { levelsOption, limitsOption, optionalString, optionsObject } from './check';
 import type { DescribedError, Limits } from './describe';
 import { EVENT_NAME, recordOnSpan } from './record';
 import { targetSpan } from './spans';
@@ -68,6 +68,7 @@ function messageText(message: unknown): string {
  */
 export function errorSpanEvents(options: ErrorSpanEventsOptions = {}): Format {
   const call = 'errorSpanEvents()';
+  options = optionsObject(call, options);
   const levels = levelsOption(options.levels) ?? NPM_LEVELS;
   const level = options.level ?? 'error';
   const threshold = Object.hasOwn(levels, level) ? levels[level] : undefined;

@@ -20,7 +20,7 @@ import {
   truncate,
   type DescribedError,
 } from './describe';
-import { limitsOption, optionalString } from './check';
+import { limitsOption, optionalString, optionsObject } from './check';
 import { DESCRIBED } from './format';
 import { markFailed, recordException, serverSpan, targetSpan, traceIdOf } from './spans';
 import type { ErrorHandlerOptions } from './types';
@@ -183,6 +183,7 @@ function body(
  * `{ error: { type, code, message }, tracking_id }` with `err.status` / `err.statusCode` or 500.
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  options = optionsObject('errorHandler()', options);
   // DEPLOYMENT_ENVIRONMENT first, as @ai-teams/telemetry and otel-metrics read it: a service
   // they call prod never shows stacks because NODE_ENV happens to say development.
   const env = process.env;

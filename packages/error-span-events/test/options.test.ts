@@ -73,4 +73,20 @@ describe('options checked at creation', () => {
     );
     assert.equal(errorHandler({ environment: undefined, maxMessageLength: undefined }).length, 4);
   });
+
+  it('rejects options that are not an object, naming the factory', () => {
+    throwsNaming(
+      () => errorSpanEvents(wrong('error')),
+      TypeError,
+      /^errorSpanEvents\(\): options must be an object, got "error"$/,
+    );
+    throwsNaming(
+      () => errorHandler(wrong('prod')),
+      TypeError,
+      /^errorHandler\(\): options must be an object, got "prod"$/,
+    );
+    // null: the defaults, as for each option.
+    assert.equal(typeof errorHandler(wrong(null)), 'function');
+    assert.equal(typeof errorSpanEvents(wrong(null)).transform, 'function');
+  });
 });

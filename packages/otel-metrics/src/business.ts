@@ -3,7 +3,7 @@ import { apiVersionOf } from './endpoint';
 import { serviceAttribute, serviceNameLabel } from './labels';
 import { keyOf, setLimitOf } from './limits';
 import { METER_NAME, METER_VERSION, METRIC, SUCCESS_RATE_BUCKETS } from './names';
-import { checkOptionTypes } from './option-check';
+import { checkOptionsObject, checkOptionTypes } from './option-check';
 import { providerFor } from './provider';
 import type { BusinessMetricsOptions } from './types';
 import { amount, describe, flag, isPlainObject, text } from './validate';
@@ -80,6 +80,8 @@ export interface BusinessMetrics {
 
 /** Typed recorders for the plan's business and AI metrics. */
 export function businessMetrics(options: BusinessMetricsOptions = {}): BusinessMetrics {
+  checkOptionsObject('businessMetrics', options);
+  options ??= {};
   const types = options.tokenTypes ?? ['input', 'output'];
   // A string would be taken character by character ('input' → i, n, p, u, t).
   if (!Array.isArray(types) || !types.every((t) => typeof t === 'string' && t !== '')) {

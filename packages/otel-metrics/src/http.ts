@@ -26,7 +26,7 @@ import {
 import { serviceNameLabel } from './labels';
 import { keyOf, UNKNOWN_PROVIDER_LIMIT } from './limits';
 import { METRIC, UNMATCHED } from './names';
-import { checkOptionTypes } from './option-check';
+import { checkOptionsObject, checkOptionTypes } from './option-check';
 import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
 import { userLabel } from './user-label';
@@ -58,6 +58,8 @@ function ignorer(ignore: (string | RegExp)[]): ((req: Request) => boolean) | und
  * route template (never the raw path). Mount it before the routes.
  */
 export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
+  checkOptionsObject('httpMetrics', options);
+  options ??= {};
   checkOptionTypes('httpMetrics', options, {
     serviceName: 'string',
     trackingIdLabel: 'boolean',

@@ -4,7 +4,7 @@
  * every request with a 500 (`now is not a function`). `undefined` or `null` keeps the default.
  */
 
-function shown(value: unknown): string {
+export function shown(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return 'an array';
@@ -26,6 +26,31 @@ export function checkOptionTypes(
         `${factory}(): option "${name}" must be ${WANT[type]}, got ${shown(value)}`,
       );
   }
+}
+
+/**
+ * The whole options argument: an object, or `undefined`/`null` for the defaults. A string (a
+ * service name passed alone) was silently ignored.
+ */
+export function checkOptionsObject(factory: string, options: unknown): void {
+  if (options != null && (typeof options !== 'object' || Array.isArray(options)))
+    throw new TypeError(
+      `${factory}(): options must be an object such as { serviceName: 'api-gateway' }, got ${shown(options)}`,
+    );
+}
+
+/** An object of string values (`resourceAttributes`), or unset. */
+export function checkStringRecord(factory: string, name: string, value: unknown): void {
+  if (value == null) return;
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TypeError(
+      `${factory}(): option "${name}" must be an object of strings, e.g. { team: 'core' }, got ${shown(value)}`,
+    );
+  for (const [key, item] of Object.entries(value))
+    if (typeof item !== 'string')
+      throw new TypeError(
+        `${factory}(): option "${name}.${key}" must be a string, got ${shown(item)}`,
+      );
 }
 
 /** `meterProvider`: anything with `getMeter()`, as `@opentelemetry/api` defines a provider. */

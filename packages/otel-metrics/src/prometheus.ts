@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 import { metricsResourceAttributes } from './labels';
 import { DEFAULT_CARDINALITY_LIMIT, DEFAULT_HISTOGRAM_CARDINALITY_LIMIT } from './limits';
 import { METRIC_NAMES } from './names';
+import { checkOptionsObject, checkOptionTypes, checkStringRecord, shown } from './option-check';
 import { tagMeterProvider } from './provider';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
 
@@ -63,11 +64,26 @@ class BoundedPrometheusExporter extends PrometheusExporter {
  * `project` and `service`; every metric keeps at most `cardinalityLimit` series.
  */
 export function prometheusMetrics(options: PrometheusMetricsOptions = {}): PrometheusMetrics {
+  checkOptionsObject('prometheusMetrics', options);
+  options ??= {};
+  checkOptionTypes('prometheusMetrics', options, {
+    serviceName: 'string',
+    environment: 'string',
+    project: 'string',
+    global: 'boolean',
+  });
+  checkStringRecord('prometheusMetrics', 'resourceAttributes', options.resourceAttributes);
   const limit = checkLimit(
     'cardinalityLimit',
     options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
   );
   const limits = options.cardinalityLimits ?? {};
+  // A string's characters would be read as instruments "0", "1", …
+  if (typeof limits !== 'object' || Array.isArray(limits)) {
+    throw new TypeError(
+      `prometheusMetrics(): option "cardinalityLimits" must be an object of instrument names to limits, e.g. { request_count: 1000 }, got ${shown(limits)}`,
+    );
+  }
   // A view matching an instrument replaces the reader's default, so overrides are views.
   const views: ViewOptions[] = Object.entries(limits).map(([instrumentName, value]) => ({
     instrumentName,

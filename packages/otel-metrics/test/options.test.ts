@@ -64,4 +64,82 @@ describe('options checked at creation', () => {
       /option "serviceName" must be a string, got an array/,
     );
   });
+
+  it('names the option and the value for wrong prometheusMetrics() options', () => {
+    throwsNaming(
+      () => prometheusMetrics({ serviceName: wrong(42) }),
+      /prometheusMetrics\(\): option "serviceName" must be a string, got 42/,
+    );
+    throwsNaming(
+      () => prometheusMetrics({ environment: wrong(['prod']) }),
+      /option "environment" must be a string, got an array/,
+    );
+    throwsNaming(
+      () => prometheusMetrics({ project: wrong({}) }),
+      /option "project" must be a string, got an object/,
+    );
+    throwsNaming(
+      () => prometheusMetrics({ global: wrong('yes') }),
+      /option "global" must be true or false, got "yes"/,
+    );
+    throwsNaming(
+      () => prometheusMetrics({ resourceAttributes: wrong('team=core') }),
+      /option "resourceAttributes" must be an object of strings.*got "team=core"/,
+    );
+    throwsNaming(
+      () => prometheusMetrics({ resourceAttributes: wrong({ team: 7 }) }),
+      /option "resourceAttributes.team" must be a string, got 7/,
+    );
+    throwsNaming(
+      () => prometheusMetrics({ cardinalityLimits: wrong('abc') }),
+      /option "cardinalityLimits" must be an object of instrument names to limits.*got "abc"/,
+    );
+  });
+
+  it('rejects options that are not an object, naming the factory', () => {
+    throwsNaming(
+      () => prometheusMetrics(wrong('api-gateway')),
+      /prometheusMetrics\(\): options must be an object .*got "api-gateway"/,
+    );
+    throwsNaming(
+      () => httpMetrics(wrong(42)),
+      /httpMetrics\(\): options must be an object .*got 42/,
+    );
+    throwsNaming(
+      () => businessMetrics(wrong(['input'])),
+      /businessMetrics\(\): options must be an object .*got an array/,
+    );
+  });
+
+  it('keeps the defaults for null options and null or undefined ones', async () => {
+    const other = prometheusMetrics(wrong(null));
+    const labelled = prometheusMetrics({
+      serviceName: 'svc2',
+      environment: wrong(null),
+      global: undefined,
+      resourceAttributes: wrong(null),
+      cardinalityLimits: undefined,
+    });
+    // Null options read the global provider: no AI_TEAMS_METRICS_NO_PROVIDER warning here, as
+    // the process warns once and no-provider.test.ts expects it.
+    const disabled = process.env.OTEL_SDK_DISABLED;
+    process.env.OTEL_SDK_DISABLED = 'true';
+    try {
+      const app = express();
+      app.use(httpMetrics(wrong(null)));
+      app.use(httpMetrics({ meterProvider: labelled.meterProvider }));
+      app.get('/x', (_req, res) => res.send('ok'));
+      await request(app).get('/x').expect(200);
+      businessMetrics(wrong(null));
+      const app2 = express();
+      app2.get('/metrics', labelled.handler);
+      const text = (await request(app2).get('/metrics').expect(200)).text;
+      assert.match(text, /^request_count_total\{.*service="svc2"/m);
+    } finally {
+      if (disabled === undefined) delete process.env.OTEL_SDK_DISABLED;
+      else process.env.OTEL_SDK_DISABLED = disabled;
+      await other.shutdown();
+      await labelled.shutdown();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import { resourceAttributesEnvDetector } from '@opentelemetry/resources';
+import { checkOptions } from './check';
 import type { MetricsMode, ResolvedTelemetryOptions, TelemetryOptions } from './types';
 
 const MODES: MetricsMode[] = ['prometheus', 'otlp', 'none'];
@@ -89,6 +90,8 @@ function envFlag(name: string): boolean {
  * OTEL_RESOURCE_ATTRIBUTES sets wins, as the SDK's resource detection makes it win there.
  */
 export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOptions {
+  options ??= {};
+  checkOptions(options);
   const env = process.env;
   const fromResource = resourceAttributesFromEnv();
   // A name of spaces would label every series with it: read as missing.

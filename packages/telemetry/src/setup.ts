@@ -135,6 +135,7 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
     return current;
   }
   const config = resolveOptions(options);
+  options ??= {}; // null: the defaults, as resolveOptions() took it
   // While setting up, the SDK reports its configuration (a bad OTEL_BSP_* value, an unknown
   // propagator) once each: every such line is printed. The limit is for export failures, and one
   // of these must neither hide the others nor hold back the first failure for a whole interval.

@@ -162,6 +162,67 @@ describe('resolveOptions()', () => {
     assert.match(warnings[0]!, /^OTEL_TRACES_EXPORTER="console" is not supported.*"otlp".*"none"/);
   });
 
+  it('names the option and the value for options of the wrong type', () => {
+    const wrong = (value: unknown) => value as never;
+    const cases: [Record<string, unknown>, typeof TypeError, RegExp][] = [
+      [{ serviceName: 42 }, TypeError, /option "serviceName" must be a string, got 42/],
+      [{ serviceVersion: 1 }, TypeError, /option "serviceVersion" must be a string, got 1/],
+      [{ environment: ['prod'] }, TypeError, /option "environment" must be a string, got an array/],
+      [{ project: {} }, TypeError, /option "project" must be a string, got an object/],
+      [{ otlpEndpoint: 4318 }, TypeError, /option "otlpEndpoint" must be a string, got 4318/],
+      [{ traces: 'no' }, TypeError, /option "traces" must be true or false, got "no"/],
+      [{ logs: 0 }, TypeError, /option "logs" must be true or false, got 0/],
+      [
+        { shutdownOnSigterm: 'true' },
+        TypeError,
+        /option "shutdownOnSigterm" must be true or false/,
+      ],
+      [
+        { ignorePaths: '/health' },
+        TypeError,
+        /option "ignorePaths" must be an array of paths.*got "\/health"/,
+      ],
+      [{ ignorePaths: [/health/] }, TypeError, /option "ignorePaths" must be an array of paths/],
+      [
+        { diagIntervalMs: 'x' },
+        TypeError,
+        /option "diagIntervalMs" must be a number of milliseconds, got "x"/,
+      ],
+      [{ diagIntervalMs: -1 }, RangeError, /option "diagIntervalMs" must be a number >= 0, got -1/],
+      [
+        { diagIntervalMs: NaN },
+        RangeError,
+        /option "diagIntervalMs" must be a number >= 0, got NaN/,
+      ],
+      [{ traceExporter: {} }, TypeError, /option "traceExporter" must be an exporter/],
+      [{ logExporter: 'otlp' }, TypeError, /option "logExporter" must be an exporter.*got "otlp"/],
+    ];
+    for (const [options, type, message] of cases) {
+      assert.throws(
+        () => resolveOptions(wrong({ serviceName: 'a', ...options })),
+        (err: Error) =>
+          err instanceof type &&
+          message.test(err.message) &&
+          err.message.startsWith('setupTelemetry(): '),
+        JSON.stringify(options),
+      );
+    }
+    assert.throws(
+      () => resolveOptions(wrong('api-gateway')),
+      /^TypeError: setupTelemetry\(\): options must be an object such as \{ serviceName: 'api-gateway' \}, got "api-gateway"$/,
+    );
+    // null or undefined keeps the default, for each option and for the whole argument.
+    process.env.OTEL_SERVICE_NAME = 'from-env';
+    const o = resolveOptions(
+      wrong({ serviceName: null, traces: null, ignorePaths: undefined, diagIntervalMs: null }),
+    );
+    assert.deepEqual(
+      [o.serviceName, o.ignorePaths, o.diagIntervalMs],
+      ['from-env', ['/health', '/metrics'], 60_000],
+    );
+    assert.equal(resolveOptions(wrong(null)).serviceName, 'from-env');
+  });
+
   it('reads a service name of spaces as missing', () => {
     process.env.OTEL_SERVICE_NAME = '   ';
     delete process.env.OTEL_RESOURCE_ATTRIBUTES;

@@ -31,6 +31,13 @@ const EXPOSE = 'Access-Control-Expose-Headers';
 
 type Tracked = Request & StoreOf;
 
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return value === null || typeof value !== 'object' ? String(value) : 'an object';
+}
+
 function mergeExposeHeader(current: unknown, header: string): string {
   const list = (Array.isArray(current) ? current.join(',') : String(current))
     .split(',')
@@ -47,6 +54,13 @@ function mergeExposeHeader(current: unknown, header: string): string {
  * trace id, else (with `trustIncoming`) a valid client-sent id, else a random one.
  */
 export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
+  // A header name passed alone (`trackingId('X-Request-ID')`) was silently ignored.
+  if (options !== null && (typeof options !== 'object' || Array.isArray(options))) {
+    throw new TypeError(
+      `trackingId(): options must be an object such as { header: 'X-Request-ID' }, got ${shown(options)}`,
+    );
+  }
+  options ??= {};
   // Per option, so an option passed as `undefined` (from a config object) keeps its default.
   const o: Required<TrackingIdOptions> = {
     header: options.header ?? DEFAULT_OPTIONS.header,
@@ -62,6 +76,14 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   }
   if (typeof o.attributeName !== 'string' || o.attributeName.length === 0) {
     throw new TypeError('trackingId(): option "attributeName" must be a non-empty string');
+  }
+  for (const name of ['trustIncoming', 'exposeHeader'] as const) {
+    // A string such as 'false' would have read as true.
+    if (typeof o[name] !== 'boolean') {
+      throw new TypeError(
+        `trackingId(): option "${name}" must be true or false, got ${shown(o[name])}`,
+      );
+    }
   }
   if (typeof o.generateId !== 'function') {
     throw new TypeError('trackingId(): option "generateId" must be a function returning an id');
