@@ -28,7 +28,7 @@ const STACK_MODES: readonly unknown[] = ['full', 'trimmed', 'none'] satisfies St
 
 /** A mode outside the three (`'off'`, `false` from plain JS) would act as `trimmed`: stacks kept. */
 function stackMode(value: unknown, environment: string): StackTraceMode {
-  if (value === undefined) return defaultStackMode(environment);
+  if (value === undefined || value === null) return defaultStackMode(environment);
   if (!STACK_MODES.includes(value))
     throw new TypeError(
       `cloudwatch-logger: \`stackTrace\` must be 'full', 'trimmed' or 'none', got ${typeof value === 'string' ? JSON.stringify(value) : typeof value}`,
