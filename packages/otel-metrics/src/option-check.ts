@@ -39,18 +39,32 @@ export function checkOptionsObject(factory: string, options: unknown): void {
     );
 }
 
-/** An object of string values (`resourceAttributes`), or unset. */
-export function checkStringRecord(factory: string, name: string, value: unknown): void {
-  if (value == null) return;
+/**
+ * `resourceAttributes`, or unset: an object whose values are resource attribute values (string,
+ * number or boolean), as `resourceFromAttributes()` takes them. A value that is `undefined` or
+ * `null` (`{ region: process.env.AWS_REGION }` with the variable unset) is left out, as the SDK
+ * leaves it out; numbers (a config read with `JSON.parse`) and booleans are kept.
+ */
+export function checkResourceAttributes(
+  factory: string,
+  name: string,
+  value: unknown,
+): Record<string, string | number | boolean> {
+  if (value == null) return {};
   if (typeof value !== 'object' || Array.isArray(value))
     throw new TypeError(
-      `${factory}(): option "${name}" must be an object of strings, e.g. { team: 'core' }, got ${shown(value)}`,
+      `${factory}(): option "${name}" must be an object of attribute values, e.g. { team: 'core' }, got ${shown(value)}`,
     );
-  for (const [key, item] of Object.entries(value))
-    if (typeof item !== 'string')
+  const kept: Record<string, string | number | boolean> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item == null) continue;
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean')
       throw new TypeError(
-        `${factory}(): option "${name}.${key}" must be a string, got ${shown(item)}`,
+        `${factory}(): option "${name}.${key}" must be a string, number or boolean, got ${shown(item)}`,
       );
+    kept[key] = item;
+  }
+  return kept;
 }
 
 /** `meterProvider`: anything with `getMeter()`, as `@opentelemetry/api` defines a provider. */

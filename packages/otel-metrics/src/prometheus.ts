@@ -6,7 +6,12 @@ import type { RequestHandler } from 'express';
 import { metricsResourceAttributes } from './labels';
 import { DEFAULT_CARDINALITY_LIMIT, DEFAULT_HISTOGRAM_CARDINALITY_LIMIT } from './limits';
 import { METRIC_NAMES } from './names';
-import { checkOptionsObject, checkOptionTypes, checkStringRecord, shown } from './option-check';
+import {
+  checkOptionsObject,
+  checkOptionTypes,
+  checkResourceAttributes,
+  shown,
+} from './option-check';
 import { tagMeterProvider } from './provider';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
 
@@ -72,7 +77,11 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
     project: 'string',
     global: 'boolean',
   });
-  checkStringRecord('prometheusMetrics', 'resourceAttributes', options.resourceAttributes);
+  const resourceAttributes = checkResourceAttributes(
+    'prometheusMetrics',
+    'resourceAttributes',
+    options.resourceAttributes,
+  );
   const limit = checkLimit(
     'cardinalityLimit',
     options.cardinalityLimit ?? DEFAULT_CARDINALITY_LIMIT,
@@ -97,7 +106,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
   const exporter = new BoundedPrometheusExporter(limit, histogramLimit);
   const labels = metricsResourceAttributes(options);
   const resource = defaultResource().merge(
-    resourceFromAttributes({ ...options.resourceAttributes, ...labels }),
+    resourceFromAttributes({ ...resourceAttributes, ...labels }),
   );
   const meterProvider = new MeterProvider({ resource, views, readers: [exporter] });
   tagMeterProvider(meterProvider, {

@@ -124,10 +124,11 @@ export interface PrometheusMetricsOptions extends RequiredLabelsOptions {
    */
   global?: boolean | undefined;
   /**
-   * More resource attributes (shown on `target_info`, not as labels).
+   * More resource attributes (shown on `target_info`, not as labels). A value given as
+   * `undefined` or `null` (an unset environment variable) is left out.
    * @default {}
    */
-  resourceAttributes?: Record<string, string> | undefined;
+  resourceAttributes?: Record<string, string | number | boolean | undefined> | undefined;
 }
 
 /** What `prometheusMetrics()` returns. */

@@ -84,16 +84,42 @@ describe('options checked at creation', () => {
     );
     throwsNaming(
       () => prometheusMetrics({ resourceAttributes: wrong('team=core') }),
-      /option "resourceAttributes" must be an object of strings.*got "team=core"/,
+      /option "resourceAttributes" must be an object of attribute values.*got "team=core"/,
     );
     throwsNaming(
-      () => prometheusMetrics({ resourceAttributes: wrong({ team: 7 }) }),
-      /option "resourceAttributes.team" must be a string, got 7/,
+      () => prometheusMetrics({ resourceAttributes: wrong({ team: { name: 'core' } }) }),
+      /option "resourceAttributes.team" must be a string, number or boolean, got an object/,
     );
     throwsNaming(
       () => prometheusMetrics({ cardinalityLimits: wrong('abc') }),
       /option "cardinalityLimits" must be an object of instrument names to limits.*got "abc"/,
     );
+  });
+
+  it('keeps number and boolean resource attributes and leaves out undefined or null ones', async () => {
+    // As before the check: a config read with JSON.parse has numbers, and an unset environment
+    // variable (`{ region: process.env.AWS_REGION }`) is left out, as resourceFromAttributes does.
+    const config = JSON.parse('{"team":"core","replica":3,"canary":false,"zone":null}') as Record<
+      string,
+      string | number | boolean | undefined
+    >;
+    const made = prometheusMetrics({
+      serviceName: 'svc3',
+      resourceAttributes: { ...config, region: undefined },
+    });
+    try {
+      const app = express();
+      app.get('/metrics', made.handler);
+      const text = (await request(app).get('/metrics').expect(200)).text;
+      const info = text.split('\n').find((line) => line.startsWith('target_info{'));
+      assert.ok(info, text);
+      assert.match(info, /team="core"/);
+      assert.match(info, /replica="3"/);
+      assert.match(info, /canary="false"/);
+      assert.doesNotMatch(info, /zone=|region=/);
+    } finally {
+      await made.shutdown();
+    }
   });
 
   it('rejects options that are not an object, naming the factory', () => {

@@ -38,6 +38,8 @@ const prom = prometheusMetrics({
   resourceAttributes: undefined,
 } satisfies Record<keyof PrometheusMetricsOptions, undefined>);
 prometheusMetrics({ serviceName: env.SVC, environment: env.E, project: env.P });
+// An attribute from an unset variable is left out; numbers and booleans are attribute values.
+prometheusMetrics({ resourceAttributes: { region: env.AWS_REGION, replica: 3, canary: false } });
 
 httpMetrics({
   meterProvider: undefined,
