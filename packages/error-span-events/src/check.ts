@@ -32,7 +32,8 @@ function positiveInteger(call: string, name: string, value: unknown, fallback: n
   if (value == null) return fallback;
   if (typeof value !== 'number')
     throw new TypeError(`${call}: option "${name}" must be a number, got ${shown(value)}`);
-  if (!Number.isInteger(value) || value < 1)
+  // Infinity: no limit, as in the OpenTelemetry SDK's attribute limits (it kept whole texts before).
+  if (value !== Infinity && (!Number.isInteger(value) || value < 1))
     throw new RangeError(`${call}: option "${name}" must be an integer >= 1, got ${value}`);
   return value;
 }

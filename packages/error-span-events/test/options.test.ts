@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { errorHandler, errorSpanEvents } from '../src';
+import { context, trace } from '@opentelemetry/api';
+import { enableTestTracing } from '@ai-teams/test-utils';
+import { errorHandler, errorSpanEvents, recordErrorOnSpan } from '../src';
+import { eventsNamed, testLogger } from './helpers';
 
 // Plain JavaScript (or a config file) can hand any value to any option: each wrong one must fail
 // at creation naming the option and the value, not with a cryptic error or limits never applied.
@@ -72,6 +75,24 @@ describe('options checked at creation', () => {
       'function',
     );
     assert.equal(errorHandler({ environment: undefined, maxMessageLength: undefined }).length, 4);
+  });
+
+  it('takes Infinity as no limit, as the OpenTelemetry SDK attribute limits do', async () => {
+    // A limit of Infinity kept whole messages and stacks before the check, and still does.
+    assert.equal(errorHandler({ maxMessageLength: Infinity, maxStackLength: Infinity }).length, 4);
+    const tracing = enableTestTracing();
+    tracing.reset();
+    const long = 'x'.repeat(5000);
+    const { logger } = testLogger(
+      errorSpanEvents({ maxMessageLength: Infinity, maxStackLength: Infinity }),
+    );
+    const span = trace.getTracer('test').startSpan('work');
+    context.with(trace.setSpan(context.active(), span), () => logger.error(long));
+    recordErrorOnSpan(span, new Error(long), {}, { maxMessageLength: Infinity });
+    span.end();
+    const events = eventsNamed(await tracing.spans(), 'error_log');
+    assert.equal(events.length, 2);
+    for (const { e } of events) assert.equal(e.attributes?.['log.message'], long);
   });
 
   it('rejects options that are not an object, naming the factory', () => {
