@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * Default redacted keys: the headers that carry credentials, and password/secret/token/api-key
  * fields (`access_token`, `clientSecret`, `db_password`, …). Keys that merely count tokens
@@ -26,7 +28,7 @@ export function redactor(
   const regexps: RegExp[] = [];
   for (const p of patterns) {
     if (typeof p === 'string') names.add(p.toLowerCase());
-    else if (p instanceof RegExp) regexps.push(new RegExp(p.source, p.flags.replace(/[gy]/g, '')));
+    else if (types.isRegExp(p)) regexps.push(new RegExp(p.source, p.flags.replace(/[gy]/g, '')));
     else throw new TypeError('cloudwatch-logger: `redact` entries must be strings or RegExps');
   }
   const cache = new Map<string, boolean>();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { types } from 'node:util';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { context as otelContext, type Context } from '@opentelemetry/api';
 import type { Logger } from 'winston';
@@ -53,7 +54,8 @@ function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: strin
   const patterns: RegExp[] = [];
   for (const s of skip ?? DEFAULT_SKIP) {
     if (typeof s === 'string') exact.add(s);
-    else if (s instanceof RegExp) patterns.push(s);
+    // types.isRegExp, not instanceof: a RegExp made in another realm (a vm context) is one too.
+    else if (types.isRegExp(s)) patterns.push(s);
     else
       throw new TypeError(
         `cloudwatch-logger: \`skip\` entries must be path strings or RegExps, got ${String(s)}`,

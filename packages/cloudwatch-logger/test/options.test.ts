@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { captureLines } from '@ai-teams/test-utils';
 import express from 'express';
 import request from 'supertest';
+import { runInNewContext } from 'node:vm';
 import { cloudwatchFormat, createLogger, requestLogger } from '../src';
 
 // Plain JavaScript (or a config file) can hand any value to any option: each wrong one must fail
@@ -88,6 +89,32 @@ describe('options checked at creation', () => {
         .map((l) => l['@message']),
       ['GET /x - 200'],
     );
+  });
+
+  it('takes a RegExp made in another realm (a vm context) in skip and redact', async () => {
+    const foreign = (source: string) => runInNewContext(`new RegExp(${JSON.stringify(source)})`);
+    assert.equal(foreign('x') instanceof RegExp, false, 'another realm');
+    const out = captureLines();
+    const logger = createLogger({
+      service: 's',
+      env: {},
+      stream: out.stream,
+      sync: true,
+      redact: [foreign('^internal_')],
+    });
+    const app = express();
+    app.use(requestLogger({ logger, skip: [foreign('^/health')] }));
+    app.get('/{*any}', (_req, res) => void res.send('ok'));
+    await request(app).get('/health/live').expect(200);
+    await request(app).get('/orders').expect(200);
+    logger.info('kept', { internal_key: 'k', other: 'o' });
+    const lines = out.lines();
+    assert.deepEqual(
+      lines.map((l) => l['@message']),
+      ['GET /orders - 200', 'kept'],
+    );
+    assert.equal(lines[1]!.internal_key, '[REDACTED]');
+    assert.equal(lines[1]!.other, 'o');
   });
 
   it('rejects options that are not an object, naming the factory', () => {
