@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { types } from 'node:util';
 
 /** What is kept of a thrown or logged value: bounded strings only. */
 export interface DescribedError {
@@ -46,10 +47,12 @@ export function truncate(value: string, max: number): string {
 
 /** `value instanceof Error`, false when even that throws (a revoked proxy). */
 export function isError(value: unknown): value is Error {
+  if (typeof value !== 'object' || value === null) return false;
   try {
-    return value instanceof Error;
+    // An Error made in another realm (a vm context, a test sandbox) fails instanceof.
+    return value instanceof Error || types.isNativeError(value);
   } catch {
-    return false;
+    return false; // a proxy whose prototype trap throws (a revoked one)
   }
 }
 

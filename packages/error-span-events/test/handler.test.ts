@@ -4,6 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline, Readable } from 'node:stream';
+import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import createError from 'http-errors';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -71,6 +72,27 @@ describeExpress('errorHandler()', (createApp, version) => {
     app.use(errorHandler({ logger: log.logger, environment: 'prod', ...options }));
     return { app, capture: log.capture };
   }
+
+  it('reads an Error made in another realm (a vm context) as an Error: its type and its stack', async () => {
+    const foreign = runInNewContext(
+      'function failing() { return new RangeError("from a sandbox") } failing()',
+      {},
+      { filename: '/srv/app/sandbox.js' },
+    ) as Error;
+    assert.equal(foreign instanceof Error, false, 'another realm');
+    const { app, capture } = setup((a) =>
+      a.get('/sandbox', () => {
+        throw foreign;
+      }),
+    );
+    await request(app).get('/sandbox').expect(500);
+    const [server] = await tracing.serverSpans();
+    const [exception] = server!.events.filter((e) => e.name === 'exception');
+    assert.equal(exception!.attributes!['exception.type'], 'RangeError');
+    const [line] = capture.lines() as [Record<string, any>];
+    assert.equal(line.error.type, 'RangeError');
+    assert.match(String(line.error.stack), /at failing \(\/srv\/app\/sandbox\.js:1:/);
+  });
 
   it('answers a thrown error with a generic 500, the tracking id and no stack; ERROR on the server span', async () => {
     const { app, capture } = setup((a) =>
