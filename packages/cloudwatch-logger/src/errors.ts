@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
+import { sanitize } from './sanitize';
 import type { StackTraceMode } from './types';
 
 const SPLAT = Symbol.for('splat');
@@ -166,17 +167,35 @@ export interface ErrorFields {
 /** `error{type, code, message, category}` and `exception{class, stack_trace, file, line}`. */
 /** Causes a line shows under `error.cause`, each inside the one before. */
 const MAX_CAUSES = 3;
+/** Values kept of a cause that is not an Error (a plain object). */
+const MAX_CAUSE_VALUES = 16;
 
 /**
  * `error.cause{type, code, message}` of `err`, its own cause under it, down to MAX_CAUSES: what a
  * wrapped failure hides (a fetch's `TypeError: fetch failed` over `ECONNREFUSED`). A cause that
  * is not an object is its `message`; one already shown above, or unreadable, ends the chain.
  */
-function causeOf(err: object, seen: object[]): Record<string, unknown> | undefined {
+function causeOf(
+  err: object,
+  seen: object[],
+  redact: ((key: string) => boolean) | undefined,
+): Record<string, unknown> | undefined {
   const cause = read(err, 'cause');
   if (cause === undefined || cause === null || typeof cause === 'function') return undefined;
   if (typeof cause !== 'object') return { message: safeString(cause) };
   if (seen.includes(cause)) return undefined;
+  // Not an Error (`{ cause: { status, url } }`, a response object): its own values, a few.
+  if (!isError(cause)) {
+    const values = sanitize(cause, {
+      remaining: MAX_CAUSE_VALUES,
+      dropped: 0,
+      maxString: 1024,
+      redact,
+    });
+    return values !== null && typeof values === 'object' && Object.keys(values).length > 0
+      ? (values as Record<string, unknown>)
+      : undefined;
+  }
   const out: Record<string, unknown> = {};
   const name = read(cause, 'name');
   if (typeof name === 'string') out.type = name;
@@ -186,20 +205,25 @@ function causeOf(err: object, seen: object[]): Record<string, unknown> | undefin
   if (message !== undefined) out.message = safeString(message);
   if (seen.length < MAX_CAUSES) {
     seen.push(cause);
-    const next = causeOf(cause, seen);
+    const next = causeOf(cause, seen, redact);
     if (next) out.cause = next;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-export function errorFields(err: Error, mode: StackTraceMode, frames: number): ErrorFields {
+export function errorFields(
+  err: Error,
+  mode: StackTraceMode,
+  frames: number,
+  redact?: (key: string) => boolean,
+): ErrorFields {
   const code = read(err, 'code') ?? statusOf(err);
   const name = safeString(read(err, 'name') ?? 'Error');
   const error: Record<string, unknown> = { type: name };
   if (typeof code === 'string' || typeof code === 'number') error.code = code;
   error.message = safeString(read(err, 'message') ?? '');
   error.category = categoryOf(err, code);
-  const cause = causeOf(err, [err]);
+  const cause = causeOf(err, [err], redact);
   if (cause) error.cause = cause;
   let cls = name;
   try {

@@ -176,7 +176,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     // Core detail: kept whatever the field budget, and small by construction.
     const tracing = tracingOf(info, ctx);
     const err = findError(info);
-    const ef = err ? errorFields(err, cfg.stackTrace, cfg.stackFrames) : undefined;
+    const ef = err ? errorFields(err, cfg.stackTrace, cfg.stackFrames, cfg.redact) : undefined;
     const coreWalk = unbounded(maxString);
     const src: Record<string, unknown> | undefined =
       (info[SOURCE] as (SourceFields & Record<string, unknown>) | undefined) ??

@@ -171,6 +171,13 @@ describe('createLogger() lines', () => {
     assert.deepEqual((line().error as any).cause, { type: 'Error', message: 'b' });
     logger.error('text', { error: new Error('x', { cause: 'plain text' }) });
     assert.deepEqual((line().error as any).cause, { message: 'plain text' });
+    // A cause that is not an Error: its own values, redacted, 16 at most.
+    const response = { status: 503, url: 'http://agent/x', authorization: 'Bearer s3cr3t' };
+    logger.error('object', { error: new Error('x', { cause: response }) });
+    assert.deepEqual((line().error as any).cause, { ...response, authorization: '[REDACTED]' });
+    const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+    logger.error('wide', { error: new Error('x', { cause: wide }) });
+    assert.equal(Object.keys((line().error as any).cause).length, 16);
     const hostile = new Error('y');
     Object.defineProperty(hostile, 'cause', {
       get() {
