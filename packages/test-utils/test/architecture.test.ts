@@ -113,6 +113,23 @@ describe('peer ranges', () => {
   }
 });
 
+describe('winston ranges', () => {
+  // error-span-events takes the adopter's winston (peer ^3.8.0); cloudwatch-logger depends on
+  // winston. A pin there put a second winston under cloudwatch-logger beside any other 3.x the
+  // adopter had, and createLogger()'s Logger no longer compiled as the adopter's
+  // `winston.Logger` (TS2322). A range admitting the peer's versions lets npm share one copy.
+  const published = manifests('packages').filter((p) => !p.private);
+  const peer = published.find((m) => m.name === '@ai-teams/error-span-events')?.peerDependencies
+    ?.winston;
+  for (const m of published.filter((p) => p.dependencies?.winston !== undefined)) {
+    it(`${m.name}: its winston dependency admits every winston of the peer range`, () => {
+      assert.ok(peer, '@ai-teams/error-span-events declares no winston peer');
+      const ours = m.dependencies!.winston!;
+      assert.ok(semver.subset(peer, ours), `${m.name} depends on winston ${ours}, peer is ${peer}`);
+    });
+  }
+});
+
 describe('SDK versions', () => {
   // sdk-node and the OTLP and Prometheus exporters pin core, resources and the sdk-* packages
   // to exact versions. A caret of ours lets npm put a newer patch at the top of a user's tree,
