@@ -82,13 +82,13 @@ export interface LoggerOptions extends CloudwatchFormatOptions {
    * the request context, so every transport sees their result.
    * @default []
    */
-  formats?: Logform.Format[] | undefined;
+  formats?: readonly Logform.Format[] | undefined;
   /**
    * Extra transports beside the JSON-line stream; they receive the plain winston record
    * (message and meta with `tracking_id` and the request context added).
    * @default []
    */
-  transports?: Transport[] | undefined;
+  transports?: readonly Transport[] | undefined;
   /**
    * Fields added to every line (winston `defaultMeta`).
    * @default undefined

@@ -40,7 +40,7 @@ export interface HttpMetricsOptions {
    * `req.path`. Anything else is a `TypeError`.
    * @default []
    */
-  ignore?: (string | RegExp)[] | undefined;
+  ignore?: ReadonlyArray<string | RegExp> | undefined;
   /**
    * Opt-in: add a `tracking_id` label (from `req.trackingId`, set by @ai-teams/tracking-id)
    * to `request_count` and `request_errors_total`. One series per request: read the README
@@ -92,7 +92,7 @@ export interface BusinessMetricsOptions {
    * an array of non-empty strings.
    * @default ['input', 'output']
    */
-  tokenTypes?: string[] | undefined;
+  tokenTypes?: readonly string[] | undefined;
 }
 
 /** Options of `prometheusMetrics()`. */

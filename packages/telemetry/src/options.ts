@@ -151,7 +151,7 @@ export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOpti
     traces: !disabled && (options.traces ?? envFlag('OTEL_TRACES_EXPORTER')),
     logs: !disabled && (options.logs ?? envFlag('OTEL_LOGS_EXPORTER')),
     metrics: disabled ? 'none' : metrics,
-    ignorePaths: options.ignorePaths ?? ['/health', '/metrics'],
+    ignorePaths: [...(options.ignorePaths ?? ['/health', '/metrics'])],
     shutdownOnSigterm: options.shutdownOnSigterm ?? false,
     diagIntervalMs: options.diagIntervalMs ?? 60_000,
   };

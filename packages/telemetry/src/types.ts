@@ -64,7 +64,7 @@ export interface TelemetryOptions {
    * Incoming request paths that open no trace (health checks and scrapes).
    * @default ['/health', '/metrics']
    */
-  ignorePaths?: string[] | undefined;
+  ignorePaths?: readonly string[] | undefined;
   /**
    * Flush and shut down on SIGTERM, then let the process exit.
    * @default false
@@ -107,14 +107,19 @@ export interface Telemetry {
 export type ResolvedTelemetryOptions = {
   // Not Required<>: under exactOptionalPropertyTypes it keeps the options' own `| undefined`.
   [
-    K in Exclude<keyof TelemetryOptions, 'otlpEndpoint' | 'traceExporter' | 'logExporter'>
+    K in Exclude<
+      keyof TelemetryOptions,
+      'otlpEndpoint' | 'traceExporter' | 'logExporter' | 'ignorePaths'
+    >
   ]-?: Exclude<TelemetryOptions[K], undefined>;
 } & {
+  /** The paths that open no trace: a copy of the option's (which may be a readonly array). */
+  ignorePaths: string[];
   /** The `otlpEndpoint` option without trailing slashes; `undefined` leaves it to `OTEL_EXPORTER_OTLP_*`. */
   otlpEndpoint: string | undefined;
   /**
-   * `service.instance.id` on every signal: OTEL_RESOURCE_ATTRIBUTES's (with `-<cluster.worker.id>`
-   * in a cluster worker), else a random UUID.
+   * `service.instance.id` on every signal: OTEL_RESOURCE_ATTRIBUTES's (with pm2's
+   * `-<NODE_APP_INSTANCE>`, else `-<cluster.worker.id>`, in a worker), else a random UUID.
    */
   serviceInstanceId: string;
 };

@@ -46,3 +46,12 @@ requestLogger({
 } satisfies Record<Exclude<keyof RequestLoggerOptions, 'logger'>, undefined> & {
   logger: unknown;
 });
+
+/** Arrays written `as const` (readonly) are accepted where the option only reads them. */
+export function readonlyArrays(): void {
+  const NONE = [] as const;
+  const SECRETS = ['authorization', /secret/i] as const;
+  const NOT_TRAFFIC = ['/health', /^\/internal\//] as const;
+  createLogger({ service: 'svc', formats: NONE, transports: NONE, redact: SECRETS });
+  requestLogger({ service: 'svc', skip: NOT_TRAFFIC });
+}

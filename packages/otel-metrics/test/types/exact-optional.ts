@@ -76,3 +76,11 @@ tagMeterProvider(prom.meterProvider, {
   cardinalityLimits: undefined,
   serviceLabel: undefined,
 } satisfies Record<keyof MeterProviderTag, unknown>);
+
+/** Arrays written `as const` (readonly) are accepted where the option only reads them. */
+export function readonlyArrays(): void {
+  const NOT_TRAFFIC = ['/health', /^\/internal\//] as const;
+  const TOKEN_TYPES = ['input', 'output', 'cached'] as const;
+  httpMetrics({ ignore: NOT_TRAFFIC });
+  businessMetrics({ tokenTypes: TOKEN_TYPES });
+}

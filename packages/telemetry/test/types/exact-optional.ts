@@ -34,3 +34,9 @@ export function all(): void {
 export function fromEnv(): void {
   setupTelemetry({ serviceName: env.SVC, environment: env.E, otlpEndpoint: env.OTLP });
 }
+
+/** Arrays written `as const` (readonly) are accepted where the option only reads them. */
+export function readonlyArrays(): void {
+  const PROBES = ['/health', '/ready'] as const;
+  setupTelemetry({ ignorePaths: PROBES });
+}
