@@ -1,18 +1,12 @@
+import { shownValue } from '@ai-teams/tracking-id';
 /**
  * Set-up checks for options a plain-JavaScript caller (or a config object) can get wrong: each
  * throws a TypeError naming the option and the value, at creation, instead of a cryptic error
  * there (`patterns is not iterable`) or a failure on every later line or request.
  */
 
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
-
 function fail(name: string, want: string, value: unknown): never {
-  throw new TypeError(`cloudwatch-logger: \`${name}\` must be ${want}, got ${shown(value)}`);
+  throw new TypeError(`cloudwatch-logger: \`${name}\` must be ${want}, got ${shownValue(value)}`);
 }
 
 /**
@@ -22,7 +16,7 @@ function fail(name: string, want: string, value: unknown): never {
 export function optionsObject(value: unknown, call: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new TypeError(
-      `cloudwatch-logger: ${call} takes an options object, e.g. { service: 'api-gateway' }, got ${shown(value)}`,
+      `cloudwatch-logger: ${call} takes an options object, e.g. { service: 'api-gateway' }, got ${shownValue(value)}`,
     );
 }
 

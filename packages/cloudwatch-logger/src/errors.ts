@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
+import { stackHeaderEnd } from '@ai-teams/tracking-id';
 import { sanitize } from './sanitize';
 import type { StackTraceMode } from './types';
 
@@ -110,32 +111,11 @@ const MAX_FRAME_TAIL = 1024;
  * that must not be read as a frame. 0 when the stack does not start with the message.
  */
 function headerLines(stack: string, message: string): number {
-  const end = headerEnd(stack, message);
+  const end = stackHeaderEnd(stack, message);
   let lines = 1;
   for (let i = stack.indexOf('\n'); i !== -1 && i < end; i = stack.indexOf('\n', i + 1)) lines++;
   return end === 0 ? 0 : lines;
 }
-
-/**
- * Where the header ends, 0 when the stack has none: V8 starts a stack with
- * `Error.prototype.toString()`, `name: message` (`message` alone when the name is empty),
- * ended by a line break or the stack's end. Found anywhere else (inside a frame of a stack set
- * by hand), the message is not a header, and the stack is read from its first line.
- */
-function headerEnd(stack: string, message: string): number {
-  if (message === '') return 0;
-  const ends = (at: number) => {
-    const end = at + message.length;
-    return end === stack.length || stack.charCodeAt(end) === 10 ? end : 0;
-  };
-  if (stack.startsWith(message) && ends(0) !== 0) return ends(0);
-  const colon = stack.indexOf(`: ${message}`);
-  // The header's `Type` is at most a short name long, on the stack's first line.
-  if (colon === -1 || colon > MAX_HEADER_PREFIX || stack.lastIndexOf('\n', colon) !== -1) return 0;
-  return ends(colon + 2);
-}
-
-const MAX_HEADER_PREFIX = 256;
 
 function firstFrame(lines: string[], from: number): number {
   for (let i = from; i < lines.length; i++) if (lines[i]!.trimStart().startsWith('at ')) return i;

@@ -1,3 +1,4 @@
+import { shownValue } from '@ai-teams/tracking-id';
 import { DEFAULT_LIMITS, type Limits } from './describe';
 import type { ErrorLimits } from './types';
 
@@ -8,30 +9,23 @@ import type { ErrorLimits } from './types';
  * `undefined` or `null` keeps the default.
  */
 
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
-
 /** The whole options argument: an object, or `undefined`/`null` for the defaults. */
 export function optionsObject<O extends object>(call: string, options: O | null | undefined): O {
   if (options != null && (typeof options !== 'object' || Array.isArray(options)))
-    throw new TypeError(`${call}: options must be an object, got ${shown(options)}`);
+    throw new TypeError(`${call}: options must be an object, got ${shownValue(options)}`);
   return options ?? ({} as O);
 }
 
 export function optionalString(call: string, name: string, value: unknown): string | undefined {
   if (value != null && typeof value !== 'string')
-    throw new TypeError(`${call}: option "${name}" must be a string, got ${shown(value)}`);
+    throw new TypeError(`${call}: option "${name}" must be a string, got ${shownValue(value)}`);
   return (value ?? undefined) as string | undefined;
 }
 
 function positiveInteger(call: string, name: string, value: unknown, fallback: number): number {
   if (value == null) return fallback;
   if (typeof value !== 'number')
-    throw new TypeError(`${call}: option "${name}" must be a number, got ${shown(value)}`);
+    throw new TypeError(`${call}: option "${name}" must be a number, got ${shownValue(value)}`);
   // Infinity: no limit, as in the OpenTelemetry SDK's attribute limits (it kept whole texts before).
   if (value !== Infinity && (!Number.isInteger(value) || value < 1))
     throw new RangeError(`${call}: option "${name}" must be an integer >= 1, got ${value}`);
@@ -65,7 +59,7 @@ export function levelsOption(value: unknown): Record<string, number> | undefined
     Object.values(value).every((n) => typeof n === 'number' && Number.isFinite(n));
   if (!ok)
     throw new TypeError(
-      `errorSpanEvents(): option "levels" must map level names to numbers, e.g. { error: 0, warn: 1 }, got ${shown(value)}`,
+      `errorSpanEvents(): option "levels" must map level names to numbers, e.g. { error: 0, warn: 1 }, got ${shownValue(value)}`,
     );
   return value as Record<string, number>;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
+import { stackHeaderEnd } from '@ai-teams/tracking-id';
 
 /** What is kept of a thrown or logged value: bounded strings only. */
 export interface DescribedError {
@@ -125,32 +126,13 @@ export function describeError(value: unknown, limits: Limits): DescribedError {
  */
 function framesOf(stack: string | undefined, message: string, limits: Limits): string | undefined {
   if (stack === undefined) return undefined;
-  const from = headerEnd(stack, message);
+  const from = stackHeaderEnd(stack, message);
   if (from === 0) return truncate(stack, limits.maxStackLength);
   const frames = stack.slice(from);
   // Copied when not cut (truncate() copies what it cuts): a slice keeps the whole stack alive.
   return frames.length > limits.maxStackLength
     ? truncate(frames, limits.maxStackLength)
     : Buffer.from(frames, 'utf16le').toString('utf16le');
-}
-
-/**
- * Where a stack's header ends, 0 when it has none: V8 starts a stack with
- * `Error.prototype.toString()`, `name: message` (`message` alone when the name is empty),
- * ended by a line break or the stack's end. Found anywhere else (inside a frame of a stack set
- * by hand), the message is not a header, and the stack is read from its first line.
- */
-function headerEnd(stack: string, message: string): number {
-  if (message === '') return 0;
-  const ends = (at: number) => {
-    const end = at + message.length;
-    return end === stack.length || stack.charCodeAt(end) === 10 ? end : 0;
-  };
-  if (stack.startsWith(message) && ends(0) !== 0) return ends(0);
-  const colon = stack.indexOf(`: ${message}`);
-  // The header's `Type` is at most a name long, on the stack's first line.
-  if (colon === -1 || colon > MAX_NAME_LENGTH || stack.lastIndexOf('\n', colon) !== -1) return 0;
-  return ends(colon + 2);
 }
 
 /** A record that went through `format.errors()` keeps only the stack: its first line names the type. */

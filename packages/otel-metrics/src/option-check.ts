@@ -1,15 +1,9 @@
+import { shownValue } from '@ai-teams/tracking-id';
 /**
  * Set-up checks of the factories' options for plain-JavaScript callers: a TypeError naming the
  * option and the value at creation. A `now` that is not a function was taken and then failed
  * every request with a 500 (`now is not a function`). `undefined` or `null` keeps the default.
  */
-
-export function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
 
 const WANT = { string: 'a string', boolean: 'true or false', function: 'a function' } as const;
 
@@ -23,7 +17,7 @@ export function checkOptionTypes(
     const value = (options as Record<string, unknown>)[name];
     if (value != null && typeof value !== type)
       throw new TypeError(
-        `${factory}(): option "${name}" must be ${WANT[type]}, got ${shown(value)}`,
+        `${factory}(): option "${name}" must be ${WANT[type]}, got ${shownValue(value)}`,
       );
   }
 }
@@ -35,7 +29,7 @@ export function checkOptionTypes(
 export function checkOptionsObject(factory: string, options: unknown): void {
   if (options != null && (typeof options !== 'object' || Array.isArray(options)))
     throw new TypeError(
-      `${factory}(): options must be an object such as { serviceName: 'api-gateway' }, got ${shown(options)}`,
+      `${factory}(): options must be an object such as { serviceName: 'api-gateway' }, got ${shownValue(options)}`,
     );
 }
 
@@ -53,14 +47,14 @@ export function checkResourceAttributes(
   if (value == null) return {};
   if (typeof value !== 'object' || Array.isArray(value))
     throw new TypeError(
-      `${factory}(): option "${name}" must be an object of attribute values, e.g. { team: 'core' }, got ${shown(value)}`,
+      `${factory}(): option "${name}" must be an object of attribute values, e.g. { team: 'core' }, got ${shownValue(value)}`,
     );
   const kept: Record<string, string | number | boolean> = {};
   for (const [key, item] of Object.entries(value)) {
     if (item == null) continue;
     if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean')
       throw new TypeError(
-        `${factory}(): option "${name}.${key}" must be a string, number or boolean, got ${shown(item)}`,
+        `${factory}(): option "${name}.${key}" must be a string, number or boolean, got ${shownValue(item)}`,
       );
     kept[key] = item;
   }
@@ -71,6 +65,6 @@ export function checkResourceAttributes(
 export function checkMeterProvider(factory: string, value: unknown): void {
   if (value != null && typeof (value as { getMeter?: unknown }).getMeter !== 'function')
     throw new TypeError(
-      `${factory}(): option "meterProvider" must be a MeterProvider (with getMeter()), e.g. prometheusMetrics().meterProvider, got ${shown(value)}`,
+      `${factory}(): option "meterProvider" must be a MeterProvider (with getMeter()), e.g. prometheusMetrics().meterProvider, got ${shownValue(value)}`,
     );
 }

@@ -1,3 +1,4 @@
+import { shownValue } from '@ai-teams/tracking-id';
 import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
@@ -6,12 +7,7 @@ import type { RequestHandler } from 'express';
 import { metricsResourceAttributes } from './labels';
 import { DEFAULT_CARDINALITY_LIMIT, DEFAULT_HISTOGRAM_CARDINALITY_LIMIT } from './limits';
 import { METRIC_NAMES } from './names';
-import {
-  checkOptionsObject,
-  checkOptionTypes,
-  checkResourceAttributes,
-  shown,
-} from './option-check';
+import { checkOptionsObject, checkOptionTypes, checkResourceAttributes } from './option-check';
 import { tagMeterProvider } from './provider';
 import type { PrometheusMetrics, PrometheusMetricsOptions } from './types';
 
@@ -90,7 +86,7 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
   // A string's characters would be read as instruments "0", "1", …
   if (typeof limits !== 'object' || Array.isArray(limits)) {
     throw new TypeError(
-      `prometheusMetrics(): option "cardinalityLimits" must be an object of instrument names to limits, e.g. { request_count: 1000 }, got ${shown(limits)}`,
+      `prometheusMetrics(): option "cardinalityLimits" must be an object of instrument names to limits, e.g. { request_count: 1000 }, got ${shownValue(limits)}`,
     );
   }
   // A view matching an instrument replaces the reader's default, so overrides are views.

@@ -1,3 +1,4 @@
+import { shownValue } from '@ai-teams/tracking-id';
 import type { TelemetryOptions } from './types';
 
 /**
@@ -8,15 +9,8 @@ import type { TelemetryOptions } from './types';
  * `null` keeps the default.
  */
 
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
-
 function fail(name: string, want: string, value: unknown, type = TypeError): never {
-  throw new type(`setupTelemetry(): option "${name}" must be ${want}, got ${shown(value)}`);
+  throw new type(`setupTelemetry(): option "${name}" must be ${want}, got ${shownValue(value)}`);
 }
 
 const STRINGS = [
@@ -32,7 +26,7 @@ const BOOLEANS = ['traces', 'logs', 'shutdownOnSigterm'] as const;
 export function checkOptions(options: unknown): asserts options is TelemetryOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(
-      `setupTelemetry(): options must be an object such as { serviceName: 'api-gateway' }, got ${shown(options)}`,
+      `setupTelemetry(): options must be an object such as { serviceName: 'api-gateway' }, got ${shownValue(options)}`,
     );
   const o = options as Record<string, unknown>;
   for (const name of STRINGS)

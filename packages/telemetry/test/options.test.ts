@@ -242,6 +242,20 @@ describe('resolveOptions()', () => {
 });
 
 /** Runs `fn` with `limited` as the global diag logger at the level installDiag() gives it. */
+/**
+ * Runs `script` (TypeScript source, with `require` relative to the package) in a process of its
+ * own, which must exit 0, and returns what it printed on stderr: what the exit hooks wrote.
+ */
+function stderrOfScript(script: string): string {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: path.resolve(__dirname, '..'),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stderr;
+}
+
 function asGlobalDiag(limited: DiagLogger, fn: () => void): void {
   diag.setLogger(limited, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   try {
@@ -472,14 +486,8 @@ describe('rateLimitedDiag()', () => {
       'const diag = rateLimitedDiag(Infinity);',
       "for (let i = 1; i <= 5; i++) diag.error('failed ' + i);",
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: path.resolve(__dirname, '..'),
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    assert.equal(run.status, 0, run.stderr);
     assert.equal(
-      run.stderr,
+      stderrOfScript(script),
       '[telemetry] error: failed 1\n[telemetry] error: failed 5 (3 similar messages suppressed)\n',
     );
   });
@@ -525,14 +533,8 @@ describe('logDropReporter()', () => {
       "const meter = logDropReporter().getMeter('@opentelemetry/sdk-logs');",
       "meter.createCounter('otel.sdk.processor.log.processed').add(5, { 'error.type': 'queue_full' });",
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: path.resolve(__dirname, '..'),
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    assert.equal(run.status, 0, run.stderr);
     assert.equal(
-      run.stderr,
+      stderrOfScript(script),
       `[telemetry] error: export failed\n[telemetry] warn: Dropped 5 log records ${DROPPED}\n`,
     );
   });
@@ -553,14 +555,8 @@ describe('logDropReporter()', () => {
       "processed.add(512, { 'error.type': 'OTLPExporterError' });",
       "meter.createCounter('another').add(1, { 'error.type': 'queue_full' });",
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
-      cwd: path.resolve(__dirname, '..'),
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    assert.equal(run.status, 0, run.stderr);
     assert.equal(
-      run.stderr,
+      stderrOfScript(script),
       '[telemetry] warn: Dropped 5 log records because maxQueueSize reached ' +
         '(OTEL_BLRP_MAX_QUEUE_SIZE): their OTLP copies are lost, stdout has the lines\n',
     );

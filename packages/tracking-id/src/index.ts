@@ -23,3 +23,4 @@ export {
   routeTemplate,
   type RouteListener,
 } from './route-hook';
+export { shownValue, stackHeaderEnd } from './shared';

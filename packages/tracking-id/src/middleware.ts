@@ -12,6 +12,7 @@ import {
   type StoreOf,
 } from './context';
 import { isTrackingId, randomTrackingId, traceIdFromTraceparent, trustedIncomingId } from './id';
+import { shownValue } from './shared';
 import { unwrapSkippedLayer } from './skipped-layer';
 import { mountOrderCheck, type MountOrderCheck } from './mount-order';
 import { closeWhenConnectionCloses } from './queued-close';
@@ -30,13 +31,6 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const EXPOSE = 'Access-Control-Expose-Headers';
 
 type Tracked = Request & StoreOf;
-
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  return value === null || typeof value !== 'object' ? String(value) : 'an object';
-}
 
 function mergeExposeHeader(current: unknown, header: string): string {
   const list = (Array.isArray(current) ? current.join(',') : String(current))
@@ -57,7 +51,7 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
   // A header name passed alone (`trackingId('X-Request-ID')`) was silently ignored.
   if (options !== null && (typeof options !== 'object' || Array.isArray(options))) {
     throw new TypeError(
-      `trackingId(): options must be an object such as { header: 'X-Request-ID' }, got ${shown(options)}`,
+      `trackingId(): options must be an object such as { header: 'X-Request-ID' }, got ${shownValue(options)}`,
     );
   }
   options ??= {};
@@ -81,7 +75,7 @@ export function trackingId(options: TrackingIdOptions = {}): RequestHandler {
     // A string such as 'false' would have read as true.
     if (typeof o[name] !== 'boolean') {
       throw new TypeError(
-        `trackingId(): option "${name}" must be true or false, got ${shown(o[name])}`,
+        `trackingId(): option "${name}" must be true or false, got ${shownValue(o[name])}`,
       );
     }
   }
