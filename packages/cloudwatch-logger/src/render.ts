@@ -61,10 +61,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   }
 }
 
-function unbounded(maxString: number, redact?: (key: string) => boolean): Walk {
-  return { remaining: Infinity, dropped: 0, maxString, redact };
-}
-
 /**
  * Values walked of an object given as the message: it is outside the field budget, and a
  * million keys took seconds to walk for a message cut to a few KB. The default `maxFields`.
@@ -177,7 +173,7 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     const tracing = tracingOf(info, ctx);
     const err = findError(info);
     const ef = err ? errorFields(err, cfg.stackTrace, cfg.stackFrames, cfg.redact) : undefined;
-    const coreWalk = unbounded(maxString);
+    const coreWalk = bounded(Infinity, maxString);
     const src: Record<string, unknown> | undefined =
       (info[SOURCE] as (SourceFields & Record<string, unknown>) | undefined) ??
       (isPlainObject(info.source)

@@ -15,6 +15,7 @@ import {
   closeWhenConnectionCloses,
   getTrackingId,
   REQUEST_TRACKING_ID,
+  shownValue,
   type MountOrderCheck,
 } from '@ai-teams/tracking-id';
 import { ACCESS } from './access-line';
@@ -58,7 +59,7 @@ function skipper(skip: RequestLoggerOptions['skip']): (req: Request, path: strin
     else if (types.isRegExp(s)) patterns.push(s);
     else
       throw new TypeError(
-        `cloudwatch-logger: \`skip\` entries must be path strings or RegExps, got ${String(s)}`,
+        `cloudwatch-logger: \`skip\` entries must be path strings or RegExps, got ${shownValue(s)}`,
       );
   }
   return (_req, path) => exact.has(path) || patterns.some((p) => p.test(path));
@@ -116,7 +117,7 @@ function headerWritten(res: NodeResponse): boolean {
 export function requestLogger(options: RequestLoggerOptions): RequestHandler {
   optionsObject(options, 'requestLogger()');
   const logger: Logger =
-    loggerOption(options?.logger) ?? createLogger(options as Parameters<typeof createLogger>[0]);
+    loggerOption(options.logger) ?? createLogger(options as Parameters<typeof createLogger>[0]);
   const skip = skipper(skipOption(options.skip));
   const levelFor = optionalFunction(options.levelFor, 'levelFor') ?? defaultLevel;
   const now = optionalFunction(options.now, 'now') ?? performance.now.bind(performance);
