@@ -357,6 +357,33 @@ describeExpress('requestLogger()', (createApp, version) => {
     );
   });
 
+  it('writes request.route of a mount with a parameter by its template on Express 5, on a failed request too', async () => {
+    const { out, logger } = setup();
+    const app = createApp();
+    app.set('env', 'test');
+    app.use(requestLogger({ logger }));
+    app.get('/first', (_req, res) => {
+      res.end();
+    });
+    const users = version.load().Router();
+    users.get('/users/:id', (_req, res) => {
+      res.end();
+    });
+    users.get('/fail', () => {
+      throw new Error('inside a mount with a parameter');
+    });
+    app.use('/t/:tenant', users);
+    // The accessors are installed on the first request of an Express copy.
+    await request(app).get('/first').expect(200);
+    await request(app).get('/t/acme/users/7').expect(200);
+    await request(app).get('/t/acme/fail').expect(500);
+    await settled();
+    const routes = out.lines().map((l) => (l.request as { route?: string }).route);
+    // Express 4 sets req.baseUrl before a request has Express's prototype: its matched text.
+    const tenant = version.major === 5 ? ':tenant' : 'acme';
+    assert.deepEqual(routes, ['/first', `/t/${tenant}/users/:id`, `/t/${tenant}/fail`]);
+  });
+
   it("writes a child logger's fields on its access lines", async () => {
     const { out, logger } = setup();
     const app = createApp();

@@ -13,9 +13,13 @@ export function endpointOf(
   baseUrl: string | undefined,
   route: Parameters<typeof routeTemplate>[1],
 ): string {
-  const endpoint = routeTemplate(baseUrl, route);
-  if (endpoint === undefined) return UNMATCHED;
-  return endpoint.length > MAX_ENDPOINT_LENGTH ? endpoint.slice(0, MAX_ENDPOINT_LENGTH) : endpoint;
+  return endpointLabel(routeTemplate(baseUrl, route));
+}
+
+/** The `endpoint` label of a route template (`matchedRouteTemplate()`), or of none. */
+export function endpointLabel(template: string | undefined): string {
+  if (template === undefined) return UNMATCHED;
+  return template.length > MAX_ENDPOINT_LENGTH ? template.slice(0, MAX_ENDPOINT_LENGTH) : template;
 }
 
 const VERSION = /(?:^|\/)(v\d{1,3})(?:\/|$)/i;

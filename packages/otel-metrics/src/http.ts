@@ -6,13 +6,14 @@ import {
   closeWhenConnectionCloses,
   finalStatus,
   makeListenerRoom,
+  matchedRouteTemplate,
   onRoute,
   unwrapSkippedLayer,
   mountOrderCheck,
   type MountOrderCheck,
   type RouteListener,
 } from '@ai-teams/tracking-id';
-import { apiVersionOf, endpointOf, methodOf } from './endpoint';
+import { apiVersionOf, endpointLabel, methodOf } from './endpoint';
 import {
   count,
   enter,
@@ -25,7 +26,7 @@ import {
 } from './http-state';
 import { serviceNameLabel } from './labels';
 import { keyOf, UNKNOWN_PROVIDER_LIMIT } from './limits';
-import { METRIC, UNMATCHED } from './names';
+import { METRIC } from './names';
 import { checkOptionsObject, checkOptionTypes } from './option-check';
 import { providerFor, tagOf } from './provider';
 import type { HttpMetricsOptions } from './types';
@@ -116,9 +117,10 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       public endpoint: string,
     ) {}
 
-    routed(route: unknown): void {
+    routed(_route: unknown): void {
       if (this.done) return; // a route matched after the response ended: already recorded
-      const endpoint = endpointOf(this.req.baseUrl, route as { path?: string });
+      // The template Express just matched, with its mounts (`req.route` is the route now).
+      const endpoint = endpointLabel(matchedRouteTemplate(this.req));
       if (endpoint === this.endpoint) return;
       leave(totals, this.endpoint);
       enter(totals, endpoint);
@@ -215,7 +217,7 @@ export function httpMetrics(options: HttpMetricsOptions = {}): RequestHandler {
       return;
     }
     // Mounted on a route itself (`app.get(path, httpMetrics(), handler)`): already matched.
-    const endpoint = req.route ? endpointOf(req.baseUrl, req.route) : UNMATCHED;
+    const endpoint = endpointLabel(matchedRouteTemplate(req));
     const m = new Measurement(req, now(), endpoint);
     enter(totals, endpoint);
     m.hooked = onRoute(req, m);

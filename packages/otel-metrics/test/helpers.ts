@@ -61,3 +61,11 @@ export function assertBounded(
     `${what}: every value counted, in its own series or the overflow`,
   );
 }
+
+/**
+ * `count` literal mount paths `/t/<name>`, for one router mounted under each: a new endpoint
+ * per name, as an app that mounts a router per tenant makes them.
+ */
+export function tenantPaths(count: number, name: (i: number) => string): string[] {
+  return Array.from({ length: count }, (_, i) => `/t/${name(i)}`);
+}

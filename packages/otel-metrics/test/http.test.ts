@@ -173,6 +173,83 @@ describeExpress('httpMetrics()', (createApp, version) => {
     await m.prom.shutdown();
   });
 
+  it('names a mount path parameter by its template on Express 5, by its value on Express 4', async () => {
+    const m = metricsApp(createApp);
+    const users = express().Router({ mergeParams: true });
+    users.get('/:id', (_req, res) => {
+      res.send('user');
+    });
+    users.get('/:id/fail', () => {
+      throw new Error('inside a mount with a parameter');
+    });
+    const tenant = express().Router({ mergeParams: true });
+    tenant.use('/projects/:project/users', users);
+    tenant.get('/info', (_req, res) => {
+      res.send('info');
+    });
+    m.app.use('/t/:tenant/v1', tenant);
+    m.app.use(/^\/r\/(\d+)/, tenant);
+    m.app.use(
+      '/API',
+      express()
+        .Router()
+        .get('/items/:id', (_req, res) => res.send('item')),
+    );
+    // Matched under the mount, answered after it: the mount is left and forgotten.
+    m.app.get('/t/:tenant/v1/other', (_req, res) => {
+      res.send('other');
+    });
+    m.app.get('/first', (_req, res) => {
+      res.send('first');
+    });
+    // The accessors are installed on the first request of an Express copy: later ones are
+    // named fully.
+    await request(m.app).get('/first').expect(200);
+    await request(m.app).get('/t/acme/v1/projects/p1/users/7').expect(200);
+    await request(m.app).get('/t/b%20c/v1/projects/p2/users/8').expect(200);
+    await request(m.app).get('/t/acme/v1/projects/p1/users/9/fail').expect(500);
+    await request(m.app).get('/t/acme/v1/info').expect(200);
+    await request(m.app).get('/t/acme/v1/other').expect(200);
+    await request(m.app).get('/r/42/info').expect(200);
+    await request(m.app).get('/api/items/1').expect(200);
+    await request(m.app).get('/Api/items/2').expect(200);
+    const text = await m.scrape();
+    const counts = Object.fromEntries(
+      text
+        .find('request_count_total')
+        .map((s) => [`${s.labels.endpoint} ${s.labels.status_code}`, s.value]),
+    );
+    if (version.major === 5) {
+      assert.deepEqual(counts, {
+        '/first 200': 1,
+        '/t/:tenant/v1/projects/:project/users/:id 200': 2,
+        '/t/:tenant/v1/projects/:project/users/:id/fail 500': 1,
+        '/t/:tenant/v1/info 200': 1,
+        '/t/:tenant/v1/other 200': 1,
+        '/regex(^\\/r\\/(\\d+))/info 200': 1,
+        '/API/items/:id 200': 2,
+      });
+      assert.equal(
+        text.value('request_count_total', { endpoint: '/t/:tenant/v1/info', api_version: 'v1' }),
+        1,
+      );
+    } else {
+      // Express 4 sets req.baseUrl before a request has Express's prototype: its matched text.
+      assert.deepEqual(counts, {
+        '/first 200': 1,
+        '/t/acme/v1/projects/p1/users/:id 200': 1,
+        '/t/b%20c/v1/projects/p2/users/:id 200': 1,
+        '/t/acme/v1/projects/p1/users/:id/fail 500': 1,
+        '/t/acme/v1/info 200': 1,
+        '/t/:tenant/v1/other 200': 1,
+        '/r/42/info 200': 1,
+        '/api/items/:id 200': 1,
+        '/Api/items/:id 200': 1,
+      });
+    }
+    await m.prom.shutdown();
+  });
+
   it('reports a regex route by its pattern and an unversioned route as api_version none', async () => {
     const m = metricsApp(createApp);
     m.app.get(/^\/files\/(\d+)$/, (_req, res) => {

@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { businessMetrics, httpMetrics, prometheusMetrics, tagMeterProvider } from '../src';
 import { AttributeSetLimit, limitOf } from '../src/limits';
+import { tenantPaths } from './helpers';
 
 describe('limitOf()', () => {
   it("reads a prometheusMetrics() provider's limits, a per-instrument view first", async () => {
@@ -79,7 +80,10 @@ describe('limits on a provider pushing over OTLP (data points carry service)', (
     mount.get('/x', (_req, res) => {
       res.status(500).end();
     });
-    app.use('/t/:tenant', mount); // a new endpoint per tenant
+    app.use(
+      tenantPaths(24, (i) => `${Math.floor(i / 4)}-${i % 4}`),
+      mount,
+    ); // a new endpoint per tenant
     let calls = 0;
     for (let round = 0; round < 6; round++) {
       for (let k = 0; k < 4; k++) {

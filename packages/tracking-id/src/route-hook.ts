@@ -6,9 +6,15 @@ import type { Request } from 'express';
 const ROUTE = Symbol.for('@ai-teams/otel-metrics.route');
 const ON_ROUTE = Symbol.for('@ai-teams/otel-metrics.onRoute');
 const ROUTE_BASE = Symbol.for('@ai-teams/tracking-id.routeBase');
-// A new name for the accessor that also keeps the mount: an older copy's accessor (without it)
-// is replaced, and still serves its listeners through ON_ROUTE.
-const PATCHED = Symbol.for('@ai-teams/tracking-id.routeAccessor');
+const BASE_URL = Symbol.for('@ai-teams/tracking-id.baseUrl');
+const MOUNTS = Symbol.for('@ai-teams/tracking-id.mounts');
+// A new name for the accessors that also keep the mounts' templates: an older copy's accessor
+// (route alone, or route and the matched mount) is replaced, and still serves its listeners
+// through ON_ROUTE.
+const PATCHED = Symbol.for('@ai-teams/tracking-id.mountAccessor');
+// Where router 2.3 (Express 5) keeps the pattern of the layer it just matched, a mount's
+// included, until the next one: its own symbol, not exported. Found by its description.
+const MATCHED_PATTERN = 'router.tracing.matchedRoute';
 
 /** Told each time Express assigns `req.route`. */
 export interface RouteListener {
@@ -16,7 +22,18 @@ export interface RouteListener {
   routed(route: unknown): void;
 }
 type Hook = RouteListener;
-type Hooked = Request & { [ROUTE]?: unknown; [ROUTE_BASE]?: string; [ON_ROUTE]?: Hook };
+/** A router mount with parameters the request is under: its URL and its template. */
+interface Mount {
+  url: string;
+  template: string;
+}
+type Hooked = Request & {
+  [ROUTE]?: unknown;
+  [ROUTE_BASE]?: string;
+  [ON_ROUTE]?: Hook;
+  [BASE_URL]?: string;
+  [MOUNTS]?: Mount[];
+};
 
 const ready = new WeakSet<object>();
 
@@ -38,6 +55,7 @@ function install(req: Request): boolean {
   }
   if (!base || Object.prototype.hasOwnProperty.call(req, 'route')) return false;
   if (!(base as Record<symbol, unknown>)[PATCHED]) {
+    let patternKey: symbol | null | undefined;
     Object.defineProperty(base, 'route', {
       configurable: true,
       enumerable: true,
@@ -47,8 +65,32 @@ function install(req: Request): boolean {
       set(this: Hooked, route: unknown) {
         this[ROUTE] = route;
         // The mount as it is now: an error unwinds it before the response ends.
-        this[ROUTE_BASE] = this.baseUrl;
+        this[ROUTE_BASE] = mountTemplate(this);
         this[ON_ROUTE]?.routed(route);
+      },
+    });
+    // `req.baseUrl` keeps only the matched text of a mount (`/t/acme` for `/t/:tenant`). The
+    // router sets it as it enters a mount, right after the mount's match; where the router
+    // says which pattern matched (router 2.3, Express 5), the mount's template is kept beside
+    // its URL for as long as the request is under it. Express 4 sets `baseUrl` before the
+    // request gets this prototype: an own property, which this accessor never sees.
+    Object.defineProperty(base, 'baseUrl', {
+      configurable: true,
+      enumerable: true,
+      get(this: Hooked) {
+        return this[BASE_URL];
+      },
+      set(this: Hooked, url: string | undefined) {
+        const previous = this[BASE_URL];
+        this[BASE_URL] = url;
+        const mounts = this[MOUNTS];
+        if (mounts !== undefined) leaveMounts(mounts, url);
+        const from = previous ?? '';
+        if (typeof url !== 'string' || url.length <= from.length || !url.startsWith(from)) return;
+        // The router's own symbol, looked for once per Express copy (router 2.3 sets it on
+        // every request before it enters a mount); none on older routers.
+        if (patternKey === undefined) patternKey = patternKeyOf(this) ?? null;
+        if (patternKey !== null) enterMount(this, patternKey, from, url);
       },
     });
     Object.defineProperty(base, PATCHED, { value: true });
@@ -66,6 +108,56 @@ export function hookRoutes(req: Request): boolean {
   return install(req);
 }
 
+/** Whether `url` is `mount` or under it. */
+function isUnder(url: string, mount: string): boolean {
+  return url.startsWith(mount) && (url.length === mount.length || url[mount.length] === '/');
+}
+
+/** Drops the mounts the request has left (`req.baseUrl` set back to a parent's, or elsewhere). */
+function leaveMounts(mounts: Mount[], url: string | undefined): void {
+  while (mounts.length > 0 && !(typeof url === 'string' && isUnder(url, mounts.at(-1)!.url))) {
+    mounts.pop();
+  }
+}
+
+/** The symbol under which the router keeps the pattern it matched last, found on `req`. */
+function patternKeyOf(req: object): symbol | undefined {
+  return Object.getOwnPropertySymbols(req).find((s) => s.description === MATCHED_PATTERN);
+}
+
+/**
+ * `req.baseUrl` went from `previous` to `url` under it: the router entered a mount, and the
+ * pattern it matched is under `key`. A mount whose pattern is not its matched text (one with
+ * parameters, `/t/:tenant`, or matched in another case) has its template kept, for as long as
+ * the request is under it; nothing is kept for the others.
+ */
+function enterMount(req: Hooked, key: symbol, previous: string, url: string): void {
+  const pattern = (req as unknown as Record<symbol, unknown>)[key];
+  let template: string;
+  if (typeof pattern === 'string') {
+    template = pattern.length > 1 && pattern.endsWith('/') ? pattern.slice(0, -1) : pattern;
+  } else if (pattern instanceof RegExp) {
+    template = `/regex(${pattern.source})`;
+  } else return;
+  if (template === url.slice(previous.length)) return;
+  (req[MOUNTS] ??= []).push({ url, template: mountTemplate(req, previous) + template });
+}
+
+/**
+ * The router mounts `req` is under (at `url`, `req.baseUrl` by default), each by its template
+ * where one was kept (`/t/:tenant/api` for `/t/acme/api`), else by its matched text.
+ */
+function mountTemplate(req: Hooked, url: string | undefined = req.baseUrl): string {
+  const base = url ?? '';
+  const mounts = req[MOUNTS];
+  if (mounts === undefined) return base;
+  for (let i = mounts.length - 1; i >= 0; i--) {
+    const mount = mounts[i]!;
+    if (isUnder(base, mount.url)) return mount.template + base.slice(mount.url.length);
+  }
+  return base;
+}
+
 /**
  * The template of the route `req` matched (`routeTemplate()`), with the router mounts as they
  * were when it matched when `hookRoutes()` ran for it, else as they are now. Undefined when no
@@ -75,7 +167,7 @@ export function matchedRouteTemplate(req: Request): string | undefined {
   const r = req as Hooked;
   const route = r.route as Parameters<typeof routeTemplate>[1];
   if (!route) return undefined;
-  return routeTemplate(r[ROUTE_BASE] ?? req.baseUrl, route);
+  return routeTemplate(r[ROUTE_BASE] ?? mountTemplate(r), route);
 }
 
 /**
@@ -117,8 +209,9 @@ function mounted(base: string, path: RoutePath): string {
  * `req.baseUrl` is when the route matches) + the route's path (`/sessions/:id`). A root route
  * inside a mounted router (`/`) is the mount alone; a RegExp path reads `regex(source)`
  * (`/api/v2/regex(source)` under a mount); an array of paths is each path under the mount,
- * joined by commas. Undefined without a route. Express keeps only the matched text of a mount,
- * so a parameter in a mount path (`/t/:tenant`) shows its value.
+ * joined by commas. Undefined without a route. `req.baseUrl` keeps only the matched text of a
+ * mount (`/t/acme` for `/t/:tenant`); `matchedRouteTemplate()` passes the mounts' templates
+ * where the router told them.
  * Shared by otel-metrics' `endpoint` label and cloudwatch-logger's `request.route`.
  */
 export function routeTemplate(

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import type { Request, Response } from 'express';
+import request from 'supertest';
+import { describeExpress } from '@ai-teams/test-utils';
+import { hookRoutes, matchedRouteTemplate } from '../src';
+
+describeExpress('matchedRouteTemplate() under router mounts', (createApp, version) => {
+  const Router = (options?: { mergeParams?: boolean }) => version.load().Router(options);
+  /** A route handler answering the template the request matched. */
+  const answer = (req: Request, res: Response) => {
+    res.send(matchedRouteTemplate(req) ?? 'none');
+  };
+
+  it('names each mount with a parameter by its pattern on Express 5, by its text on Express 4', async () => {
+    const app = createApp();
+    app.use((req, _res, next) => {
+      hookRoutes(req);
+      next();
+    });
+    app.get('/first', answer);
+    const projects = Router({ mergeParams: true });
+    projects.get('/items/:id', answer);
+    const tenant = Router({ mergeParams: true });
+    tenant.param('tenant', (_req, _res, next) => setTimeout(next, 2)); // the mount matched, later
+    tenant.use('/p/:project', projects);
+    tenant.use('/skip/:k', (_req, _res, next) => next('router'));
+    tenant.use('/Docs', Router().get('/:page', answer));
+    app.use('/t/:tenant', tenant);
+    app.get('/t/:tenant/skip/:k/after', answer); // answered after leaving the mounts
+    const shop = createApp();
+    shop.get('/orders/:id', answer);
+    app.use('/shop/:shop', shop);
+    app.use(/^\/r\/(\d+)/, Router().get('/x', answer));
+    // The accessors are installed on the first request of an Express copy.
+    await request(app).get('/first').expect(200, '/first');
+
+    const asked = [
+      '/t/acme/p/one/items/1',
+      '/t/b%20c/p/two/items/2',
+      '/t/acme/skip/z/after',
+      '/t/acme/docs/intro',
+      '/shop/s1/orders/3',
+      '/r/42/x',
+    ];
+    const answers = await Promise.all(asked.map(async (p) => (await request(app).get(p)).text));
+    assert.deepEqual(
+      answers,
+      version.major === 5
+        ? [
+            '/t/:tenant/p/:project/items/:id',
+            '/t/:tenant/p/:project/items/:id',
+            '/t/:tenant/skip/:k/after',
+            '/t/:tenant/Docs/:page',
+            '/shop/:shop/orders/:id',
+            '/regex(^\\/r\\/(\\d+))/x',
+          ]
+        : [
+            '/t/acme/p/one/items/:id',
+            '/t/b%20c/p/two/items/:id',
+            '/t/:tenant/skip/:k/after',
+            '/t/acme/docs/:page',
+            '/shop/s1/orders/:id',
+            '/r/42/x',
+          ],
+    );
+  });
+
+  it('leaves req.baseUrl as Express sets it, in and out of mounts', async () => {
+    const app = createApp();
+    const seen: unknown[] = [];
+    app.use((req, _res, next) => {
+      hookRoutes(req);
+      next();
+    });
+    const inner = Router();
+    inner.use((req, _res, next) => {
+      seen.push(req.baseUrl);
+      next();
+    });
+    inner.get('/x', (req, res) => {
+      seen.push(req.baseUrl);
+      res.send(matchedRouteTemplate(req));
+    });
+    app.use('/m/:v', inner);
+    app.use((req, _res, next) => {
+      seen.push(req.baseUrl);
+      next();
+    });
+    app.get('/y', (req, res) => {
+      seen.push(req.baseUrl);
+      res.send('y');
+    });
+    await request(app).get('/y').expect(200);
+    seen.length = 0;
+    await request(app).get('/m/abc/x').expect(200);
+    await request(app).get('/m/abc/nothing').expect(404);
+    assert.deepEqual(seen, ['/m/abc', '/m/abc', '/m/abc', '']);
+  });
+});
