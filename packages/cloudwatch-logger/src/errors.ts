@@ -154,8 +154,9 @@ const MAX_CAUSE_VALUES = 16;
  * `error.cause{type, code, message}` of `err`, its own cause under it, down to MAX_CAUSES: what a
  * wrapped failure hides (a fetch's `TypeError: fetch failed` over `ECONNREFUSED`). A cause that
  * is not an object is its `message`; one already shown above, or unreadable, ends the chain.
+ * The OTLP copy takes the same object (see `otlp-cause.ts`), so both say the same.
  */
-function causeOf(
+export function causeOf(
   err: object,
   seen: object[],
   redact: ((key: string) => boolean) | undefined,

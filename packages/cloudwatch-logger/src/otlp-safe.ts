@@ -2,6 +2,7 @@ import type TransportStream from 'winston-transport';
 import type { RenderConfig } from './config';
 import { redactsAccessKeys } from './access-line';
 import { isError, read } from './errors';
+import { moveCause, type CallerValues } from './otlp-cause';
 import { REDACTED } from './redact';
 import { messageOf } from './render';
 import { OMIT, sanitize, setField, truncate, type Walk } from './sanitize';
@@ -21,7 +22,8 @@ const MAX_CAUSES = 3;
 
 /**
  * An Error as the OpenTelemetry transport reads one (`name`, `message`, `stack`, `code`, and
- * its `cause`, which becomes `error.cause.*`), bounded, as a plain object.
+ * its `cause`), bounded, as a plain object. The cause of the record's exception is then made
+ * `error.cause.*` attributes by `moveCause()`.
  */
 function errorLike(err: Error, w: Walk, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -80,8 +82,9 @@ function safeSplat(splat: unknown[], w: Walk): unknown[] {
  * left as it is for the other transports): the same redaction, at any depth and in an object
  * passed as the message; circular references, BigInt, throwing getters and the like turned into
  * JSON-safe values; strings cut at `maxEventBytes / 16` and at most `maxFields` leaves. Errors
- * keep what the transport makes `exception.*` and `error.cause.*` of; a record that is an Error
- * (`logger.error(err)`) keeps its message and stack.
+ * keep what the transport makes `exception.*` of; a record that is an Error (`logger.error(err)`)
+ * keeps its message and stack; the exception's cause is the line's `error.cause`, as flat
+ * `error.cause.*` attributes.
  */
 function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   const redact = cfg.redact;
@@ -92,13 +95,15 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   const splat = out[SPLAT];
   // A walk of its own: the fields of the record keep their budget.
   if (Array.isArray(splat)) out[SPLAT] = safeSplat(splat, { ...w });
+  const caller: CallerValues = { splat: Array.isArray(splat) ? splat : undefined };
   const message = read(info, 'message');
   out.level = read(info, 'level');
   out.message =
     typeof message === 'string'
       ? truncate(message, maxString)
       : messageOf(message, maxString, redact);
-  if (isError(info)) Object.assign(out, errorLike(info, w), { message: out.message });
+  const isErrorRecord = isError(info);
+  if (isErrorRecord) Object.assign(out, errorLike(info, w), { message: out.message });
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
     if (redact?.(key)) {
@@ -111,9 +116,13 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
     } catch (e) {
       raw = `[Throws: ${messageOf(e, 200)}]`;
     }
+    if (key === 'err' || key === 'error') caller[key] = raw;
     const v = isError(raw) ? errorLike(raw, w) : sanitize(raw, w);
     if (v !== OMIT) setField(out, key, v);
   }
+  // Only where an exception can come from: a record without one (an access line) pays nothing.
+  if (isErrorRecord || caller.err !== undefined || caller.error !== undefined || caller.splat)
+    moveCause(out, info, caller, redact, maxString, MAX_STACK);
   return out;
 }
 
