@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
@@ -255,6 +257,60 @@ describe('createLogger() lines', () => {
       '/srv/my jobs/job.js:3',
       '/srv/jobs/run.js:3',
     ]);
+  });
+
+  it('gives exception.file whole from Windows and macOS frames: drive, UNC, spaces, parentheses', () => {
+    const { logger, line } = setup();
+    const cases: [frame: string, location: string][] = [
+      ['handler (C:\\srv\\app\\routes.js:42:7)', 'C:\\srv\\app\\routes.js:42'],
+      ['C:\\srv\\app\\index.js:3:1', 'C:\\srv\\app\\index.js:3'],
+      // An inline callback's frame has no function name, so no parentheses around its path.
+      ['C:\\Users\\Jane Doe\\app\\routes.js:42:7', 'C:\\Users\\Jane Doe\\app\\routes.js:42'],
+      ['async C:\\Users\\Jane Doe\\app\\job.js:8:3', 'C:\\Users\\Jane Doe\\app\\job.js:8'],
+      [
+        'fn (C:\\Program Files (x86)\\app\\index.js:3:1)',
+        'C:\\Program Files (x86)\\app\\index.js:3',
+      ],
+      ['C:\\Program Files (x86)\\app\\index.js:3:1', 'C:\\Program Files (x86)\\app\\index.js:3'],
+      ['\\\\server\\share\\app.js:1:2', '\\\\server\\share\\app.js:1'],
+      ['fn (\\\\server\\share\\my app\\app.js:1:2)', '\\\\server\\share\\my app\\app.js:1'],
+      ['/Users/me/My Project/app.js:1:2', '/Users/me/My Project/app.js:1'],
+      ['/Users/me/Project (copy)/app.js:1:2', '/Users/me/Project (copy)/app.js:1'],
+      // As Node reads the URL on the platform it runs on: C:\srv\app\index.mjs on Windows.
+      ['file:///C:/srv/app/index.mjs:3:1', `${fileURLToPath('file:///C:/srv/app/index.mjs')}:3`],
+    ];
+    const files: string[] = [];
+    for (const [frame] of cases) {
+      const err = new Error('failed');
+      err.stack = `Error: failed\n    at ${frame}\n    at x (C:\\a.js:1:1)`;
+      logger.error('failed', { error: err });
+      const ex = line().exception as Record<string, unknown>;
+      files.push(`${String(ex.file)}:${String(ex.line)}`);
+    }
+    assert.deepEqual(
+      files,
+      cases.map(([, location]) => location),
+    );
+  });
+
+  it('gives exception.file of an inline callback in a folder named with spaces and parentheses', () => {
+    const { logger, line } = setup();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'My Project (copy) '));
+    try {
+      const file = path.join(dir, 'app.js');
+      writeFileSync(file, "module.exports = [1].map(() => new Error('x'))[0];\n");
+      const err = require(file) as Error;
+      assert.ok(
+        err.stack!.includes(`\n    at ${file}:1:`),
+        `the premise, V8's frame: ${err.stack}`,
+      );
+      logger.error('failed', { error: err });
+      const ex = line().exception as Record<string, unknown>;
+      assert.equal(ex.file, file);
+      assert.equal(ex.line, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("takes error.code from the error's HTTP status when it has no code of its own", () => {

@@ -156,8 +156,10 @@ export interface Frame {
   line?: number;
 }
 
-// V8 frames: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (file:…)".
-const FRAME = /^\s*at (?:async )?(?:(.+?) \()?(.+?):(\d+):\d+\)?$/;
+// V8 frames: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (file:…)". The
+// function name only where the line ends with ")": a frame without one (an inline callback) has
+// its path bare, and a path may hold " (" (C:\Program Files (x86)\…, /Users/me/App (copy)/…).
+const FRAME = /^\s*at (?:async )?(?:(.+?) \((.+?):(\d+):\d+\)|(.+?):(\d+):\d+)$/;
 const cwd = process.cwd() + path.sep;
 /** Longest line read as a frame: a function name and a path, each cut at MAX_NAME_LENGTH. */
 const MAX_FRAME_LINE = 1024;
@@ -184,9 +186,9 @@ export function topFrame(stack: string | undefined): Frame | undefined {
     if (line.length > MAX_FRAME_LINE) continue;
     const m = FRAME.exec(line);
     if (!m) continue;
-    let file = framePath(m[2]!);
+    let file = framePath(m[2] ?? m[4]!);
     if (file.startsWith(cwd)) file = file.slice(cwd.length);
-    const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH), line: Number(m[3]) };
+    const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH), line: Number(m[3] ?? m[5]) };
     if (m[1]) frame.function = truncate(m[1], MAX_NAME_LENGTH);
     return frame;
   }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { enableTestTracing, type TestTracing } from '@ai-teams/test-utils';
 import { recordErrorOnSpan } from '../src';
@@ -60,6 +63,66 @@ describe('recordErrorOnSpan()', () => {
     class PaymentError extends Error {}
     const { span } = await onSpan((s) => recordErrorOnSpan(s, new PaymentError('declined')));
     assert.equal(span.events[1]!.attributes!['error.type'], 'PaymentError');
+  });
+
+  it('takes log.module, log.function and log.line whole from Windows and macOS frames', async () => {
+    const cases: [frame: string, location: string][] = [
+      ['handler (C:\\srv\\app\\routes.js:42:7)', 'handler C:\\srv\\app\\routes.js:42'],
+      ['C:\\srv\\app\\index.js:3:1', '- C:\\srv\\app\\index.js:3'],
+      ['C:\\Users\\Jane Doe\\app\\routes.js:42:7', '- C:\\Users\\Jane Doe\\app\\routes.js:42'],
+      // A frame without a function name has its path bare, " (" in it included.
+      ['C:\\Program Files (x86)\\app\\index.js:3:1', '- C:\\Program Files (x86)\\app\\index.js:3'],
+      [
+        'fn (C:\\Program Files (x86)\\app\\index.js:3:1)',
+        'fn C:\\Program Files (x86)\\app\\index.js:3',
+      ],
+      [
+        'async C:\\Program Files (x86)\\app\\job.js:8:3',
+        '- C:\\Program Files (x86)\\app\\job.js:8',
+      ],
+      ['\\\\server\\share\\app.js:1:2', '- \\\\server\\share\\app.js:1'],
+      ['/Users/me/My Project/app.js:1:2', '- /Users/me/My Project/app.js:1'],
+      ['/Users/me/Project (copy)/app.js:1:2', '- /Users/me/Project (copy)/app.js:1'],
+      [
+        'new Job (/Users/me/Project (copy)/job.js:5:9)',
+        'new Job /Users/me/Project (copy)/job.js:5',
+      ],
+    ];
+    const read: string[] = [];
+    for (const [frame] of cases) {
+      const err = new Error('failed');
+      err.stack = `Error: failed\n    at ${frame}\n    at x (C:\\a.js:1:1)`;
+      tracing.reset();
+      const { span } = await onSpan((s) => recordErrorOnSpan(s, err));
+      const a = span.events[1]!.attributes!;
+      read.push(
+        `${String(a['log.function'] ?? '-')} ${String(a['log.module'])}:${String(a['log.line'])}`,
+      );
+    }
+    assert.deepEqual(
+      read,
+      cases.map(([, location]) => location),
+    );
+  });
+
+  it('takes log.module of an inline callback in a folder named with spaces and parentheses', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'My Project (copy) '));
+    try {
+      const file = path.join(dir, 'app.js');
+      writeFileSync(file, "module.exports = [1].map(() => new Error('x'))[0];\n");
+      const err = require(file) as Error;
+      assert.ok(
+        err.stack!.includes(`\n    at ${file}:1:`),
+        `the premise, V8's frame: ${err.stack}`,
+      );
+      const { span } = await onSpan((s) => recordErrorOnSpan(s, err));
+      const attributes = span.events[1]!.attributes!;
+      assert.equal(attributes['log.module'], file);
+      assert.equal(attributes['log.line'], 1);
+      assert.equal(attributes['log.function'], undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('records the same exception once per span', async () => {
