@@ -758,4 +758,24 @@ describe('service-kit', () => {
       await probe.stop();
     }
   });
+
+  it("on the IPC message 'shutdown' (Windows has no SIGTERM) lets a request finish, exports it and exits", async () => {
+    const probe = await shutdownProbe({ SHUTDOWN_GRACE_MS: '5000' });
+    const { child, receiver, base } = probe;
+    try {
+      assert.equal(await getTarget(base, '/fast'), 200);
+      const agent = new http.Agent({ keepAlive: true });
+      const running = once(child, 'message');
+      const medium = keepAliveGet(`${base}/medium`, agent);
+      await running;
+      child.send('shutdown');
+      assert.equal(await medium, '200 close {"ok":true}');
+      assert.deepEqual(await probe.exited, [0, null]);
+      const spans = receiver.spans().filter(({ span }) => span.kind === 2);
+      assert.deepEqual(spans.map(({ span }) => span.name).sort(), ['GET /fast', 'GET /medium']);
+      agent.destroy();
+    } finally {
+      await probe.stop();
+    }
+  });
 });

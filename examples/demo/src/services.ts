@@ -73,7 +73,11 @@ export async function stopAll(services: RunningService[]): Promise<void> {
         new Promise<void>((resolve) => {
           if (s.child.exitCode !== null) return resolve();
           s.child.once('exit', () => resolve());
-          s.child.kill('SIGTERM');
+          // Windows never delivers SIGTERM: kill() there ends the service at once, before it has
+          // flushed its last spans and log records to the collector. The message stops it as
+          // SIGTERM does elsewhere.
+          if (process.platform === 'win32') s.child.send('shutdown');
+          else s.child.kill('SIGTERM');
         }),
     ),
   );

@@ -29,8 +29,9 @@ function portFromEnv(defaultPort: number, name: string): number {
 
 /**
  * Listens on PORT (or the default), named in its messages as `createService()` named the app
- * (`app.locals.serviceName`), else `defaultName`. On SIGTERM/SIGINT: stops taking connections, lets the
- * requests in flight finish for up to SHUTDOWN_GRACE_MS (10 s) and then cuts theirs, waits
+ * (`app.locals.serviceName`), else `defaultName`. On SIGTERM/SIGINT, or the IPC message
+ * 'shutdown': stops taking connections, lets the requests in flight finish for up to
+ * SHUTDOWN_GRACE_MS (10 s) and then cuts theirs, waits
  * until every response has closed (so each one's access line, metrics and span are made), then
  * flushes telemetry and exits.
  */
@@ -134,5 +135,10 @@ export function serve(app: Express, defaultPort: number, defaultName: string): S
   // unflushed (Node's default action once no listener is left).
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Windows never delivers SIGTERM, and a kill() there ends the process at once, unflushed: a
+  // parent process (the demo, pm2 with shutdown_with_message) stops it with this message instead.
+  process.on('message', (message) => {
+    if (message === 'shutdown') stop();
+  });
   return server;
 }
