@@ -324,3 +324,16 @@ describe('published entry points', () => {
     });
   }
 });
+
+describe('line endings', () => {
+  // Git for Windows converts LF to CRLF at checkout by default (core.autocrlf=true): there,
+  // prettier --check (endOfLine lf) failed on every file, and bash read the scripts' \r.
+  it('checks every tracked file out with LF, whatever core.autocrlf says', () => {
+    const files = execFileSync('git', ['ls-files', '--eol'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    assert.ok(files.length > 100, `git ls-files --eol listed ${files.length} files`);
+    const notLf = files.filter((l) => !/\battr\/text=auto eol=lf\s/.test(l));
+    assert.deepEqual(notLf, []);
+  });
+});
