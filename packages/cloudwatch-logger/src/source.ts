@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Set on the record by the logger-level format when `source` is on. */
 export const SOURCE = Symbol.for('@ai-teams/cloudwatch-logger/source');
@@ -29,6 +30,16 @@ function callSites(): NodeJS.CallSite[] {
   }
 }
 
+/** An ES module's `file://` URL as its path (`my module`, not `my%20module`); others as they are. */
+function filePath(file: string): string {
+  if (!file.startsWith('file:')) return file;
+  try {
+    return fileURLToPath(file);
+  } catch {
+    return file;
+  }
+}
+
 /** The first frame outside winston and this package. One stack capture: not free. */
 export function captureSource(): SourceFields | undefined {
   try {
@@ -36,7 +47,7 @@ export function captureSource(): SourceFields | undefined {
       const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
       if (file === '' || INTERNAL.test(file)) continue;
       return {
-        module: path.basename(file).replace(/\.[cm]?[jt]s$/, ''),
+        module: path.basename(filePath(file)).replace(/\.[cm]?[jt]s$/, ''),
         function: site.getFunctionName() ?? site.getMethodName() ?? '<anonymous>',
         line: site.getLineNumber() ?? 0,
       };

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import assert from 'node:assert/strict';
 import { captureLines, tick, type LineCapture } from '@ai-teams/test-utils';
@@ -404,6 +404,22 @@ describe('createLogger() lines', () => {
     assert.deepEqual(Object.keys(on.line().source as object), ['module', 'function', 'line']);
     assert.equal((on.line().source as Record<string, unknown>).module, 'logger.test');
     assert.equal((on.line().source as Record<string, unknown>).function, 'handler');
+  });
+
+  it('names source.module of an ES module by its file name, spaces decoded', async () => {
+    const on = setup({ source: true });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'source-esm-'));
+    try {
+      const file = path.join(dir, 'my module.mjs');
+      writeFileSync(file, "export function run(logger) {\n  logger.info('from esm');\n}\n");
+      const mod = (await import(pathToFileURL(file).href)) as {
+        run(logger: unknown): void;
+      };
+      mod.run(on.logger);
+      assert.deepEqual(on.line().source, { module: 'my module', function: 'run', line: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('absorbs injected trace_id/span_id/trace_flags into tracing{}', () => {
