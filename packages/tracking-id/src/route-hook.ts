@@ -1,5 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
+import { patternMatches } from './mount-pattern';
 
 // Symbol.for, under the names otel-metrics gave them first: every copy of this code in a
 // process (two versions of a package, an older otel-metrics) shares one accessor.
@@ -129,7 +130,8 @@ function patternKeyOf(req: object): symbol | undefined {
  * `req.baseUrl` went from `previous` to `url` under it: the router entered a mount, and the
  * pattern it matched is under `key`. A mount whose pattern is not its matched text (one with
  * parameters, `/t/:tenant`, or matched in another case) has its template kept, for as long as
- * the request is under it; nothing is kept for the others.
+ * the request is under it; nothing is kept for the others, nor where the pattern does not
+ * match the text `req.baseUrl` grew by (it was not the router entering that mount).
  */
 function enterMount(req: Hooked, key: symbol, previous: string, url: string): void {
   const pattern = (req as unknown as Record<symbol, unknown>)[key];
@@ -139,7 +141,9 @@ function enterMount(req: Hooked, key: symbol, previous: string, url: string): vo
   } else if (pattern instanceof RegExp) {
     template = `/regex(${pattern.source})`;
   } else return;
-  if (template === url.slice(previous.length)) return;
+  const text = url.slice(previous.length);
+  // Not this mount's pattern: the app set `req.baseUrl` itself, or another router copy did.
+  if (template === text || !patternMatches(pattern, text)) return;
   (req[MOUNTS] ??= []).push({ url, template: mountTemplate(req, previous) + template });
 }
 

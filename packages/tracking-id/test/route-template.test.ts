@@ -96,4 +96,32 @@ describeExpress('matchedRouteTemplate() under router mounts', (createApp, versio
     await request(app).get('/m/abc/nothing').expect(404);
     assert.deepEqual(seen, ['/m/abc', '/m/abc', '/m/abc', '']);
   });
+
+  it('names a mount the app entered by setting req.baseUrl itself by its text', async () => {
+    const app = createApp();
+    app.use((req, _res, next) => {
+      hookRoutes(req);
+      // A hand-made mount, as a proxy or a path rewrite makes one: no router pattern matched it.
+      if (req.url.startsWith('/rw/')) {
+        req.baseUrl = '/rw';
+        req.url = req.url.slice('/rw'.length);
+      }
+      next();
+    });
+    app.get('/y', answer);
+    const inner = Router();
+    inner.use((req, _res, next) => {
+      req.baseUrl += '/extra';
+      next();
+    });
+    inner.get('/z', answer);
+    app.use('/p/:id', inner);
+    await request(app).get('/first').expect(404);
+
+    const answers = await Promise.all(
+      ['/rw/y', '/p/1/z'].map(async (p) => (await request(app).get(p)).text),
+    );
+    // The pattern the router matched last (`/`, `/p/:id`) named them: `//y`, `/p/:id//z`.
+    assert.deepEqual(answers, ['/rw/y', version.major === 5 ? '/p/:id/extra/z' : '/p/1/extra/z']);
+  });
 });
