@@ -13,6 +13,12 @@ const MOUNTS = Symbol.for('@ai-teams/tracking-id.mounts');
 // (route alone, or route and the matched mount) is replaced, and still serves its listeners
 // through ON_ROUTE.
 const PATCHED = Symbol.for('@ai-teams/tracking-id.mountAccessor');
+// The names older copies look for before they install theirs: set too, so that one installing
+// after this accessor keeps it, rather than putting back a `route` accessor that keeps no mount.
+const OLDER_PATCHED = [
+  Symbol.for('@ai-teams/tracking-id.routeAccessor'),
+  Symbol.for('@ai-teams/otel-metrics.routeAccessor'),
+];
 // Where router 2.3 (Express 5) keeps the pattern of the layer it just matched, a mount's
 // included, until the next one: its own symbol, not exported. Found by its description.
 const MATCHED_PATTERN = 'router.tracing.matchedRoute';
@@ -95,6 +101,9 @@ function install(req: Request): boolean {
       },
     });
     Object.defineProperty(base, PATCHED, { value: true });
+    for (const name of OLDER_PATCHED)
+      if (!Object.prototype.hasOwnProperty.call(base, name))
+        Object.defineProperty(base, name, { value: true });
   }
   ready.add(appRequest!);
   return true;

@@ -45,4 +45,42 @@ describe('two copies of the package in one process', () => {
     assert.ok(message.includes(path.join(elsewhere, 'dist')), message);
     assert.match(message, /npm dedupe/);
   });
+
+  it("keeps its route accessor when an older copy's route hook installs after it", () => {
+    // What @ai-teams/otel-metrics 0.1.0 installs on Express's request prototype: its own `route`
+    // accessor (no mount kept), unless its marker is there.
+    const script = `
+      const http = require('node:http');
+      const express = require('express');
+      const { hookRoutes, matchedRouteTemplate } = require(${JSON.stringify(DIST)});
+      const MARKER = Symbol.for('@ai-teams/otel-metrics.routeAccessor');
+      const ROUTE = Symbol.for('@ai-teams/otel-metrics.route');
+      const ON_ROUTE = Symbol.for('@ai-teams/otel-metrics.onRoute');
+      function olderCopyHook(req) {
+        let base = Object.getPrototypeOf(req);
+        while (Object.getPrototypeOf(base) !== http.IncomingMessage.prototype) base = Object.getPrototypeOf(base);
+        if (base[MARKER]) return;
+        Object.defineProperty(base, 'route', {
+          configurable: true,
+          enumerable: true,
+          get() { return this[ROUTE]; },
+          set(route) { this[ROUTE] = route; this[ON_ROUTE]?.routed(route); },
+        });
+        Object.defineProperty(base, MARKER, { value: true });
+      }
+      const app = express();
+      app.use((req, _res, next) => { hookRoutes(req); olderCopyHook(req); next(); });
+      app.use('/api', express.Router().get('/u/:id', () => { throw new Error('boom'); }));
+      // Read after the error unwound the mount, as an access line is.
+      app.use((_err, req, res, _next) => res.status(500).send(String(matchedRouteTemplate(req))));
+      const server = app.listen(0, '127.0.0.1', async () => {
+        const get = (p) => fetch('http://127.0.0.1:' + server.address().port + p).then((r) => r.text());
+        const answers = [await get('/api/u/1'), await get('/api/u/2')];
+        server.close();
+        console.log(JSON.stringify(answers));
+      });
+    `;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: PACKAGE, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), ['/api/u/:id', '/api/u/:id']);
+  });
 });
