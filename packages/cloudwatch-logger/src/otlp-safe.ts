@@ -90,8 +90,7 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   const redact = cfg.redact;
   const w: Walk = { remaining: cfg.maxFields, dropped: 0, maxString, redact };
   const out: Info = {};
-  // The level, the splat, the context the winston instrumentation attached.
-  for (const sym of Object.getOwnPropertySymbols(info)) out[sym] = info[sym];
+  copySymbols(info, out);
   const splat = out[SPLAT];
   // A walk of its own: the fields of the record keep their budget.
   if (Array.isArray(splat)) out[SPLAT] = safeSplat(splat, { ...w });
@@ -104,7 +103,7 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
       : messageOf(message, maxString, redact);
   const isErrorRecord = isError(info);
   if (isErrorRecord) Object.assign(out, errorLike(info, w), { message: out.message });
-  for (const key of Object.keys(info)) {
+  for (const key of ownKeys(info)) {
     if (key === 'level' || key === 'message') continue;
     if (redact?.(key)) {
       out[key] = REDACTED;
@@ -126,10 +125,40 @@ function safeRecord(info: Info, cfg: RenderConfig, maxString: number): Info {
   return out;
 }
 
+const LEVEL = Symbol.for('level');
+
+/**
+ * The record's symbol keys onto `out`: its level, the splat, the context the winston
+ * instrumentation attached. A record whose keys cannot be listed (a Proxy passed as the record,
+ * `logger.error(proxy)`, whose `ownKeys` trap throws) gives its level alone: the transport needs
+ * it, and a throw here would leave the transport waiting for this record forever, and winston's
+ * back-pressure then stops the whole logger.
+ */
+function copySymbols(info: Info, out: Info): void {
+  try {
+    for (const sym of Object.getOwnPropertySymbols(info)) out[sym] = info[sym];
+  } catch {
+    try {
+      out[LEVEL] = info[LEVEL];
+    } catch {
+      // no level to give: the transport's default severity
+    }
+  }
+}
+
+/** `Object.keys(info)`, none when its `ownKeys` trap throws (its message and stack still read). */
+function ownKeys(info: Info): string[] {
+  try {
+    return Object.keys(info);
+  } catch {
+    return [];
+  }
+}
+
 /** The record's level symbols and level, with a note for a message. */
 function fallbackRecord(info: Info, err: unknown): Info {
   const out: Info = {};
-  for (const sym of Object.getOwnPropertySymbols(info)) out[sym] = info[sym];
+  copySymbols(info, out);
   out.level = read(info, 'level');
   out.message = `[record not loggable: ${messageOf(err, 200)}]`;
   return out;

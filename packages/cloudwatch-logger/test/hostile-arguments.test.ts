@@ -224,6 +224,28 @@ describe('arguments a log call cannot read', () => {
       assert.equal(hostile.body, 'hostile');
       assert.match(String(hostile.attributes.p), /^\[Unserializable: /);
     });
+
+    it('keeps both outputs going after a record whose keys cannot be listed', async () => {
+      exporter.reset();
+      const { logger, out } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
+      // An Error behind a proxy whose ownKeys trap throws, logged as the record itself: the
+      // copy's fallback listed its symbols too, threw into the call, and the transport waited
+      // for that record forever.
+      const hostile = new Proxy(new Error('behind a proxy'), {
+        ownKeys() {
+          throw new Error('trap ownKeys');
+        },
+      });
+      assert.doesNotThrow(() => logger.error(hostile as never));
+      for (let i = 0; i < 40; i++) logger.info(`after ${i}`);
+      await tick();
+      assert.equal(out.lines().length, 41);
+      const records = exporter.getFinishedLogRecords();
+      assert.equal(records.length, 41);
+      assert.equal(records[0]!.body, 'behind a proxy');
+      assert.equal(records[0]!.severityText, 'error');
+      assert.equal(records.at(-1)!.body, 'after 39');
+    });
   });
 });
 
