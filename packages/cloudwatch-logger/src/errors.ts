@@ -96,6 +96,23 @@ function framePath(file: string): string {
 const MAX_LOCATION = 1024;
 const DIGITS = /^\d+$/;
 
+/** How a location V8 writes in parentheses begins: a path, a URL, or V8's own words. */
+const LOCATION_START =
+  /^(?:[/\\]|[A-Za-z]:[/\\]|[a-z][a-z0-9+.-]*:|<anonymous>|eval at |native|index \d)/;
+
+/**
+ * Where `fn (LOCATION)` opens its location: the first ` (` followed by what begins one, as a
+ * function name may hold ` (` too (a computed method name, a `name` set by hand), and so may
+ * the path; else the first ` (`. Each test is a few characters: linear in the line.
+ */
+function locationOpen(text: string): number {
+  const first = text.indexOf(' (');
+  for (let i = first; i !== -1; i = text.indexOf(' (', i + 2)) {
+    if (LOCATION_START.test(text.slice(i + 2, i + 14))) return i;
+  }
+  return first;
+}
+
 /**
  * The file and line of a V8 frame line: `at fn (LOCATION)`, or `at LOCATION` for a frame without
  * a function name (an inline callback, an ES module's top level), either after `async `, where
@@ -107,7 +124,7 @@ const DIGITS = /^\d+$/;
 function frameLocation(frame: string): { file: string; line: number } | undefined {
   let location = frame.trim().slice('at '.length);
   if (location.endsWith(')')) {
-    const open = location.indexOf(' (');
+    const open = locationOpen(location);
     if (open === -1) return undefined;
     location = location.slice(open + 2, -1);
   } else if (location.startsWith('async ')) {

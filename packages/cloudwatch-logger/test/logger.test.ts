@@ -313,6 +313,30 @@ describe('createLogger() lines', () => {
     }
   });
 
+  it("gives exception.file of a frame whose function name holds ' (', as of any other", () => {
+    const { logger, line } = setup();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'named-frames-'));
+    try {
+      const file = path.join(dir, 'routes.js');
+      // A handler named after its route, as some frameworks name them.
+      writeFileSync(
+        file,
+        "module.exports = { ['GET /users (list)']() { return new Error('x'); } }['GET /users (list)']();\n",
+      );
+      const err = require(file) as Error;
+      assert.ok(
+        err.stack!.includes(`\n    at GET /users (list) (${file}:1:`),
+        `the premise, V8's frame: ${err.stack}`,
+      );
+      logger.error('failed', { error: err });
+      const ex = line().exception as Record<string, unknown>;
+      assert.equal(ex.file, file);
+      assert.equal(ex.line, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("takes error.code from the error's HTTP status when it has no code of its own", () => {
     const { logger, line } = setup();
     // body-parser's parse failure: status and statusCode, no code.
