@@ -121,7 +121,7 @@ function locationOpen(text: string): number {
  * `C:\Program Files (x86)\app\index.js`), which V8 writes as they are. Read with string
  * searches: one pass over a line of any length (a message can put any text after an `at `).
  */
-function frameLocation(frame: string): { file: string; line: number } | undefined {
+function frameLocation(frame: string): { file: string; line: number | undefined } | undefined {
   let location = frame.trim().slice('at '.length);
   if (location.endsWith(')')) {
     const open = locationOpen(location);
@@ -135,7 +135,9 @@ function frameLocation(frame: string): { file: string; line: number } | undefine
   if (line <= 0 || line > MAX_LOCATION) return undefined;
   const number = location.slice(line + 1, column);
   if (!DIGITS.test(number) || !DIGITS.test(location.slice(column + 1))) return undefined;
-  return { file: location.slice(0, line), line: Number(number) };
+  // Digits past what a line number can be (a forged frame) give the file alone.
+  const n = Number(number);
+  return { file: location.slice(0, line), line: Number.isSafeInteger(n) ? n : undefined };
 }
 
 /**
@@ -256,7 +258,7 @@ export function errorFields(
     const at = first === undefined ? undefined : frameLocation(first);
     if (at) {
       exception.file = framePath(at.file);
-      exception.line = at.line;
+      if (at.line !== undefined) exception.line = at.line;
     }
   }
   return { error, exception };

@@ -293,6 +293,16 @@ describe('createLogger() lines', () => {
     );
   });
 
+  it('leaves exception.line out of a frame whose line number has more digits than a number holds', () => {
+    const { logger, line } = setup();
+    const err = new Error('forged');
+    err.stack = `Error: forged\n    at fn (/srv/app/a.js:${'9'.repeat(400)}:1)`;
+    logger.error('failed', { error: err });
+    const ex = line().exception as Record<string, unknown>;
+    assert.equal(ex.file, '/srv/app/a.js');
+    assert.equal('line' in ex, false);
+  });
+
   it('gives exception.file of an inline callback in a folder named with spaces and parentheses', () => {
     const { logger, line } = setup();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'My Project (copy) '));

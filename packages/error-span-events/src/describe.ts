@@ -188,7 +188,10 @@ export function topFrame(stack: string | undefined): Frame | undefined {
     if (!m) continue;
     let file = framePath(m[2] ?? m[4]!);
     if (file.startsWith(cwd)) file = file.slice(cwd.length);
-    const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH), line: Number(m[3] ?? m[5]) };
+    const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH) };
+    // Digits past what a line number can be (a forged frame): the module alone.
+    const lineNumber = Number(m[3] ?? m[5]);
+    if (Number.isSafeInteger(lineNumber)) frame.line = lineNumber;
     if (m[1]) frame.function = truncate(m[1], MAX_NAME_LENGTH);
     return frame;
   }

@@ -105,6 +105,16 @@ describe('recordErrorOnSpan()', () => {
     );
   });
 
+  it('leaves log.line out of a frame whose line number has more digits than a number holds', async () => {
+    const err = new Error('forged');
+    err.stack = `Error: forged\n    at fn (/srv/app/a.js:${'9'.repeat(400)}:1)`;
+    const { span } = await onSpan((s) => recordErrorOnSpan(s, err));
+    const a = span.events[1]!.attributes!;
+    assert.equal(a['log.module'], '/srv/app/a.js');
+    assert.equal(a['log.function'], 'fn');
+    assert.equal('log.line' in a, false);
+  });
+
   it('takes log.module of an inline callback in a folder named with spaces and parentheses', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'My Project (copy) '));
     try {
