@@ -130,6 +130,28 @@ describe('winston ranges', () => {
   }
 });
 
+describe('path-to-regexp range', () => {
+  // tracking-id checks a mount's pattern with path-to-regexp, the matcher of Express 5's router
+  // (which takes "^8.0.0"). An exact version put a second copy under tracking-id wherever the
+  // adopter's tree held another 8.x (npm nests a pinned version rather than replace the shared
+  // copy), so the check ran another version's matcher than the router's, and a fix released in
+  // path-to-regexp reached the router's copy alone. A range within the router's shares its copy.
+  it("@ai-teams/tracking-id: its path-to-regexp is a range within the router's", () => {
+    const tracking = manifests('packages').find((m) => m.name === '@ai-teams/tracking-id')!;
+    const ours = tracking.dependencies?.['path-to-regexp'];
+    assert.ok(ours, '@ai-teams/tracking-id depends on no path-to-regexp');
+    const router = JSON.parse(
+      readFileSync(
+        path.join(installed('router', installed('express', root)), 'package.json'),
+        'utf8',
+      ),
+    ) as Manifest;
+    const theirs = router.dependencies!['path-to-regexp']!;
+    assert.equal(semver.valid(ours), null, `path-to-regexp ${ours} is one version, not a range`);
+    assert.ok(semver.subset(ours, theirs), `path-to-regexp ${ours}, the router takes ${theirs}`);
+  });
+});
+
 describe('SDK versions', () => {
   // sdk-node and the OTLP and Prometheus exporters pin core, resources and the sdk-* packages
   // to exact versions. A caret of ours lets npm put a newer patch at the top of a user's tree,
