@@ -33,16 +33,27 @@ function plainOf(pattern: RegExp): RegExp {
   return re;
 }
 
+/** Whether `re` matches `text`, a trailing slash included or not, from the start of `path`. */
+function matchesFrom(re: RegExp, path: string, text: string): boolean {
+  const m = re.exec(path);
+  return m !== null && m.index === 0 && (m[0] === text || m[0] === `${text}/`);
+}
+
 /**
  * Whether the router mount pattern `pattern` (router 2's, path-to-regexp 8 or a RegExp) matches
  * all of `text`, the part `req.baseUrl` just grew by (a trailing slash of it already removed).
+ * The router matched it as the start of the request's path, `text` and then `rest` (the path
+ * left in `req.url`): a RegExp's lookahead may read past the mount (`(?=\/api\/)`).
  * The router sets `req.baseUrl` right after it matched the mount, but so may the app's own code,
  * or a router of another copy that does not say which pattern it matched: then the pattern read
  * on the request is an earlier layer's, and must not name this text.
  */
-export function patternMatches(pattern: string | RegExp, text: string): boolean {
+export function patternMatches(pattern: string | RegExp, text: string, rest = ''): boolean {
   const re = typeof pattern === 'string' ? regExpOf(pattern) : plainOf(pattern);
   if (re === null) return false;
-  const m = re.exec(text) ?? re.exec(`${text}/`);
-  return m !== null && m.index === 0 && (m[0] === text || m[0] === `${text}/`);
+  return (
+    matchesFrom(re, text, text) ||
+    matchesFrom(re, `${text}/`, text) ||
+    (rest !== '' && matchesFrom(re, text + rest, text))
+  );
 }

@@ -152,8 +152,18 @@ function enterMount(req: Hooked, key: symbol, previous: string, url: string): vo
   } else return;
   const text = url.slice(previous.length);
   // Not this mount's pattern: the app set `req.baseUrl` itself, or another router copy did.
-  if (template === text || !patternMatches(pattern, text)) return;
+  if (template === text || !patternMatches(pattern, text, pathOf(req.url))) return;
   (req[MOUNTS] ??= []).push({ url, template: mountTemplate(req, previous) + template });
+}
+
+/**
+ * The path of `url` (`req.url`, which the router has already cut to what follows the mount when
+ * it sets `req.baseUrl`): without its query; empty for an absolute URL.
+ */
+function pathOf(url: unknown): string {
+  if (typeof url !== 'string' || !url.startsWith('/')) return '';
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
 }
 
 /**

@@ -124,4 +124,29 @@ describeExpress('matchedRouteTemplate() under router mounts', (createApp, versio
     // The pattern the router matched last (`/`, `/p/:id`) named them: `//y`, `/p/:id//z`.
     assert.deepEqual(answers, ['/rw/y', version.major === 5 ? '/p/:id/extra/z' : '/p/1/extra/z']);
   });
+
+  it('names a RegExp mount whose lookahead reads past its match by its pattern', async () => {
+    const app = createApp();
+    app.use((req, _res, next) => {
+      hookRoutes(req);
+      next();
+    });
+    app.get('/first', answer);
+    // A tenant segment only where an API path follows: the router's RegExp sees the whole path.
+    app.use(/^\/(\w+)(?=\/api\/)/, Router().get('/api/orders', answer));
+    await request(app).get('/first').expect(200);
+
+    const answers = await Promise.all(
+      ['/acme/api/orders', '/globex/api/orders'].map(async (p) => (await request(app).get(p)).text),
+    );
+    assert.deepEqual(
+      answers,
+      version.major === 5
+        ? [
+            '/regex(^\\/(\\w+)(?=\\/api\\/))/api/orders',
+            '/regex(^\\/(\\w+)(?=\\/api\\/))/api/orders',
+          ]
+        : ['/acme/api/orders', '/globex/api/orders'],
+    );
+  });
 });
