@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { Logger } from 'winston';
 import { callLevel } from './levels';
 
@@ -47,29 +48,40 @@ function errorCopy(original: object, fields: Record<string, unknown>, own: Set<s
 /**
  * A copy of an argument winston can log, or undefined when it can log it as it is. Every own
  * key and READ_KEYS is read; a getter that throws is replaced by '[Throws: …]'. An Error stays
- * an Error of its class; an object whose keys cannot even be listed (a revoked proxy) becomes a
- * note. `frozen`: copy even when nothing threw (winston adds `level` to the object it logs).
+ * an Error of its class; one whose keys cannot be listed (a proxy's `ownKeys` trap throws) keeps
+ * what READ_KEYS read, and becomes a note when none reads (a revoked proxy). `frozen`: copy even
+ * when nothing threw (winston adds `level` to the object it logs).
  */
 function readable(arg: unknown, frozen = false): unknown {
   if (typeof arg !== 'object' || arg === null) return undefined;
+  const note = (err: unknown) => ({ unreadable_argument: `[Unreadable: ${reason(err)}]` });
   let keys: string[];
   let isError: boolean;
+  let unlisted: { err: unknown } | undefined;
   try {
     isError = arg instanceof Error;
+  } catch (err) {
+    return note(err);
+  }
+  try {
     keys = Object.keys(arg);
   } catch (err) {
-    return { unreadable_argument: `[Unreadable: ${reason(err)}]` };
+    keys = [];
+    unlisted = { err };
   }
   const own = new Set(keys);
   const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  let threw = false;
+  let threw = unlisted !== undefined;
+  let read = false;
   for (const key of [...READ_KEYS, ...keys]) {
     if (key === '__proto__' || key in fields) continue; // __proto__: JSON.parse's own key
     const r = readKey(arg, key);
     threw ||= r.threw;
+    read ||= !r.threw && r.v !== undefined;
     // An inherited key is kept only where it says something (`message` of an Error).
     if (r.v !== undefined || own.has(key)) fields[key] = r.v;
   }
+  if (unlisted && !read) return note(unlisted.err);
   if (!threw && !frozen) return undefined;
   if (isError) return errorCopy(arg, fields, own);
   const copy: Record<string, unknown> = {};
@@ -78,14 +90,22 @@ function readable(arg: unknown, frozen = false): unknown {
   return copy;
 }
 
-/** A copy of a frozen or sealed object: winston adds `level` to an object it logs. */
-function extensible(value: unknown): unknown {
+/**
+ * An argument as winston can take it, copied where it cannot. A frozen or sealed object: winston
+ * adds `level` to an object it logs. A proxy, and an object whose `exception` getter throws:
+ * winston reads and sets a record's keys and symbols (its `Symbol.for('level')`, `level`), and
+ * each transport reads `exception` before its `log()`, where a throw never calls the stream
+ * back: it then waits for that record for good, and every later line with it.
+ */
+function prepared(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (types.isProxy(value)) return readable(value, true) ?? value;
   try {
+    void (value as { exception?: unknown }).exception;
     if (Object.isExtensible(value)) return value;
     if (Array.isArray(value)) return [...(value as unknown[])];
   } catch {
-    return value; // a revoked proxy: the call throws, and the retry replaces it
+    // the `exception` getter threw: copied below
   }
   return readable(value, true) ?? value;
 }
@@ -137,7 +157,7 @@ function guarded(method: Method, written: () => number, isLog = false): Method {
     // An inner call (a level method calling log()) has its arguments from the outer one.
     if (depth > 0) return method.apply(this, args);
     if (isLog) knownLevel(this as Logger, args);
-    for (let i = 0; i < args.length; i++) args[i] = extensible(args[i]);
+    for (let i = 0; i < args.length; i++) args[i] = prepared(args[i]);
     depth++;
     const before = written();
     try {
@@ -163,9 +183,10 @@ function guarded(method: Method, written: () => number, isLog = false): Method {
  * winston copies call meta with Object.assign before any format runs, so a top-level getter
  * that throws escapes from `logger.info(msg, meta)`; and it sets `level` on an object passed
  * as the message, which throws for a frozen one. So `log()` and every level method copy a
- * frozen argument first, and retry a call that threw over an argument it could not read (a
- * throwing getter, an Error whose message or stack getter throws, a revoked proxy) with
- * readable copies; any other failure (another transport's own) is rethrown untouched.
+ * frozen or proxy argument first (see `prepared()`), and retry a call that threw over an
+ * argument it could not read (a throwing getter, an Error whose message or stack getter
+ * throws) with readable copies; any other failure (another transport's own) is rethrown
+ * untouched.
  */
 export function guardMeta(logger: Logger, transport: { received: number }): void {
   const target = logger as unknown as Record<string, Method>;

@@ -246,6 +246,51 @@ describe('arguments a log call cannot read', () => {
       assert.equal(records[0]!.severityText, 'error');
       assert.equal(records.at(-1)!.body, 'after 39');
     });
+
+    it('keeps both outputs going after a record winston itself cannot read or change', async () => {
+      exporter.reset();
+      const { logger, out } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
+      const boom = (what: string) => () => {
+        throw new Error(what);
+      };
+      // Each the record itself: winston reads its level symbol before its stream's callback
+      // (a get trap throwing for symbols), each transport reads its `exception` before calling
+      // log(), and winston sets its level (a set trap). A throw there left the stream waiting for
+      // that record for good, and every later line with it.
+      const hostile = [
+        new Proxy(new Error('symbols trap'), {
+          get: (t, k, r) => (typeof k === 'symbol' ? boom('trap get')() : Reflect.get(t, k, r)),
+        }),
+        Object.defineProperty({ message: 'exception getter' }, 'exception', {
+          get: boom('exception'),
+        }),
+        new Proxy({ message: 'set trap' }, { set: boom('trap set') }),
+      ];
+      for (const record of hostile) assert.doesNotThrow(() => logger.error(record as never));
+      for (let i = 0; i < 40; i++) logger.info(`after ${i}`);
+      await tick();
+      const lines = out.lines();
+      assert.deepEqual(
+        lines.slice(0, 3).map((l) => [l['@message'], l['@level']]),
+        [
+          ['symbols trap', 'ERROR'],
+          ['exception getter', 'ERROR'],
+          ['set trap', 'ERROR'],
+        ],
+      );
+      assert.equal(lines.length, 43);
+      const records = exporter.getFinishedLogRecords();
+      assert.deepEqual(
+        records.slice(0, 3).map((r) => [r.body, r.severityText]),
+        [
+          ['symbols trap', 'error'],
+          ['exception getter', 'error'],
+          ['set trap', 'error'],
+        ],
+      );
+      assert.equal(records.length, 43);
+      assert.equal(records.at(-1)!.body, 'after 39');
+    });
   });
 });
 
