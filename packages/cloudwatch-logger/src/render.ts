@@ -237,13 +237,28 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
     return out;
   }
 
-  /** The last resort: the core fields alone, with a note. */
+  /**
+   * The last resort: the core fields alone, with a note. Every read guarded: a throw here leaves
+   * the transport without its callback, and winston holds every later line behind this one.
+   */
   function minimal(info: Info, ts: string, bytes: number, note: string): string {
     let level: unknown;
+    let tracking: unknown;
+    let m: unknown;
     try {
       level = info.level;
     } catch {
       level = undefined;
+    }
+    try {
+      tracking = info.tracking_id;
+    } catch {
+      tracking = undefined;
+    }
+    try {
+      m = info.message;
+    } catch (e) {
+      m = `[Throws: ${messageOf(e, 200)}]`;
     }
     const line = (message: string) =>
       JSON.stringify({
@@ -251,12 +266,11 @@ export function createRenderer(cfg: RenderConfig): (info: Info, at?: number) => 
         '@level': LEVEL_LABEL[String(level)] ?? 'INFO',
         '@message': message,
         service: truncate(cfg.service, 64),
-        tracking_id:
-          typeof info.tracking_id === 'string' ? truncate(info.tracking_id, 64) : 'unknown',
+        tracking_id: typeof tracking === 'string' ? truncate(tracking, 64) : 'unknown',
         log: { truncated: true, original_bytes: bytes, note: truncate(note, 200) },
       });
     // The message cut until the line fits: escaped, a character can take 6 bytes or more.
-    let message = messageOf(info.message, 1024, cfg.redact);
+    let message = messageOf(m, 1024, cfg.redact);
     let out = line(message);
     while (Buffer.byteLength(out) > cfg.maxEventBytes && message !== '') {
       message = message.length > 16 ? `${message.slice(0, message.length >> 1)}…` : '';

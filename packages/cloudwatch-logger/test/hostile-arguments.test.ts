@@ -75,6 +75,27 @@ describe('arguments a log call cannot read', () => {
     assert.ok(by('log()'));
   });
 
+  it('writes the line, and the later ones, of a record whose message getter throws the second time', () => {
+    const { logger, out } = capturedLogger();
+    // winston reads the message once to take the object as the record; the line read it again,
+    // failed, and its last resort read it a third time, outside any guard: the transport never
+    // called back, and winston held every later line behind that record.
+    let reads = 0;
+    const record = {
+      get message(): string {
+        if (reads++ > 0) throw new Error('read again');
+        return 'first read';
+      },
+    };
+    assert.doesNotThrow(() => logger.error(record as never));
+    logger.info('after');
+    const lines = out.lines();
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0]!['@level'], 'ERROR');
+    assert.equal(lines[0]!['@message'], '[Throws: read again]');
+    assert.equal(lines[1]!['@message'], 'after');
+  });
+
   it('writes every call of a child logger whose meta cannot be read', () => {
     const { logger, out } = capturedLogger();
     const meta = {
