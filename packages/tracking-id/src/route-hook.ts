@@ -9,6 +9,7 @@ const ON_ROUTE = Symbol.for('@ai-teams/otel-metrics.onRoute');
 const ROUTE_BASE = Symbol.for('@ai-teams/tracking-id.routeBase');
 const BASE_URL = Symbol.for('@ai-teams/tracking-id.baseUrl');
 const MOUNTS = Symbol.for('@ai-teams/tracking-id.mounts');
+const ENTERED = Symbol.for('@ai-teams/tracking-id.enteredMatch');
 // A new name for the accessors that also keep the mounts' templates: an older copy's accessor
 // (route alone, or route and the matched mount) is replaced, and still serves its listeners
 // through ON_ROUTE.
@@ -40,6 +41,8 @@ type Hooked = Request & {
   [ON_ROUTE]?: Hook;
   [BASE_URL]?: string;
   [MOUNTS]?: Mount[];
+  /** The `req.params` of the last match that grew `req.baseUrl`: each match has its own. */
+  [ENTERED]?: unknown;
 };
 
 const ready = new WeakSet<object>();
@@ -150,6 +153,11 @@ function enterMount(req: Hooked, key: symbol, previous: string, url: string): vo
   } else if (pattern instanceof RegExp) {
     template = `/regex(${pattern.source})`;
   } else return;
+  // The router gives each match a `req.params` of its own: the same one as at the last growth
+  // means no layer matched since, and the app grew `req.baseUrl` itself.
+  const params = req.params as unknown;
+  if (params === req[ENTERED]) return;
+  req[ENTERED] = params;
   const text = url.slice(previous.length);
   // Not this mount's pattern: the app set `req.baseUrl` itself, or another router copy did.
   if (template === text || !patternMatches(pattern, text, pathOf(req.url))) return;

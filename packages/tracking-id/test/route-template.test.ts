@@ -125,6 +125,34 @@ describeExpress('matchedRouteTemplate() under router mounts', (createApp, versio
     assert.deepEqual(answers, ['/rw/y', version.major === 5 ? '/p/:id/extra/z' : '/p/1/extra/z']);
   });
 
+  it('names by its text a req.baseUrl the app grows inside a mount whose pattern the text matches', async () => {
+    const app = createApp();
+    app.use((req, _res, next) => {
+      hookRoutes(req);
+      next();
+    });
+    app.get('/first', answer);
+    const inner = Router();
+    inner.get('/z', answer);
+    // A middleware mounted at a pattern that grows req.baseUrl itself, by text the pattern would
+    // match, and hands the request to a router of its own.
+    app.use('/:tenant', (req, res, next) => {
+      req.baseUrl += '/x';
+      req.url = req.url.slice('/x'.length);
+      inner(req, res, next);
+    });
+    await request(app).get('/first').expect(200);
+
+    const answers = await Promise.all(
+      ['/acme/x/z', '/globex/x/z'].map(async (p) => (await request(app).get(p)).text),
+    );
+    // Before: the mount's pattern named the app's text too, `/:tenant/:tenant/z`.
+    assert.deepEqual(
+      answers,
+      version.major === 5 ? ['/:tenant/x/z', '/:tenant/x/z'] : ['/acme/x/z', '/globex/x/z'],
+    );
+  });
+
   it('names a RegExp mount whose lookahead reads past its match by its pattern', async () => {
     const app = createApp();
     app.use((req, _res, next) => {
