@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
-import { stackHeaderEnd } from '@ai-teams/tracking-id';
+import { stackFrame, stackHeaderEnd } from '@ai-teams/tracking-id';
 import { sanitize } from './sanitize';
 import type { StackTraceMode } from './types';
 
@@ -76,68 +75,6 @@ function safeString(v: unknown): string {
   } catch {
     return '[Unprintable]';
   }
-}
-
-/**
- * A frame's file as a path: V8 names an ES module's frames by `file://` URL, a CommonJS
- * module's by path, and `exception.file` should read the same for both (as error-span-events'
- * `log.module` does).
- */
-function framePath(file: string): string {
-  if (!file.startsWith('file://')) return file;
-  try {
-    return fileURLToPath(file);
-  } catch {
-    return file; // not a URL Node can turn into a path (another host): kept as it is
-  }
-}
-
-/** Longer than any real path: a location this long is not read as one. */
-const MAX_LOCATION = 1024;
-const DIGITS = /^\d+$/;
-
-/** How a location V8 writes in parentheses begins: a path, a URL, or V8's own words. */
-const LOCATION_START =
-  /^(?:[/\\]|[A-Za-z]:[/\\]|[a-z][a-z0-9+.-]*:|<anonymous>|eval at |native|index \d)/;
-
-/**
- * Where `fn (LOCATION)` opens its location: the first ` (` followed by what begins one, as a
- * function name may hold ` (` too (a computed method name, a `name` set by hand), and so may
- * the path; else the first ` (`. Each test is a few characters: linear in the line.
- */
-function locationOpen(text: string): number {
-  const first = text.indexOf(' (');
-  for (let i = first; i !== -1; i = text.indexOf(' (', i + 2)) {
-    if (LOCATION_START.test(text.slice(i + 2, i + 14))) return i;
-  }
-  return first;
-}
-
-/**
- * The file and line of a V8 frame line: `at fn (LOCATION)`, or `at LOCATION` for a frame without
- * a function name (an inline callback, an ES module's top level), either after `async `, where
- * LOCATION is `file:line:column`. The file is all the text before `:line:column`, so it keeps its
- * spaces and parentheses (`C:\Users\Jane Doe\app\routes.js`, `/Users/me/My Project/app.js`,
- * `C:\Program Files (x86)\app\index.js`), which V8 writes as they are. Read with string
- * searches: one pass over a line of any length (a message can put any text after an `at `).
- */
-function frameLocation(frame: string): { file: string; line: number | undefined } | undefined {
-  let location = frame.trim().slice('at '.length);
-  if (location.endsWith(')')) {
-    const open = locationOpen(location);
-    if (open === -1) return undefined;
-    location = location.slice(open + 2, -1);
-  } else if (location.startsWith('async ')) {
-    location = location.slice('async '.length);
-  }
-  const column = location.lastIndexOf(':');
-  const line = column > 0 ? location.lastIndexOf(':', column - 1) : -1;
-  if (line <= 0 || line > MAX_LOCATION) return undefined;
-  const number = location.slice(line + 1, column);
-  if (!DIGITS.test(number) || !DIGITS.test(location.slice(column + 1))) return undefined;
-  // Digits past what a line number can be (a forged frame) give the file alone.
-  const n = Number(number);
-  return { file: location.slice(0, line), line: Number.isSafeInteger(n) ? n : undefined };
 }
 
 /**
@@ -255,9 +192,9 @@ export function errorFields(
     if (trimmed !== undefined) exception.stack_trace = trimmed;
     const top = stack.split('\n', header + 12);
     const first = top[firstFrame(top, header)];
-    const at = first === undefined ? undefined : frameLocation(first);
+    const at = first === undefined ? undefined : stackFrame(first);
     if (at) {
-      exception.file = framePath(at.file);
+      exception.file = at.file;
       if (at.line !== undefined) exception.line = at.line;
     }
   }

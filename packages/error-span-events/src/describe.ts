@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { types } from 'node:util';
-import { stackHeaderEnd } from '@ai-teams/tracking-id';
+import { stackFrame, stackHeaderEnd } from '@ai-teams/tracking-id';
 
 /** What is kept of a thrown or logged value: bounded strings only. */
 export interface DescribedError {
@@ -156,43 +155,18 @@ export interface Frame {
   line?: number;
 }
 
-// V8 frames: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (file:…)". The
-// function name only where the line ends with ")": a frame without one (an inline callback) has
-// its path bare, and a path may hold " (" (C:\Program Files (x86)\…, /Users/me/App (copy)/…).
-const FRAME = /^\s*at (?:async )?(?:(.+?) \((.+?):(\d+):\d+\)|(.+?):(\d+):\d+)$/;
 const cwd = process.cwd() + path.sep;
-/** Longest line read as a frame: a function name and a path, each cut at MAX_NAME_LENGTH. */
-const MAX_FRAME_LINE = 1024;
-
-/**
- * A frame's file as a path: V8 names an ES module's frames by `file://` URL (a space as `%20`),
- * a CommonJS module's by path, and `log.module` should read the same for both.
- */
-function framePath(file: string): string {
-  if (!file.startsWith('file://')) return file;
-  try {
-    return fileURLToPath(file);
-  } catch {
-    return file.slice('file://'.length); // not a URL Node can turn into a path (another host)
-  }
-}
 
 /** The top frame of a V8 stack, file relative to the working directory when under it. */
 export function topFrame(stack: string | undefined): Frame | undefined {
   if (!stack) return undefined;
   for (const line of stack.split('\n')) {
-    // FRAME's two lazy groups make it quadratic in a line's length (85 ms for 8 KB of " ( ");
-    // a V8 frame line is far shorter than this.
-    if (line.length > MAX_FRAME_LINE) continue;
-    const m = FRAME.exec(line);
-    if (!m) continue;
-    let file = framePath(m[2] ?? m[4]!);
-    if (file.startsWith(cwd)) file = file.slice(cwd.length);
+    const read = stackFrame(line);
+    if (!read) continue;
+    const file = read.file.startsWith(cwd) ? read.file.slice(cwd.length) : read.file;
     const frame: Frame = { module: truncate(file, MAX_NAME_LENGTH) };
-    // Digits past what a line number can be (a forged frame): the module alone.
-    const lineNumber = Number(m[3] ?? m[5]);
-    if (Number.isSafeInteger(lineNumber)) frame.line = lineNumber;
-    if (m[1]) frame.function = truncate(m[1], MAX_NAME_LENGTH);
+    if (read.line !== undefined) frame.line = read.line;
+    if (read.function) frame.function = truncate(read.function, MAX_NAME_LENGTH);
     return frame;
   }
   return undefined;

@@ -23,4 +23,4 @@ export {
   routeTemplate,
   type RouteListener,
 } from './route-hook';
-export { shownValue, stackHeaderEnd } from './shared';
+export { shownValue, stackFrame, stackHeaderEnd, type StackFrame } from './shared';

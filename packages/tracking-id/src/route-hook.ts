@@ -1,6 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import { patternMatches } from './mount-pattern';
+import { requestPath } from './request-path';
 
 // Symbol.for, under the names otel-metrics gave them first: every copy of this code in a
 // process (two versions of a package, an older otel-metrics) shares one accessor.
@@ -160,18 +161,10 @@ function enterMount(req: Hooked, key: symbol, previous: string, url: string): vo
   req[ENTERED] = params;
   const text = url.slice(previous.length);
   // Not this mount's pattern: the app set `req.baseUrl` itself, or another router copy did.
-  if (template === text || !patternMatches(pattern, text, pathOf(req.url))) return;
+  // `req.url` is what follows the mount now (the router has cut it), which a RegExp's lookahead
+  // may read.
+  if (template === text || !patternMatches(pattern, text, requestPath(req.url))) return;
   (req[MOUNTS] ??= []).push({ url, template: mountTemplate(req, previous) + template });
-}
-
-/**
- * The path of `url` (`req.url`, which the router has already cut to what follows the mount when
- * it sets `req.baseUrl`): without its query; empty for an absolute URL.
- */
-function pathOf(url: unknown): string {
-  if (typeof url !== 'string' || !url.startsWith('/')) return '';
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
 }
 
 /**
