@@ -6,17 +6,22 @@ import { hookRoutes, matchedRouteTemplate } from '../src';
 
 describeExpress('matchedRouteTemplate() under router mounts', (createApp, version) => {
   const Router = (options?: { mergeParams?: boolean }) => version.load().Router(options);
+  /** An app whose first middleware hooks the routes, as the packages' middleware do. */
+  const hookedApp = () => {
+    const app = createApp();
+    app.use((req, _res, next) => {
+      hookRoutes(req);
+      next();
+    });
+    return app;
+  };
   /** A route handler answering the template the request matched. */
   const answer = (req: Request, res: Response) => {
     res.send(matchedRouteTemplate(req) ?? 'none');
   };
 
   it('names each mount with a parameter by its pattern on Express 5, by its text on Express 4', async () => {
-    const app = createApp();
-    app.use((req, _res, next) => {
-      hookRoutes(req);
-      next();
-    });
+    const app = hookedApp();
     app.get('/first', answer);
     const projects = Router({ mergeParams: true });
     projects.get('/items/:id', answer);
@@ -66,12 +71,8 @@ describeExpress('matchedRouteTemplate() under router mounts', (createApp, versio
   });
 
   it('leaves req.baseUrl as Express sets it, in and out of mounts', async () => {
-    const app = createApp();
+    const app = hookedApp();
     const seen: unknown[] = [];
-    app.use((req, _res, next) => {
-      hookRoutes(req);
-      next();
-    });
     const inner = Router();
     inner.use((req, _res, next) => {
       seen.push(req.baseUrl);
@@ -126,11 +127,7 @@ describeExpress('matchedRouteTemplate() under router mounts', (createApp, versio
   });
 
   it('names by its text a req.baseUrl the app grows inside a mount whose pattern the text matches', async () => {
-    const app = createApp();
-    app.use((req, _res, next) => {
-      hookRoutes(req);
-      next();
-    });
+    const app = hookedApp();
     app.get('/first', answer);
     const inner = Router();
     inner.get('/z', answer);
@@ -154,11 +151,7 @@ describeExpress('matchedRouteTemplate() under router mounts', (createApp, versio
   });
 
   it('names a RegExp mount whose lookahead reads past its match by its pattern', async () => {
-    const app = createApp();
-    app.use((req, _res, next) => {
-      hookRoutes(req);
-      next();
-    });
+    const app = hookedApp();
     app.get('/first', answer);
     // A tenant segment only where an API path follows: the router's RegExp sees the whole path.
     app.use(/^\/(\w+)(?=\/api\/)/, Router().get('/api/orders', answer));
