@@ -41,6 +41,9 @@ export function checkOptions(options: unknown): asserts options is TelemetryOpti
     if (typeof interval !== 'number') fail('diagIntervalMs', 'a number of milliseconds', interval);
     if (!(interval >= 0)) fail('diagIntervalMs', 'a number >= 0', interval, RangeError);
   }
+  const trust = o.trustIncomingTraceContext;
+  if (trust != null && typeof trust !== 'boolean' && typeof trust !== 'function')
+    fail('trustIncomingTraceContext', 'true, false or a function of the request', trust);
   for (const name of ['traceExporter', 'logExporter'] as const) {
     const exporter = o[name];
     if (exporter != null && typeof (exporter as { export?: unknown }).export !== 'function')

@@ -12,6 +12,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions';
 import { warnIfNotPatched } from './late-load';
+import { traceContextGate } from './trust';
 import type { ResolvedTelemetryOptions } from './types';
 
 /**
@@ -58,12 +59,15 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
   let checksLeft = LOAD_CHECKS;
   // What a route throws or passes to next() must reach the error handler, whatever it is.
   guardExpressErrors();
+  const gate = traceContextGate(config.trustIncomingTraceContext);
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) => {
         if (checksLeft !== 0) checksLeft = warnIfNotPatched() ? 0 : checksLeft - 1;
         return ignored.size !== 0 && ignored.has(requestPath(req.url));
       },
+      // Only for a service that does not trust every caller's trace context.
+      ...(gate && { startIncomingSpanHook: gate }),
       // The plan's request.size / response.size, set once the response has ended.
       applyCustomAttributesOnSpan: (span, request, response) => {
         if (!('getHeader' in response) || !('headers' in request)) return;

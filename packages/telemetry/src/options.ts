@@ -81,6 +81,22 @@ function envFlag(name: string): boolean {
   return value !== 'none';
 }
 
+const TRUST_VARIABLE = 'AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT';
+
+/**
+ * AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: unset or empty is the default (trust); any value but
+ * `true` or `false` fails set-up, as a misspelt `flase` on a public service must not quietly
+ * keep trusting every caller.
+ */
+function trustFromEnv(): boolean {
+  const value = (process.env[TRUST_VARIABLE] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new TypeError(
+    `setupTelemetry(): ${TRUST_VARIABLE} must be "true" or "false", got ${JSON.stringify(process.env[TRUST_VARIABLE])}`,
+  );
+}
+
 /**
  * Options merged once with the environment; unknown values fail with the variable's name.
  *
@@ -152,6 +168,7 @@ export function resolveOptions(options: TelemetryOptions): ResolvedTelemetryOpti
     logs: !disabled && (options.logs ?? envFlag('OTEL_LOGS_EXPORTER')),
     metrics: disabled ? 'none' : metrics,
     ignorePaths: [...(options.ignorePaths ?? ['/health', '/metrics'])],
+    trustIncomingTraceContext: options.trustIncomingTraceContext ?? trustFromEnv(),
     shutdownOnSigterm: options.shutdownOnSigterm ?? false,
     diagIntervalMs: options.diagIntervalMs ?? 60_000,
   };

@@ -66,6 +66,16 @@ export interface TelemetryOptions {
    */
   ignorePaths?: readonly string[] | undefined;
   /**
+   * Whether an incoming request's trace context (`traceparent`, `tracestate`, `baggage`, or the
+   * headers of the propagators OTEL_PROPAGATORS names) is continued. `false` for a service that
+   * outside callers reach directly: each request then starts a trace of its own (so its own
+   * tracking id) with no baggage, and those headers are taken off the request. A function
+   * decides per request (e.g. by `req.socket.remoteAddress`); it returning anything but `true`,
+   * or throwing, means not trusted.
+   * @default AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT (`true` or `false`), else true
+   */
+  trustIncomingTraceContext?: boolean | ((req: IncomingMessage) => boolean) | undefined;
+  /**
    * Flush and shut down on SIGTERM, then let the process exit.
    * @default false
    */

@@ -196,6 +196,11 @@ describe('resolveOptions()', () => {
       ],
       [{ traceExporter: {} }, TypeError, /option "traceExporter" must be an exporter/],
       [{ logExporter: 'otlp' }, TypeError, /option "logExporter" must be an exporter.*got "otlp"/],
+      [
+        { trustIncomingTraceContext: 'false' },
+        TypeError,
+        /option "trustIncomingTraceContext" must be true, false or a function of the request, got "false"/,
+      ],
     ];
     for (const [options, type, message] of cases) {
       assert.throws(
@@ -233,6 +238,32 @@ describe('resolveOptions()', () => {
   it('does not check the metrics exporter when OTEL_SDK_DISABLED=true turns metrics off', () => {
     Object.assign(process.env, { OTEL_SDK_DISABLED: 'true', OTEL_METRICS_EXPORTER: 'console' });
     assert.equal(resolveOptions({ serviceName: 'a' }).metrics, 'none');
+  });
+
+  it('reads AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT, and fails set-up for a value that is neither true nor false', () => {
+    const trust = () => resolveOptions({ serviceName: 'a' }).trustIncomingTraceContext;
+    delete process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT;
+    assert.equal(trust(), true, 'trusted by default');
+    for (const [value, expected] of [
+      ['', true],
+      ['true', true],
+      [' FALSE ', false],
+      ['false', false],
+    ] as const) {
+      process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = value;
+      assert.equal(trust(), expected, JSON.stringify(value));
+    }
+    assert.equal(
+      resolveOptions({ serviceName: 'a', trustIncomingTraceContext: true })
+        .trustIncomingTraceContext,
+      true,
+      'the option wins',
+    );
+    process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = 'flase';
+    assert.throws(
+      trust,
+      /^TypeError: setupTelemetry\(\): AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT must be "true" or "false", got "flase"$/,
+    );
   });
 
   it('rejects an unknown metrics exporter with the variable name', () => {

@@ -428,6 +428,88 @@ describe('setupTelemetry() through the register entry', () => {
     );
   });
 
+  describe('trust of the incoming trace context', () => {
+    const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const caller = {
+      traceparent: `00-${CALLER_TRACE}-00f067aa0ba902b7-01`,
+      tracestate: 'partner=1',
+      baggage: 'user.role=admin',
+    };
+    const serverSpans = () =>
+      receiver
+        .spans()
+        .filter(({ span }) => span.kind === SERVER)
+        .map(({ span }) => span);
+
+    it("continues a caller's trace and baggage by default", async () => {
+      const downstream = await service();
+      const upstream = await service('service.cjs', { DOWNSTREAM_URL: downstream.url });
+      const res = await fetch(`${upstream.url}/call?path=/headers`, { headers: caller });
+      const { body } = (await res.json()) as { body: Record<string, string> };
+      assert.equal(body.traceparent!.split('-')[1], CALLER_TRACE);
+      assert.equal(body.baggage, 'user.role=admin');
+      await upstream.shutdown();
+      await downstream.shutdown();
+      assert.deepEqual(
+        serverSpans().map((span) => span.traceId),
+        [CALLER_TRACE, CALLER_TRACE],
+      );
+    });
+
+    it('AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT=false: a trace of its own, no baggage, the headers taken off; the next service still continues it', async () => {
+      const downstream = await service();
+      const upstream = await service('service.cjs', {
+        DOWNSTREAM_URL: downstream.url,
+        AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: 'false',
+      });
+      const res = await fetch(`${upstream.url}/call?path=/headers`, { headers: caller });
+      const { body } = (await res.json()) as { body: Record<string, string> };
+      const own = await fetch(`${upstream.url}/headers`, { headers: caller });
+      const seen = (await own.json()) as Record<string, string>;
+      assert.deepEqual(
+        [seen.traceparent, seen.tracestate, seen.baggage],
+        [undefined, undefined, undefined],
+        'the app does not see them',
+      );
+      assert.equal(body.baggage, undefined, 'no baggage reaches the next service');
+      assert.equal(body.tracestate, undefined);
+      const sent = body.traceparent!.split('-')[1];
+      await upstream.shutdown();
+      await downstream.shutdown();
+      const spans = serverSpans();
+      const gateway = spans.find((span) => span.name === 'GET /call')!;
+      assert.notEqual(gateway.traceId, CALLER_TRACE);
+      assert.equal(gateway.parentSpanId ?? '', '', 'the server span is a root');
+      assert.equal(sent, gateway.traceId, 'the next service gets the trace of this one');
+      const next = spans.find((span) => span.name === 'GET /headers' && span.traceId === sent);
+      assert.ok(next, 'the next service (trusting) continued it');
+      assert.equal(spans.length, 3);
+    });
+
+    it('a function decides per request; one that throws means not trusted, with one warning', async () => {
+      const s = await service(
+        'service.cjs',
+        { SETUP_IN_CODE: '1', TRUST_CONTEXT_WITH_HEADER: 'x-internal' },
+        [],
+      );
+      for (const internal of ['yes', 'no', 'throw', 'throw']) {
+        await fetch(`${s.url}/hello/${internal}`, {
+          headers: { ...caller, 'x-internal': internal },
+        });
+      }
+      await s.shutdown();
+      const ids = serverSpans().map((span) => span.traceId);
+      assert.equal(ids[0], CALLER_TRACE, 'trusted: continued');
+      assert.equal(new Set(ids).size, 4, 'the others: a trace each');
+      const warnings = s
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('AI_TEAMS_TELEMETRY_TRUST'));
+      assert.equal(warnings.length, 1, s.stderr());
+      assert.match(warnings[0]!, /trustIncomingTraceContext threw \(cannot tell\)/);
+    });
+  });
+
   it('sends winston records over OTLP with the trace context of the request', async () => {
     const s = await service();
     await fetch(`${s.url}/hello/bo`);
@@ -642,6 +724,23 @@ describe('setupTelemetry() through the register entry', () => {
       assert.equal(ids.length, 2);
       assert.equal(ids[0], b3Trace);
       assert.notEqual(ids[1], '4bf92f3577b34da6a3ce929d0e0e4736');
+    });
+
+    it('OTEL_PROPAGATORS=b3 with AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT=false: the B3 header is not continued and taken off', async () => {
+      const s = await service('service.cjs', {
+        OTEL_PROPAGATORS: 'b3',
+        AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: 'false',
+      });
+      const b3Trace = '80f198ee56343ba864fe8b2a57d3eff7';
+      const seen = await fetch(`${s.url}/headers`, {
+        headers: { b3: `${b3Trace}-e457b5a2e4d86bd1-1` },
+      });
+      assert.equal(((await seen.json()) as Record<string, string>).b3, undefined);
+      await s.shutdown();
+      const [server, ...others] = receiver.spans().filter(({ span }) => span.kind === SERVER);
+      assert.equal(others.length, 0);
+      assert.notEqual(server!.span.traceId, b3Trace);
+      assert.equal(server!.span.parentSpanId ?? '', '', 'a root span');
     });
 
     it('OTEL_RESOURCE_ATTRIBUTES: traces and metrics carry the same environment and service', async () => {

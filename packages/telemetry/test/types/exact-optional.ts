@@ -1,6 +1,7 @@
 // Compiled by `npm run typecheck` with exactOptionalPropertyTypes (tsconfig.exact.json), never
 // run: every optional option accepts `undefined` (a config object's unset value), which keeps
 // its default. `satisfies Record<keyof …>` makes a new option fail here until it is listed.
+import type { IncomingMessage } from 'node:http';
 import { setupTelemetry } from '@ai-teams/telemetry';
 import type { ResolvedTelemetryOptions, TelemetryOptions } from '@ai-teams/telemetry';
 
@@ -17,6 +18,7 @@ export function all(): void {
     logs: undefined,
     metrics: undefined,
     ignorePaths: undefined,
+    trustIncomingTraceContext: undefined,
     shutdownOnSigterm: undefined,
     traceExporter: undefined,
     logExporter: undefined,
@@ -28,7 +30,9 @@ export function all(): void {
   const ignorePaths: string[] = telemetry.config.ignorePaths;
   const diagIntervalMs: number = telemetry.config.diagIntervalMs;
   const resolved: ResolvedTelemetryOptions['metrics'] = telemetry.config.metrics;
-  void [serviceName, traces, ignorePaths, diagIntervalMs, resolved];
+  const trust: boolean | ((req: IncomingMessage) => boolean) =
+    telemetry.config.trustIncomingTraceContext;
+  void [serviceName, traces, ignorePaths, diagIntervalMs, resolved, trust];
 }
 
 export function fromEnv(): void {
