@@ -67,7 +67,10 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
         return ignored.size !== 0 && ignored.has(requestPath(req.url));
       },
       // Only for a service that does not trust every caller's trace context.
-      ...(gate && { startIncomingSpanHook: gate }),
+      ...(gate && {
+        startIncomingSpanHook: gate.startIncomingSpanHook,
+        requestHook: gate.requestHook,
+      }),
       // The plan's request.size / response.size, set once the response has ended.
       applyCustomAttributesOnSpan: (span, request, response) => {
         if (!('getHeader' in response) || !('headers' in request)) return;

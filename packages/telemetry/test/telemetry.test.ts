@@ -480,6 +480,14 @@ describe('setupTelemetry() through the register entry', () => {
       const gateway = spans.find((span) => span.name === 'GET /call')!;
       assert.notEqual(gateway.traceId, CALLER_TRACE);
       assert.equal(gateway.parentSpanId ?? '', '', 'the server span is a root');
+      assert.deepEqual(
+        (gateway.links ?? []).map((link: { traceId: string; spanId: string }) => [
+          link.traceId,
+          link.spanId,
+        ]),
+        [[CALLER_TRACE, '00f067aa0ba902b7']],
+        "linked to the caller's span",
+      );
       assert.equal(sent, gateway.traceId, 'the next service gets the trace of this one');
       const next = spans.find((span) => span.name === 'GET /headers' && span.traceId === sent);
       assert.ok(next, 'the next service (trusting) continued it');
@@ -741,6 +749,7 @@ describe('setupTelemetry() through the register entry', () => {
       assert.equal(others.length, 0);
       assert.notEqual(server!.span.traceId, b3Trace);
       assert.equal(server!.span.parentSpanId ?? '', '', 'a root span');
+      assert.equal(server!.span.links?.[0]?.traceId, b3Trace, "linked to the caller's B3 span");
     });
 
     it('OTEL_RESOURCE_ATTRIBUTES: traces and metrics carry the same environment and service', async () => {
