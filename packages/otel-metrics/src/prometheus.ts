@@ -1,6 +1,7 @@
 import { shownValue } from '@ai-teams/tracking-id';
-import { metrics } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { ServerResponse } from 'node:http';
+import { diag, metrics } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { InstrumentType, MeterProvider, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { RequestHandler } from 'express';
@@ -15,6 +16,12 @@ export { DEFAULT_CARDINALITY_LIMIT, DEFAULT_HISTOGRAM_CARDINALITY_LIMIT };
 
 /** The resource attributes that become labels on every series. */
 const CONSTANT_LABELS = /^(environment|project|service)$/;
+
+/**
+ * What the handler sends: the Prometheus text format 0.0.4 (the exporter's `# UNIT` lines are
+ * comments there), in UTF-8. The exporter's own handler says only `text/plain`.
+ */
+const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 function checkLimit(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 2) {
@@ -52,6 +59,30 @@ class BoundedPrometheusExporter extends PrometheusExporter {
       withResourceConstantLabels: CONSTANT_LABELS,
       withoutScopeInfo: true,
     });
+  }
+
+  /** The same text as the exporter's own handler: no prefix, no timestamps, target_info kept. */
+  private readonly serializer = new PrometheusSerializer('', false, CONSTANT_LABELS, false, true);
+
+  /**
+   * Answers a scrape. The exporter's own handler answers 200 with a comment when collecting
+   * fails (the provider was shut down), which Prometheus takes for a healthy target with no
+   * series: `up` stays 1 and no scrape error is shown. A 503 makes it `up == 0` with the reason.
+   */
+  serve(res: ServerResponse): void {
+    this.collect().then(
+      ({ resourceMetrics, errors }) => {
+        if (errors.length) diag.error('prometheusMetrics(): metrics collection errors', ...errors);
+        res.statusCode = 200;
+        res.setHeader('content-type', METRICS_CONTENT_TYPE);
+        res.end(this.serializer.serialize(resourceMetrics));
+      },
+      (err: unknown) => {
+        res.statusCode = 503;
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.end(`metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`);
+      },
+    );
   }
 
   override selectCardinalityLimit(type: InstrumentType): number {
@@ -113,8 +144,8 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
   });
   if (options.global) metrics.setGlobalMeterProvider(meterProvider);
 
-  const handler: RequestHandler = function prometheusMetricsHandler(req, res) {
-    exporter.getMetricsRequestHandler(req, res);
+  const handler: RequestHandler = function prometheusMetricsHandler(_req, res) {
+    exporter.serve(res);
   };
   return {
     meterProvider,

@@ -55,6 +55,32 @@ describe('prometheusMetrics()', () => {
     await p.shutdown();
   });
 
+  it('says what it sends: the Prometheus text format 0.0.4, in UTF-8', async () => {
+    const p = prometheusMetrics({ serviceName: 'orders' });
+    p.meterProvider.getMeter('test').createCounter('jobs').add(1, { kind: 'café "a"\\\n' });
+    const app = express();
+    app.get('/metrics', p.handler);
+    const res = await request(app).get('/metrics').expect(200);
+    assert.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    assert.equal(parsePrometheus(res.text).value('jobs_total', { kind: 'café "a"\\\n' }), 1);
+    await p.shutdown();
+  });
+
+  // Prometheus takes a 200 without samples for a healthy target: up == 1, no scrape error.
+  for (const how of ['shutdown()', 'meterProvider.shutdown()'] as const) {
+    it(`answers 503 with the reason once the provider is shut down (${how})`, async () => {
+      const p = prometheusMetrics({ serviceName: 'orders' });
+      p.meterProvider.getMeter('test').createCounter('jobs').add(1);
+      const app = express();
+      app.get('/metrics', p.handler);
+      await request(app).get('/metrics').expect(200);
+      await (how === 'shutdown()' ? p.shutdown() : p.meterProvider.shutdown());
+      const res = await request(app).get('/metrics').expect(503);
+      assert.equal(res.headers['content-type'], 'text/plain; charset=utf-8');
+      assert.equal(res.text, 'metrics unavailable: MetricReader is shutdown\n');
+    });
+  }
+
   it('reads DEPLOYMENT_ENVIRONMENT, then ENVIRONMENT, PROJECT and OTEL_SERVICE_NAME', () => {
     process.env.ENVIRONMENT = 'staging';
     process.env.OTEL_SERVICE_NAME = 'from-env';
