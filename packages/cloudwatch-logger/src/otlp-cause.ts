@@ -13,6 +13,8 @@ export interface CallerValues {
 const SPLAT = Symbol.for('splat');
 /** The attribute prefix of a cause: the JSON line's `error.cause`, Loki's `error_cause_…`. */
 const PREFIX = 'error.cause';
+/** Longest `exception.type`, as error-span-events cuts `error.type`. */
+const MAX_TYPE = 256;
 
 /** What `@opentelemetry/winston-transport` takes as a record's exception (its own test). */
 function isException(v: unknown): boolean {
@@ -37,23 +39,47 @@ function exceptionSource(
   copy: Info,
   original: Info,
   caller: CallerValues,
-): { holder: Info | undefined; from: unknown } | undefined {
+): { holder: Info | undefined; from: unknown; read: unknown } | undefined {
   for (const key of ['err', 'error'] as const) {
     const v = copy[key];
     if (isException(v))
-      return { holder: typeof v === 'object' ? (v as Info) : undefined, from: caller[key] };
+      return {
+        holder: typeof v === 'object' ? (v as Info) : undefined,
+        from: caller[key],
+        read: v,
+      };
   }
   const copies = copy[SPLAT];
   if (Array.isArray(copies)) {
     // An extra argument's copy may be the caller's own object (see safeSplat): never changed.
     const i = copies.findIndex(isException);
     if (i !== -1)
-      return { holder: undefined, from: Array.isArray(caller.splat) ? caller.splat[i] : undefined };
+      return {
+        holder: undefined,
+        from: Array.isArray(caller.splat) ? caller.splat[i] : undefined,
+        read: copies[i],
+      };
   }
   if (typeof copy.stack !== 'string') return undefined;
   // `logger.error(err)`. A record that only has a `stack` (`format.errors()` made it) keeps its
   // `cause` field, as its line does.
-  return isError(original) ? { holder: copy, from: original } : undefined;
+  return isError(original) ? { holder: copy, from: original, read: copy } : undefined;
+}
+
+/**
+ * The SDK makes `exception.type` of an exception's `code` when it has one (`step_failed`,
+ * `ECONNREFUSED`), unless the record has that attribute already. OpenTelemetry's conventions
+ * define it as the exception's type, which the span's exception event of error-span-events and
+ * the line's `error.type` give: the name. So a named exception with a code gets its name as
+ * `exception.type`, and its code as `error.code`, the line's path, instead of losing it.
+ */
+function typeOverCode(copy: Info, exception: unknown): void {
+  if (typeof exception !== 'object' || exception === null) return;
+  const { name, code } = exception as Info;
+  if (typeof name !== 'string' || !name || !code) return;
+  if (!Object.hasOwn(copy, 'exception.type')) copy['exception.type'] = truncate(name, MAX_TYPE);
+  if (!Object.hasOwn(copy, 'error.code') && (typeof code === 'string' || typeof code === 'number'))
+    copy['error.code'] = code;
 }
 
 /**
@@ -80,7 +106,8 @@ function flatten(prefix: string, value: unknown, out: Info, maxString: number): 
  * `error.cause.*` of one level itself, with `String()` of anything else (`[object Object]` for a
  * plain object), under `err.cause.*` for meta `err`, nothing for an extra argument, and a `cause`
  * map attribute of the copy's own (four deep, a loop repeated) for `logger.error(err)`:
- * so the exception's copy loses its `cause` here.
+ * so the exception's copy loses its `cause` here. The exception is also named by its type, not
+ * its code (`typeOverCode`).
  */
 export function moveCause(
   copy: Info,
@@ -93,6 +120,7 @@ export function moveCause(
   const source = exceptionSource(copy, original, caller);
   if (!source) return;
   const { holder, from } = source;
+  typeOverCode(copy, source.read);
   let cause: unknown;
   if (isError(from)) {
     cause = causeOf(from, [from], redact);

@@ -159,6 +159,57 @@ describe('the OTLP copy of an error cause', () => {
     }
   });
 
+  it('names the exception by its type, not its code, with the code as error.code', () => {
+    class StepFailedError extends Error {
+      override name = 'StepFailedError';
+      readonly code = 'step_failed';
+    }
+    const calls: [string, (logger: ReturnType<typeof capturedLogger>['logger']) => void][] = [
+      ['meta error', (logger) => logger.error('failed', { error: new StepFailedError('x') })],
+      ['meta err', (logger) => logger.error('failed', { err: new StepFailedError('x') })],
+      [
+        'extra argument',
+        (logger) => logger.error('failed', { order: 1 }, new StepFailedError('x')),
+      ],
+      ['the record', (logger) => logger.error(new StepFailedError('x'))],
+      [
+        'a plain object',
+        (logger) =>
+          logger.error('failed', {
+            error: { name: 'StepFailedError', code: 'step_failed', message: 'x' },
+          }),
+      ],
+    ];
+    for (const [name, call] of calls) {
+      const { attributes } = logged(call);
+      // The span's exception event (error-span-events) and the line's error.type say the same.
+      assert.equal(attributes['exception.type'], 'StepFailedError', name);
+      assert.equal(attributes['error.code'], 'step_failed', name);
+      assert.equal(attributes['exception.message'], 'x', name);
+    }
+    // A code without a name stays the SDK's exception.type; one set by the caller is kept.
+    assert.equal(
+      logged((logger) => logger.error('failed', { error: { code: 'E1', message: 'x' } }))
+        .attributes['exception.type'],
+      'E1',
+    );
+    const own = logged((logger) =>
+      logger.error('failed', {
+        error: new StepFailedError('x'),
+        'exception.type': 'app.Failure',
+        'error.code': 'own',
+      }),
+    ).attributes;
+    assert.equal(own['exception.type'], 'app.Failure');
+    assert.equal(own['error.code'], 'own');
+    // Without a code the SDK names it already: nothing added.
+    const plain = logged((logger) =>
+      logger.error('failed', { error: new RangeError('x') }),
+    ).attributes;
+    assert.equal(plain['exception.type'], 'RangeError');
+    assert.equal('error.code' in plain, false);
+  });
+
   it('carries the cause of a plain error object of the meta as its line shows it', () => {
     const { attributes, lineCause } = logged((logger) =>
       logger.error('failed', {
