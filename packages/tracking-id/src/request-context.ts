@@ -7,6 +7,21 @@ const MAX_VALUE_LENGTH = 256;
 const MAX_KEYS_PER_SECTION = 16;
 const MAX_KEY_LENGTH = 64;
 
+/**
+ * Span attributes OpenTelemetry's conventions define as strings: a numeric id (a database row's)
+ * goes on the span as its text, so `user.id = "42"` finds it in every request. The log line
+ * keeps the value as given.
+ */
+const STRING_ATTRIBUTES = new Set([
+  'user.id',
+  'user.name',
+  'user.full_name',
+  'user.email',
+  'user.hash',
+  'session.id',
+  'session.previous_id',
+]);
+
 function attributeValue(value: unknown): AttributeValue | undefined {
   if (typeof value === 'string') return value.slice(0, MAX_VALUE_LENGTH);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
@@ -54,7 +69,8 @@ export function setRequestContext(patch: RequestContext): boolean {
       if (value === undefined) continue;
       merged[key] = value;
       if (!known) size++;
-      attributes[`${section}.${key}`] = value;
+      const name = `${section}.${key}`;
+      attributes[name] = STRING_ATTRIBUTES.has(name) ? String(value) : value;
     }
     store.context = { ...store.context, [section]: merged };
   }

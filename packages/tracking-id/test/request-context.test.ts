@@ -38,6 +38,28 @@ describeExpress('setRequestContext()', (createApp) => {
     assert.equal(server.attributes['user.nested'], undefined);
   });
 
+  it('puts a numeric user or session id on the span as a string, as the conventions type it', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      // What a JavaScript caller hands over: the database row's numbers (TypeScript asks for strings).
+      setRequestContext({
+        user: { id: 42 as unknown as string, seats: 3 },
+        session: { id: 7 as unknown as string },
+      });
+      res.json(getRequestContext());
+    });
+    const res = await request(a).get('/').expect(200);
+    // The log lines' context keeps the values as given.
+    assert.deepEqual(res.body, { user: { id: 42, seats: 3 }, session: { id: 7 } });
+    const [server] = await tracing.serverSpans(res.headers['x-tracking-id']);
+    assert.ok(server);
+    assert.equal(server.attributes['user.id'], '42');
+    assert.equal(server.attributes['session.id'], '7');
+    // Names of the app's own keep their type.
+    assert.equal(server.attributes['user.seats'], 3);
+  });
+
   it('bounds values: long strings are cut and at most 16 keys per section are kept', async () => {
     const a = createApp();
     a.use(trackingId());
