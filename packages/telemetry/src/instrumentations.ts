@@ -64,7 +64,9 @@ export function createInstrumentations(config: ResolvedTelemetryOptions): Instru
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req: IncomingMessage) => {
         if (checksLeft !== 0) checksLeft = warnIfNotPatched() ? 0 : checksLeft - 1;
-        return ignored.size !== 0 && ignored.has(requestPath(req.url));
+        if (ignored.size === 0 || !ignored.has(requestPath(req.url))) return false;
+        gate?.ignoredRequest(req);
+        return true;
       },
       // Only for a service that does not trust every caller's trace context.
       ...(gate && {

@@ -29,6 +29,11 @@ export interface TraceContextGate {
    * away without being continued.
    */
   requestHook(span: Span, req: IncomingMessage | ClientRequest): void;
+  /**
+   * For a request of `ignorePaths` (no span, no extraction): its trace context is taken off all
+   * the same, so tracking-id does not answer with the caller's trace id.
+   */
+  ignoredRequest(req: IncomingMessage): void;
 }
 
 /** The gate for `trust`; undefined when every request is trusted: no hook, no cost. */
@@ -55,17 +60,71 @@ export function traceContextGate(trust: TraceContextTrust): TraceContextGate | u
       return false;
     }
   };
+  /**
+   * Takes the trace context off `req`: the headers the propagators name, `traceparent` (which
+   * tracking-id reads itself where no span continues it: an ignored path, OTEL_SDK_DISABLED),
+   * and any other header an extraction reads (B3 reads its single and multi-header forms
+   * whichever it injects, and lists only the one as its fields). Returns the caller's span
+   * context the instrumentation would have continued.
+   */
+  const strip = (req: IncomingMessage): SpanContext | undefined => {
+    // Read once the SDK has set the global propagator (OTEL_PROPAGATORS), at the first request.
+    fields ??= [
+      ...new Set([
+        'traceparent',
+        'tracestate',
+        ...propagation.fields().map((n) => n.toLowerCase()),
+      ]),
+    ];
+    const headers = req.headers;
+    let caller: SpanContext | undefined;
+    const removed = new Set<string>();
+    // Each round removes what the last extraction read: a header read only once another is gone
+    // (B3's multi headers behind its single one) is read, and removed, in the next. Bounded.
+    for (let round = 0; round < 4; round++) {
+      const read = new Set(fields);
+      const found = trace.getSpanContext(
+        propagation.extract(ROOT_CONTEXT, headers, {
+          get: (carrier, key) => (read.add(key.toLowerCase()), carrier[key]),
+          keys: (carrier) => Object.keys(carrier),
+        }),
+      );
+      if (round === 0 && found && isSpanContextValid(found)) caller = found;
+      let more = false;
+      for (const name of read) {
+        if (headers[name] === undefined) continue;
+        delete headers[name];
+        removed.add(name);
+        more = true;
+      }
+      if (!more) break;
+    }
+    if (removed.size !== 0) {
+      // Nor may req.headersDistinct or req.rawHeaders keep it. Node builds the first from the
+      // second at its first read, up to the count it parsed: built here, before the second
+      // shrinks.
+      const distinct = req.headersDistinct;
+      for (const name of removed) delete distinct[name];
+      const raw = req.rawHeaders;
+      let kept = 0;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (removed.has(raw[i]!.toLowerCase())) continue;
+        raw[kept++] = raw[i]!;
+        raw[kept++] = raw[i + 1]!;
+      }
+      raw.length = kept;
+    }
+    return caller;
+  };
   return {
     startIncomingSpanHook(req) {
       if (trusted(req)) return NO_ATTRIBUTES;
-      // Read once the SDK has set the global propagator (OTEL_PROPAGATORS), at the first request.
-      fields ??= propagation.fields().map((name) => name.toLowerCase());
-      const headers = req.headers;
-      if (!fields.some((name) => headers[name] !== undefined)) return NO_ATTRIBUTES;
-      const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
-      if (caller && isSpanContextValid(caller)) callers.set(req, caller);
-      for (const name of fields) delete headers[name];
+      const caller = strip(req);
+      if (caller) callers.set(req, caller);
       return NO_ATTRIBUTES;
+    },
+    ignoredRequest(req) {
+      if (!trusted(req)) strip(req);
     },
     requestHook(span, req) {
       const caller = callers.get(req as IncomingMessage);

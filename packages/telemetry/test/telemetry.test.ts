@@ -516,6 +516,75 @@ describe('setupTelemetry() through the register entry', () => {
       assert.equal(warnings.length, 1, s.stderr());
       assert.match(warnings[0]!, /trustIncomingTraceContext threw \(cannot tell\)/);
     });
+
+    it("AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT=false: B3's other form is taken off too (B3 reads single and multi headers whichever it injects)", async () => {
+      const b3Trace = '80f198ee56343ba864fe8b2a57d3eff7';
+      const forms: [string, Record<string, string>][] = [
+        // b3 injects (and lists as its fields) the single header only.
+        ['b3', { 'X-B3-TraceId': b3Trace, 'X-B3-SpanId': 'e457b5a2e4d86bd1', 'X-B3-Sampled': '1' }],
+        // b3multi the multi headers only.
+        ['b3multi', { b3: `${b3Trace}-e457b5a2e4d86bd1-1` }],
+      ];
+      for (const [propagators, headers] of forms) {
+        const s = await service('service.cjs', {
+          OTEL_PROPAGATORS: propagators,
+          AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: 'false',
+        });
+        const seen = (await (await fetch(`${s.url}/headers`, { headers })).json()) as object;
+        assert.deepEqual(
+          Object.keys(seen).filter((name) => name.includes('b3')),
+          [],
+          `${propagators}: the app does not see them`,
+        );
+        await s.shutdown();
+      }
+      const servers = serverSpans();
+      assert.equal(servers.length, 2);
+      for (const span of servers) {
+        assert.notEqual(span.traceId, b3Trace, 'not continued');
+        assert.equal(span.parentSpanId ?? '', '', 'a root span');
+        assert.equal(span.links?.[0]?.traceId, b3Trace, "linked to the caller's span");
+      }
+    });
+
+    it("AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT=false: no tracking id is the caller's, on an ignored path or with OTEL_SDK_DISABLED=true", async () => {
+      const headers = { traceparent: caller.traceparent };
+      const trust = { AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: 'false', TRACKING_ID: '1' };
+      const s = await service('service.cjs', trust);
+      // No span, no extraction: tracking-id would read traceparent itself.
+      const health = await fetch(`${s.url}/health`, { headers });
+      assert.equal(health.status, 200);
+      assert.match(health.headers.get('x-tracking-id') ?? '', /^[0-9a-f]{32}$/);
+      assert.notEqual(health.headers.get('x-tracking-id'), CALLER_TRACE, '/health (ignorePaths)');
+      const disabled = await service('service.cjs', { ...trust, OTEL_SDK_DISABLED: 'true' });
+      const hello = await fetch(`${disabled.url}/headers`, { headers });
+      assert.match(hello.headers.get('x-tracking-id') ?? '', /^[0-9a-f]{32}$/);
+      assert.notEqual(hello.headers.get('x-tracking-id'), CALLER_TRACE, 'OTEL_SDK_DISABLED=true');
+      const seen = (await hello.json()) as Record<string, string>;
+      assert.equal(seen.traceparent, undefined, 'the app does not see it');
+      await s.shutdown();
+      await disabled.shutdown();
+    });
+
+    it('AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT=false: req.rawHeaders and req.headersDistinct agree with req.headers', async () => {
+      const s = await service('service.cjs', { AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: 'false' });
+      const seen = (await (await fetch(`${s.url}/raw-headers`, { headers: caller })).json()) as {
+        raw: string[];
+        distinct: string[];
+      };
+      const names = /^(traceparent|tracestate|baggage)$/i;
+      assert.deepEqual(
+        seen.raw.filter((name) => names.test(name)),
+        [],
+      );
+      assert.deepEqual(
+        seen.distinct.filter((name) => names.test(name)),
+        [],
+      );
+      assert.ok(seen.distinct.includes('host'), 'the other headers stay');
+      assert.ok(seen.raw.some((name) => name.toLowerCase() === 'host'));
+      await s.shutdown();
+    });
   });
 
   it('sends winston records over OTLP with the trace context of the request', async () => {
