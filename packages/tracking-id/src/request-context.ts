@@ -25,6 +25,8 @@ const STRING_ATTRIBUTES = new Set([
 function attributeValue(value: unknown): AttributeValue | undefined {
   if (typeof value === 'string') return value.slice(0, MAX_VALUE_LENGTH);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
+  // A BIGINT column's id (an ORM's bigint): no attribute, and no JSON line, takes a bigint.
+  if (typeof value === 'bigint') return value.toString();
   return undefined;
 }
 

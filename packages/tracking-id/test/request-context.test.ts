@@ -60,6 +60,24 @@ describeExpress('setRequestContext()', (createApp) => {
     assert.equal(server.attributes['user.seats'], 3);
   });
 
+  it('takes a bigint id (a BIGINT column) as its text, on the span and in the log context', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      setRequestContext({
+        user: { id: 9007199254740993n as unknown as string },
+        workflow: { run: 5n },
+      });
+      res.json(getRequestContext());
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.deepEqual(res.body, { user: { id: '9007199254740993' }, workflow: { run: '5' } });
+    const [server] = await tracing.serverSpans(res.headers['x-tracking-id']);
+    assert.ok(server);
+    assert.equal(server.attributes['user.id'], '9007199254740993');
+    assert.equal(server.attributes['workflow.run'], '5');
+  });
+
   it('bounds values: long strings are cut and at most 16 keys per section are kept', async () => {
     const a = createApp();
     a.use(trackingId());
