@@ -1014,6 +1014,20 @@ describe('setupTelemetry() through the register entry', () => {
     assert.doesNotMatch(s.stderr(), /AI_TEAMS_TELEMETRY_LATE/);
   });
 
+  for (const [fixture, execArgv] of [
+    ['service.mjs', ['--import', '@ai-teams/telemetry/register']],
+    ['service.cjs', ['--require', '@ai-teams/telemetry/register']],
+  ] as const) {
+    it(`prints no Node deprecation or experimental warning under ${execArgv[0]}`, async () => {
+      // npm test runs this suite on every Node it supports: Node 26 deprecates module.register()
+      // (DEP0205) at run time, which the --import entry calls only where in-thread hooks fail.
+      const s = await service(fixture, {}, [...execArgv]);
+      await fetch(`${s.url}/hello/warnings`);
+      await s.shutdown();
+      assert.doesNotMatch(s.stderr(), /DeprecationWarning|ExperimentalWarning|\[DEP\d+\]/);
+    });
+  }
+
   it('warns with the fix when express was loaded before set-up', async () => {
     const s = await service('service.cjs', { LOAD_EXPRESS_FIRST: '1', SETUP_IN_CODE: '1' }, []);
     await fetch(`${s.url}/hello/late`);
