@@ -91,6 +91,24 @@ describe('workspace manifests', () => {
       assert.ok(m.exports && m.types && Array.isArray(m.files), String(m.name));
     }
   });
+
+  it('runs the published suites in npm test on the lowest Node engines admits, and on others', () => {
+    const { scripts, engines } = JSON.parse(
+      readFileSync(path.join(root, 'package.json'), 'utf8'),
+    ) as { scripts: Record<string, string>; engines: { node: string } };
+    const versionsOf = (script: string | undefined) => {
+      const match = /^bash \.ci\/test-node-versions((?: \d+\.\d+\.\d+)+)$/.exec(script ?? '');
+      assert.ok(match, `not a .ci/test-node-versions call: ${script}`);
+      return match[1]!.trim().split(' ');
+    };
+    const lowest = semver.minVersion(engines.node)!.version;
+    assert.match(scripts.test!, /&& npm run test:node-versions$/);
+    const versions = versionsOf(scripts['test:node-versions']);
+    assert.ok(versions.includes(lowest), `test:node-versions leaves out ${lowest}`);
+    assert.ok(versions.length > 1, 'test:node-versions runs the lowest Node only');
+    for (const v of versions) assert.ok(semver.satisfies(v, engines.node), v);
+    assert.deepEqual(versionsOf(scripts['test:node-lowest']), [lowest]);
+  });
 });
 
 describe('peer ranges', () => {

@@ -4,7 +4,8 @@ import { CLIENT_CLOSED } from '../src';
 import { watchCloses } from './closes';
 
 // Node before 24.16 never closes a response queued behind another on a pipelined connection
-// when that connection closes; npm test runs this suite on Node 22.15.0 as well as on 24.
+// when that connection closes; npm test runs this suite on Node 22.15.0 and 26.10.0 as well as
+// on 24.
 describeExpress('closeWhenConnectionCloses()', (createApp) => {
   it('closes a queued response once, also when its connection was destroyed before it ran', async () => {
     const app = createApp();
