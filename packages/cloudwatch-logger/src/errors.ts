@@ -50,7 +50,7 @@ export function read(value: object, key: string): unknown {
   }
 }
 
-function statusOf(err: Error): number | undefined {
+export function statusOf(err: object): number | undefined {
   const s = read(err, 'status') ?? read(err, 'statusCode');
   return typeof s === 'number' ? s : undefined;
 }
@@ -69,7 +69,7 @@ function categoryOf(err: Error, code: unknown): string {
   return 'server';
 }
 
-function safeString(v: unknown): string {
+export function safeString(v: unknown): string {
   try {
     return typeof v === 'string' ? v : String(v);
   } catch {

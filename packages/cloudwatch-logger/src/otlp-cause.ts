@@ -1,4 +1,4 @@
-import { causeOf, isError, read } from './errors';
+import { causeOf, isError, read, safeString, statusOf } from './errors';
 import { truncate } from './sanitize';
 
 type Info = Record<string | symbol, unknown>;
@@ -70,16 +70,26 @@ function exceptionSource(
  * The SDK makes `exception.type` of an exception's `code` when it has one (`step_failed`,
  * `ECONNREFUSED`), unless the record has that attribute already. OpenTelemetry's conventions
  * define it as the exception's type, which the span's exception event of error-span-events and
- * the line's `error.type` give: the name. So a named exception with a code gets its name as
- * `exception.type`, and its code as `error.code`, the line's path, instead of losing it.
+ * the line's `error.type` give: the name. So an exception with a code gets the line's
+ * `error.type` as `exception.type`, and the line's `error.code` (its code, else its HTTP
+ * status) as `error.code`, instead of losing it; both read as the line reads them (a getter
+ * that throws is a missing value).
  */
 function typeOverCode(copy: Info, exception: unknown): void {
   if (typeof exception !== 'object' || exception === null) return;
-  const { name, code } = exception as Info;
-  if (typeof name !== 'string' || !name || !code) return;
-  if (!Object.hasOwn(copy, 'exception.type')) copy['exception.type'] = truncate(name, MAX_TYPE);
-  if (!Object.hasOwn(copy, 'error.code') && (typeof code === 'string' || typeof code === 'number'))
-    copy['error.code'] = code;
+  const code = read(exception, 'code');
+  const lineCode = code ?? statusOf(exception);
+  if (
+    !Object.hasOwn(copy, 'error.code') &&
+    (typeof lineCode === 'string' || typeof lineCode === 'number')
+  )
+    copy['error.code'] = lineCode;
+  if (!code || Object.hasOwn(copy, 'exception.type')) return;
+  // An Error's line says `Error` for a name it cannot read; a plain object without a name has
+  // no type of its own, and keeps the SDK's.
+  const name = read(exception, 'name');
+  if (isError(exception)) copy['exception.type'] = truncate(safeString(name ?? 'Error'), MAX_TYPE);
+  else if (typeof name === 'string' && name) copy['exception.type'] = truncate(name, MAX_TYPE);
 }
 
 /**
@@ -120,7 +130,9 @@ export function moveCause(
   const source = exceptionSource(copy, original, caller);
   if (!source) return;
   const { holder, from } = source;
-  typeOverCode(copy, source.read);
+  // The caller's own exception where there is one: the record's copy of it may have lost what
+  // could not be read (a name getter that throws), which the line reads as a missing value.
+  typeOverCode(copy, typeof from === 'object' && from !== null ? from : source.read);
   let cause: unknown;
   if (isError(from)) {
     cause = causeOf(from, [from], redact);

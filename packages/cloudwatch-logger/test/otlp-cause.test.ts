@@ -210,6 +210,37 @@ describe('the OTLP copy of an error cause', () => {
     assert.equal('error.code' in plain, false);
   });
 
+  it('gives exception.type and error.code as the line gives error.type and error.code', () => {
+    const coded = (code: unknown, extra: object = {}) =>
+      Object.assign(new Error('x'), { name: 'StepError', code }, extra);
+    const unreadableName = Object.defineProperty(coded('step_failed'), 'name', {
+      get() {
+        throw new Error('name getter');
+      },
+    });
+    const cases: [string, Error, unknown, unknown][] = [
+      // what, the error, exception.type, error.code
+      ['code 0', coded(0), 'StepError', 0],
+      ['a name getter that throws', unreadableName, 'Error', 'step_failed'],
+      ['a name that is a number', coded('E1', { name: 42 }), '42', 'E1'],
+      ['a bigint code', coded(5n), 'StepError', undefined],
+      ['a status and no code', coded(undefined, { status: 503 }), 'StepError', 503],
+    ];
+    for (const [what, error, type, code] of cases) {
+      exporter.reset();
+      const { logger, out } = capturedLogger({ transports: [new OpenTelemetryTransportV3()] });
+      logger.error('failed', { error });
+      const attributes = exporter.getFinishedLogRecords()[0]!.attributes as Attributes;
+      const line = out.lines()[0]!.error as { type: unknown; code?: unknown };
+      assert.deepEqual([line.type, line.code], [type, code], `the line: ${what}`);
+      assert.deepEqual(
+        [attributes['exception.type'], attributes['error.code']],
+        [type, code],
+        what,
+      );
+    }
+  });
+
   it('carries the cause of a plain error object of the meta as its line shows it', () => {
     const { attributes, lineCause } = logged((logger) =>
       logger.error('failed', {
