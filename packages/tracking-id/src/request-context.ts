@@ -26,7 +26,8 @@ function attributeValue(value: unknown): AttributeValue | undefined {
   if (typeof value === 'string') return value.slice(0, MAX_VALUE_LENGTH);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   // A BIGINT column's id (an ORM's bigint): no attribute, and no JSON line, takes a bigint.
-  if (typeof value === 'bigint') return value.toString();
+  // Its text is bounded as a string is: 10n ** 400n must not put 401 digits on every line.
+  if (typeof value === 'bigint') return value.toString().slice(0, MAX_VALUE_LENGTH);
   return undefined;
 }
 

@@ -78,6 +78,20 @@ describeExpress('setRequestContext()', (createApp) => {
     assert.equal(server.attributes['workflow.run'], '5');
   });
 
+  it('cuts the text of a bigint at 256 characters, as it cuts a string', async () => {
+    const a = createApp();
+    a.use(trackingId());
+    a.get('/', (_req, res) => {
+      setRequestContext({ workflow: { run: 10n ** 400n } });
+      res.json(getRequestContext());
+    });
+    const res = await request(a).get('/').expect(200);
+    assert.equal(res.body.workflow.run, `1${'0'.repeat(255)}`);
+    const [server] = await tracing.serverSpans(res.headers['x-tracking-id']);
+    assert.ok(server);
+    assert.equal(server.attributes['workflow.run'], `1${'0'.repeat(255)}`);
+  });
+
   it('bounds values: long strings are cut and at most 16 keys per section are kept', async () => {
     const a = createApp();
     a.use(trackingId());
