@@ -70,10 +70,10 @@ function exceptionSource(
  * The SDK makes `exception.type` of an exception's `code` when it has one (`step_failed`,
  * `ECONNREFUSED`), unless the record has that attribute already. OpenTelemetry's conventions
  * define it as the exception's type, which the span's exception event of error-span-events and
- * the line's `error.type` give: the name. So an exception with a code gets the line's
- * `error.type` as `exception.type`, and the line's `error.code` (its code, else its HTTP
- * status) as `error.code`, instead of losing it; both read as the line reads them (a getter
- * that throws is a missing value).
+ * the line's `error.type` give: the name. So an Error (and a named object with a code) gets
+ * the line's `error.type` as `exception.type`, and the line's `error.code` (its code, else its
+ * HTTP status) as `error.code`, instead of losing it; both read as the line reads them (a
+ * getter that throws is a missing value).
  */
 function typeOverCode(copy: Info, exception: unknown): void {
   if (typeof exception !== 'object' || exception === null) return;
@@ -84,12 +84,15 @@ function typeOverCode(copy: Info, exception: unknown): void {
     (typeof lineCode === 'string' || typeof lineCode === 'number')
   )
     copy['error.code'] = lineCode;
-  if (!code || Object.hasOwn(copy, 'exception.type')) return;
-  // An Error's line says `Error` for a name it cannot read; a plain object without a name has
-  // no type of its own, and keeps the SDK's.
+  if (Object.hasOwn(copy, 'exception.type')) return;
+  // An Error's type is its line's `error.type`, code or not: `Error` for a name it cannot read
+  // (the SDK would find none on the copy), the text of a name that is not a string (the SDK
+  // would keep a number). A plain object without a name has no type of its own, and keeps the
+  // SDK's.
   const name = read(exception, 'name');
   if (isError(exception)) copy['exception.type'] = truncate(safeString(name ?? 'Error'), MAX_TYPE);
-  else if (typeof name === 'string' && name) copy['exception.type'] = truncate(name, MAX_TYPE);
+  else if (code && typeof name === 'string' && name)
+    copy['exception.type'] = truncate(name, MAX_TYPE);
 }
 
 /**

@@ -218,11 +218,19 @@ describe('the OTLP copy of an error cause', () => {
         throw new Error('name getter');
       },
     });
+    // Without a code the SDK takes the copy's name, which an unreadable one left out.
+    const unreadableNoCode = Object.defineProperty(new Error('x'), 'name', {
+      get() {
+        throw new Error('name getter');
+      },
+    });
     const cases: [string, Error, unknown, unknown][] = [
       // what, the error, exception.type, error.code
       ['code 0', coded(0), 'StepError', 0],
       ['a name getter that throws', unreadableName, 'Error', 'step_failed'],
+      ['a name getter that throws, no code', unreadableNoCode, 'Error', undefined],
       ['a name that is a number', coded('E1', { name: 42 }), '42', 'E1'],
+      ['a name that is a number, no code', coded(undefined, { name: 42 }), '42', undefined],
       ['a bigint code', coded(5n), 'StepError', undefined],
       ['a status and no code', coded(undefined, { status: 503 }), 'StepError', 503],
     ];
