@@ -13,6 +13,15 @@ import {
 export type TraceContextTrust = boolean | ((req: IncomingMessage) => boolean);
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
+/** Both B3 encodings' headers: its single `b3` and its multi `X-B3-*` ones. */
+const B3_FIELDS = [
+  'b3',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'x-b3-parentspanid',
+];
 
 /** The http instrumentation's hooks for a service that does not continue every caller's trace. */
 export interface TraceContextGate {
@@ -69,13 +78,13 @@ export function traceContextGate(trust: TraceContextTrust): TraceContextGate | u
    */
   const strip = (req: IncomingMessage): SpanContext | undefined => {
     // Read once the SDK has set the global propagator (OTEL_PROPAGATORS), at the first request.
-    fields ??= [
-      ...new Set([
-        'traceparent',
-        'tracestate',
-        ...propagation.fields().map((n) => n.toLowerCase()),
-      ]),
-    ];
+    if (!fields) {
+      const named = propagation.fields().map((n) => n.toLowerCase());
+      // B3 in either encoding: both forms' names, X-B3-ParentSpanId too, which b3multi lists and
+      // no extraction reads (the rounds below would leave it with b3).
+      const b3 = named.some((n) => n === 'b3' || n.startsWith('x-b3-')) ? B3_FIELDS : [];
+      fields = [...new Set(['traceparent', 'tracestate', ...named, ...b3])];
+    }
     const headers = req.headers;
     let caller: SpanContext | undefined;
     const removed = new Set<string>();

@@ -521,7 +521,16 @@ describe('setupTelemetry() through the register entry', () => {
       const b3Trace = '80f198ee56343ba864fe8b2a57d3eff7';
       const forms: [string, Record<string, string>][] = [
         // b3 injects (and lists as its fields) the single header only.
-        ['b3', { 'X-B3-TraceId': b3Trace, 'X-B3-SpanId': 'e457b5a2e4d86bd1', 'X-B3-Sampled': '1' }],
+        // X-B3-ParentSpanId too, which b3multi lists and no extraction reads.
+        [
+          'b3',
+          {
+            'X-B3-TraceId': b3Trace,
+            'X-B3-SpanId': 'e457b5a2e4d86bd1',
+            'X-B3-Sampled': '1',
+            'X-B3-ParentSpanId': '05e3ac9a4f6e3b90',
+          },
+        ],
         // b3multi the multi headers only.
         ['b3multi', { b3: `${b3Trace}-e457b5a2e4d86bd1-1` }],
       ];
