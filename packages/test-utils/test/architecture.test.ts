@@ -281,6 +281,30 @@ describe('declared dependencies', () => {
   }
 });
 
+describe('example services', () => {
+  // Teams copy an example as a service of their own: what its scripts preload (`--require` /
+  // `--import`) must be its own runtime dependency (`npm ci --omit=dev` in an image), not one
+  // hoisted from a sibling workspace or the root.
+  it('declares every module its npm scripts preload', () => {
+    const examples = manifests('examples').filter((m) => m.scripts);
+    assert.ok(examples.length >= 3, 'finds the example services');
+    const missing: string[] = [];
+    for (const m of examples) {
+      const declared = new Set(Object.keys(m.dependencies ?? {}));
+      for (const script of Object.values(m.scripts as Record<string, string>)) {
+        for (const [, spec] of script.matchAll(/--(?:require|import)[= ](\S+)/g)) {
+          const name = spec!.startsWith('@')
+            ? spec!.split('/').slice(0, 2).join('/')
+            : spec!.split('/')[0]!;
+          if (!name.startsWith('.') && !isBuiltin(name) && !declared.has(name))
+            missing.push(`${m.name}: ${name}`);
+        }
+      }
+    }
+    assert.deepEqual(missing, [], 'preloaded by a script, not a dependency');
+  });
+});
+
 describe('published tarballs', () => {
   const listed = new Map<string, string[]>();
   /** The paths `npm pack` puts in the tarball of the package in `dir`. */
