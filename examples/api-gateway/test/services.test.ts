@@ -779,3 +779,52 @@ describe('service-kit', () => {
     }
   });
 });
+
+describe('a service crash (handleExceptions, as main.ts sets it)', () => {
+  it('writes one JSON line with the tracking id, exports the span, and exits 1', async () => {
+    const receiver = await startOtlpReceiver();
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const child = fork(path.join(__dirname, 'fixtures', 'crash-service.cjs'), [], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        OTEL_SERVICE_NAME: 'crash-probe',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+      },
+      execArgv: ['--require', '@ai-teams/telemetry/register'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    try {
+      const exited = once(child, 'exit');
+      const started = once(child, 'message') as Promise<[{ port: number }]>;
+      const [{ port }] = await Promise.race([
+        started,
+        exited.then(() => assert.fail(`exited at start-up: ${stdout}`)),
+      ]);
+      void fetch(`http://127.0.0.1:${port}/crash`, {
+        headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` },
+      }).catch(() => {});
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 1);
+      const errors = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, any>)
+        .filter((l) => l['@level'] === 'ERROR');
+      assert.deepEqual(
+        errors.map((l) => [l['@message'], l.service, l.tracking_id]),
+        [['uncaught exception: crashed in a timer', 'crash-probe', traceId]],
+      );
+      const server = receiver.spans().find((x) => x.span.kind === 2);
+      assert.equal(server?.span.traceId, traceId);
+      assert.equal(server?.span.status.code, 2);
+    } finally {
+      child.kill();
+      await receiver.close();
+    }
+  });
+});

@@ -25,6 +25,13 @@ export interface ServiceOptions {
   meterProvider?: MeterProvider;
   /** Serves /metrics. @default the handler of setupTelemetry(), if any */
   metricsHandler?: RequestHandler;
+  /**
+   * An uncaught exception becomes one JSON error line (with its request's tracking id) and the
+   * telemetry is flushed before the process exits 1 (cloudwatch-logger's `handleExceptions`).
+   * Off for apps made inside a test runner, whose own handler must see the exception; the
+   * services' `main.ts` turns it on. @default false
+   */
+  handleExceptions?: boolean;
 }
 
 export type Logger = ReturnType<typeof createLogger>;
@@ -60,6 +67,7 @@ export function createService(options: ServiceOptions): Service {
     environment,
     formats: [errorSpanEvents({ loggerName: serviceName })],
     ...(options.logStream ? { stream: options.logStream } : {}),
+    handleExceptions: options.handleExceptions ?? false,
   });
   // Access lines at ERROR (5xx) are not error reports: they go through a logger without the
   // errorSpanEvents format, so a failed request gets one error_log event, not two.

@@ -1,4 +1,5 @@
 import { serve } from '@ai-teams/example-service-kit';
 import { createApp, SERVICE_NAME } from './app';
 
-serve(createApp(), 3002, SERVICE_NAME);
+// A crash: one JSON line with its tracking id, and the telemetry flushed before the exit.
+serve(createApp({ handleExceptions: true }), 3002, SERVICE_NAME);

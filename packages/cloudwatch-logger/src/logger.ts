@@ -16,6 +16,7 @@ import { ACCESS_KEY, JSON_TRANSPORT, writeAfterEnd } from './direct';
 import { isOtelTransport } from './otlp-access';
 import { protectOtlpCopies } from './otlp-safe';
 import { JsonLineTransport } from './transport';
+import { DEFAULT_EXCEPTION_FLUSH_MS, installCrashHandler } from './crash';
 import type { LoggerOptions } from './types';
 
 const accessKeys = new WeakMap<object, Map<string, symbol>>();
@@ -45,6 +46,15 @@ export function sharedAccessKeys(stream: object): number {
   return accessKeys.get(stream)?.size ?? 0;
 }
 
+function flushTimeout(value: unknown): number {
+  if (value == null) return DEFAULT_EXCEPTION_FLUSH_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 2 ** 31 - 1)
+    throw new TypeError(
+      `cloudwatch-logger: \`exceptionFlushMs\` must be a whole number of milliseconds (0 to 2147483647), got ${String(value)}`,
+    );
+  return value;
+}
+
 /**
  * A winston logger writing one CloudWatch JSON object per line to stdout (or `stream`).
  * Level: `LOG_LEVEL`, else `level`, else by environment (prod warn, staging info, dev debug).
@@ -57,6 +67,8 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   const formats = optionalArray(options.formats, 'formats');
   const transports = optionalArray(options.transports, 'transports');
   const stream = streamOption(options.stream) ?? process.stdout;
+  const handleExceptions = optionalBoolean(options.handleExceptions, 'handleExceptions') ?? false;
+  const exceptionFlushMs = flushTimeout(options.exceptionFlushMs);
   const transport = new JsonLineTransport(
     stream,
     createRenderer(cfg),
@@ -78,5 +90,6 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   // Says that its format takes the request's id handed over under this key (see enrich()).
   Object.defineProperty(logger, REQUEST_TRACKING_ID, { value: true });
   writeAfterEnd(logger);
+  if (handleExceptions) installCrashHandler(logger, exceptionFlushMs);
   return logger;
 }

@@ -95,6 +95,19 @@ export interface LoggerOptions extends CloudwatchFormatOptions {
    */
   defaultMeta?: Record<string, unknown> | undefined;
   /**
+   * On an uncaught exception (an unhandled rejection under Node's default): one error line
+   * through this logger, with the request's `tracking_id` when it crashed in one, then the
+   * crash flushes (telemetry's `shutdown()`) for up to `exceptionFlushMs`, then exit code 1.
+   * Installed once per process, by the first logger that asks.
+   * @default false
+   */
+  handleExceptions?: boolean | undefined;
+  /**
+   * Longest wait for the crash flushes before the process ends anyway (`handleExceptions`).
+   * @default 5000
+   */
+  exceptionFlushMs?: number | undefined;
+  /**
    * Environment variables read for `LOG_LEVEL`, `ENVIRONMENT` and `NODE_ENV`.
    * @default process.env
    */

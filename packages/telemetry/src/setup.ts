@@ -13,6 +13,8 @@ import {
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { addCrashFlush } from '@ai-teams/tracking-id';
+import { endCrashedServerSpan } from './crash';
 import { installDiag } from './diag';
 import { positiveFromEnv, warnIfGrpc } from './env';
 import { BoundedSpanExporter } from './span-export';
@@ -224,6 +226,12 @@ export function setupTelemetry(options: TelemetryOptions = {}): Telemetry {
         ]);
       })
       .then(() => undefined));
+  // Run only by a crash handler (cloudwatch-logger's `handleExceptions`), which ends the
+  // process afterwards: the crashed request's span and the batches still queued are exported.
+  addCrashFlush((error) => {
+    endCrashedServerSpan(error);
+    return shutdown();
+  });
   if (config.shutdownOnSigterm) {
     // Kept until the flush has ended: a second SIGTERM meanwhile (a cluster primary that
     // forwards the signal, and is itself set up with this option, re-raises it and so forwards

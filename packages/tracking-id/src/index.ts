@@ -24,3 +24,4 @@ export {
   type RouteListener,
 } from './route-hook';
 export { shownValue, stackFrame, stackHeaderEnd, type StackFrame } from './shared';
+export { addCrashFlush, crashFlushes, type CrashFlush } from './crash-flushes';

@@ -30,6 +30,8 @@ const logger = {
   formats: undefined,
   transports: undefined,
   defaultMeta: undefined,
+  handleExceptions: undefined,
+  exceptionFlushMs: undefined,
   env: undefined,
 } satisfies Record<Exclude<keyof LoggerOptions, 'service'>, undefined>;
 createLogger({ service: 'svc', ...logger });

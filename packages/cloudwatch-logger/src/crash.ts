@@ -1,0 +1,68 @@
+import { writeSync } from 'node:fs';
+import { crashFlushes } from '@ai-teams/tracking-id';
+import type { Logger } from 'winston';
+
+/** How long the flushes may take after an uncaught exception before the process ends anyway. */
+export const DEFAULT_EXCEPTION_FLUSH_MS = 5000;
+
+/** Exceptions thrown while the flushes run that still get a line each; later ones do not. */
+const MAX_LATER_LINES = 10;
+
+/** On a `Symbol.for` global: one handler per process, however many loggers or copies ask. */
+const INSTALLED = Symbol.for('@ai-teams/cloudwatch-logger/crash-handler');
+
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return typeof error; // an object String() cannot convert (no prototype, a throwing toString)
+  }
+}
+
+/** One error line through `logger`; if the logger itself throws, the bare stack to stderr. */
+function writeLine(logger: Logger, what: string, error: unknown): void {
+  try {
+    logger.error(`${what}: ${messageOf(error)}`, { error });
+  } catch {
+    try {
+      writeSync(2, `${what}: ${(error as Error)?.stack ?? messageOf(error)}\n`);
+    } catch {
+      // stderr is gone too: the exit code is all that is left
+    }
+  }
+}
+
+/**
+ * Installs, once per process, the `uncaughtException` listener of `handleExceptions`: one
+ * error line through `logger` (in the crashed context, so with its tracking id), then the crash
+ * flushes registered through `@ai-teams/tracking-id` (telemetry's `shutdown()`), then exit code
+ * 1, as Node would have ended it. Bounded by `timeoutMs` whatever the flushes do. Unhandled
+ * rejections reach it as uncaught exceptions under Node's default `--unhandled-rejections=throw`;
+ * no `unhandledRejection` listener is added, which would stop them from ending the process.
+ *
+ * @returns whether this call installed it
+ */
+export function installCrashHandler(logger: Logger, timeoutMs: number): boolean {
+  const registry = globalThis as { [INSTALLED]?: true };
+  if (registry[INSTALLED]) return false;
+  registry[INSTALLED] = true;
+  let crashed = false;
+  let later = 0;
+  process.on('uncaughtException', (error) => {
+    if (crashed) {
+      // Thrown by a flush or by the app meanwhile: noted, and the exit stays as scheduled.
+      if (later++ < MAX_LATER_LINES) writeLine(logger, 'uncaught exception while flushing', error);
+      return;
+    }
+    crashed = true;
+    process.exitCode = 1; // if the event loop empties before the flushes end
+    writeLine(logger, 'uncaught exception', error);
+    // Kept referenced: a flush that hangs on nothing would otherwise let the loop run dry.
+    setTimeout(() => process.exit(1), timeoutMs);
+    const running = crashFlushes().map(async (flush) => flush(error));
+    // One more turn after them: the logger's batched lines reach a custom stream (stdout and
+    // stderr are written synchronously at exit anyway).
+    void Promise.allSettled(running).then(() => setImmediate(() => process.exit(1)));
+  });
+  return true;
+}
