@@ -48,7 +48,9 @@ export function installCrashHandler(logger: Logger, timeoutMs: number): boolean 
   registry[INSTALLED] = true;
   let crashed = false;
   let later = 0;
-  process.on('uncaughtException', (error) => {
+  // First of the listeners: one of the app's added earlier that calls process.exit() would
+  // otherwise end the process before the line is even written.
+  process.prependListener('uncaughtException', (error) => {
     if (crashed) {
       // Thrown by a flush or by the app meanwhile: noted, and the exit stays as scheduled.
       if (later++ < MAX_LATER_LINES) writeLine(logger, 'uncaught exception while flushing', error);

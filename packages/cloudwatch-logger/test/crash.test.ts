@@ -116,6 +116,15 @@ describe('createLogger({ handleExceptions: true })', () => {
     assert.equal(c.stderr, '');
   });
 
+  it("writes the line before an app's own earlier listener calls process.exit()", async () => {
+    const c = await crash('app-exits');
+    assert.equal(c.code, 3);
+    assert.deepEqual(
+      c.lines.map((l) => l['@message']),
+      ['uncaught exception: crash: app-exits'],
+    );
+  });
+
   it('is installed once however many loggers ask: one line per crash', async () => {
     const c = await crash('twice');
     assert.equal(c.code, 1);
