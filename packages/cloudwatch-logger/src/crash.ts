@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { crashFlushes } from '@ai-teams/tracking-id';
 import type { Logger } from 'winston';
 
@@ -32,6 +33,24 @@ function writeLine(logger: Logger, what: string, error: unknown): void {
   }
 }
 
+/** How often the stream is looked at while it still has lines to write. */
+const WRITTEN_POLL_MS = 10;
+
+/**
+ * Settles once `stream` has written everything handed to it: what Node still queues for a pipe
+ * whose reader is behind is lost at exit (the crash line among it, with `sync` or with a queue
+ * under the high-water mark, where no 'drain' will be emitted: hence a poll).
+ */
+function written(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (stream.destroyed || !(stream.writableLength > 0)) resolve();
+      else setTimeout(check, WRITTEN_POLL_MS);
+    };
+    check();
+  });
+}
+
 /**
  * Installs, once per process, the `uncaughtException` listener of `handleExceptions`: one
  * error line through `logger` (in the crashed context, so with its tracking id), then the crash
@@ -42,7 +61,7 @@ function writeLine(logger: Logger, what: string, error: unknown): void {
  *
  * @returns whether this call installed it
  */
-export function installCrashHandler(logger: Logger, timeoutMs: number): boolean {
+export function installCrashHandler(logger: Logger, stream: Writable, timeoutMs: number): boolean {
   const registry = globalThis as { [INSTALLED]?: true };
   if (registry[INSTALLED]) return false;
   registry[INSTALLED] = true;
@@ -62,9 +81,12 @@ export function installCrashHandler(logger: Logger, timeoutMs: number): boolean 
     // Kept referenced: a flush that hangs on nothing would otherwise let the loop run dry.
     setTimeout(() => process.exit(1), timeoutMs);
     const running = crashFlushes().map(async (flush) => flush(error));
-    // One more turn after them: the logger's batched lines reach a custom stream (stdout and
-    // stderr are written synchronously at exit anyway).
-    void Promise.allSettled(running).then(() => setImmediate(() => process.exit(1)));
+    // One more turn after them, for the logger's batched lines; then until its stream has
+    // written them (what it holds at exit goes out synchronously, what Node holds does not).
+    void Promise.allSettled(running)
+      .then(() => new Promise(setImmediate))
+      .then(() => written(stream))
+      .then(() => process.exit(1));
   });
   return true;
 }

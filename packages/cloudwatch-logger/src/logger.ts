@@ -90,6 +90,6 @@ export function createLogger(options: LoggerOptions): winston.Logger {
   // Says that its format takes the request's id handed over under this key (see enrich()).
   Object.defineProperty(logger, REQUEST_TRACKING_ID, { value: true });
   writeAfterEnd(logger);
-  if (handleExceptions) installCrashHandler(logger, exceptionFlushMs);
+  if (handleExceptions) installCrashHandler(logger, stream, exceptionFlushMs);
   return logger;
 }

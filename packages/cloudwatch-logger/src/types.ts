@@ -103,7 +103,7 @@ export interface LoggerOptions extends CloudwatchFormatOptions {
    */
   handleExceptions?: boolean | undefined;
   /**
-   * Longest wait for the crash flushes before the process ends anyway (`handleExceptions`).
+   * Longest wait for the crash flushes and the line's write before the process ends anyway (`handleExceptions`).
    * @default 5000
    */
   exceptionFlushMs?: number | undefined;

@@ -11,8 +11,11 @@ interface Crash {
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-/** Runs the crash fixture as its own process until it ends. */
-function crash(kind: string): Promise<Crash> {
+/**
+ * Runs the crash fixture as its own process until it ends. `slowReader`: its stdout is read only
+ * once it says on stderr that it is crashing, as a log shipper that has fallen behind.
+ */
+function crash(kind: string, slowReader = false): Promise<Crash> {
   const child = spawn(
     process.execPath,
     [path.join(__dirname, 'fixtures', 'crash-child.cjs'), kind],
@@ -24,7 +27,11 @@ function crash(kind: string): Promise<Crash> {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('crashing\n')) child.stdout.resume();
+  });
+  if (slowReader) child.stdout.pause();
   return new Promise((resolve) =>
     child.on('close', (code) =>
       resolve({
@@ -123,6 +130,13 @@ describe('createLogger({ handleExceptions: true })', () => {
       c.lines.map((l) => l['@message']),
       ['uncaught exception: crash: app-exits'],
     );
+  });
+
+  it('exits only once a pipe that was full has taken every line, the crash line last', async () => {
+    const c = await crash('slow-reader', true);
+    assert.equal(c.code, 1);
+    assert.equal(c.lines.length, 2001);
+    assert.equal(c.lines.at(-1)!['@message'], 'uncaught exception: crash: slow-reader');
   });
 
   it('is installed once however many loggers ask: one line per crash', async () => {
