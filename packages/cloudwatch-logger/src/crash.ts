@@ -14,7 +14,8 @@ const INSTALLED = Symbol.for('@ai-teams/cloudwatch-logger/crash-handler');
 
 function messageOf(error: unknown): string {
   try {
-    return error instanceof Error ? error.message : String(error);
+    // String() also of an Error's message: a Symbol there failed the template the line is in.
+    return String(error instanceof Error ? error.message : error);
   } catch {
     return typeof error; // an object String() cannot convert (no prototype, a throwing toString)
   }

@@ -139,6 +139,15 @@ describe('createLogger({ handleExceptions: true })', () => {
     assert.equal(c.lines.at(-1)!['@message'], 'uncaught exception: crash: slow-reader');
   });
 
+  it('writes the line for an Error whose message is a Symbol', async () => {
+    const c = await crash('symbol-message');
+    assert.equal(c.code, 1);
+    assert.deepEqual(
+      errorLines(c).map((l) => l['@message']),
+      ['uncaught exception: Symbol(not a string)'],
+    );
+  });
+
   it('is installed once however many loggers ask: one line per crash', async () => {
     const c = await crash('twice');
     assert.equal(c.code, 1);
