@@ -21,16 +21,32 @@ function messageOf(error: unknown): string {
   }
 }
 
+/** The stack of an Error (its message when it has none), or what `messageOf()` gives. */
+function stackOf(error: unknown): string {
+  try {
+    const stack = (error as Error | null | undefined)?.stack;
+    if (typeof stack === 'string' && stack) return stack;
+  } catch {
+    // a stack getter that throws: the message
+  }
+  return messageOf(error);
+}
+
+/** The crash as Node would have shown it, straight to stderr (fd 2), synchronously. */
+function toStderr(what: string, error: unknown): void {
+  try {
+    writeSync(2, `${what}: ${stackOf(error)}\n`);
+  } catch {
+    // stderr is gone too: the exit code is all that is left
+  }
+}
+
 /** One error line through `logger`; if the logger itself throws, the bare stack to stderr. */
 function writeLine(logger: Logger, what: string, error: unknown): void {
   try {
     logger.error(`${what}: ${messageOf(error)}`, { error });
   } catch {
-    try {
-      writeSync(2, `${what}: ${(error as Error)?.stack ?? messageOf(error)}\n`);
-    } catch {
-      // stderr is gone too: the exit code is all that is left
-    }
+    toStderr(what, error);
   }
 }
 
@@ -79,15 +95,22 @@ export function installCrashHandler(logger: Logger, stream: Writable, timeoutMs:
     crashed = true;
     process.exitCode = 1; // if the event loop empties before the flushes end
     writeLine(logger, 'uncaught exception', error);
+    // A stream that has not taken every line by the end (destroyed: EPIPE on a closed stdout;
+    // stuck: a reader that stopped) may have lost the crash line with them: the crash then goes
+    // to stderr as Node would have printed it, so it is never lost without a trace.
+    const exit = () => {
+      if (stream.destroyed || stream.writableLength > 0) toStderr('uncaught exception', error);
+      process.exit(1);
+    };
     // Kept referenced: a flush that hangs on nothing would otherwise let the loop run dry.
-    setTimeout(() => process.exit(1), timeoutMs);
+    setTimeout(exit, timeoutMs);
     const running = crashFlushes().map(async (flush) => flush(error));
     // One more turn after them, for the logger's batched lines; then until its stream has
     // written them (what it holds at exit goes out synchronously, what Node holds does not).
     void Promise.allSettled(running)
       .then(() => new Promise(setImmediate))
       .then(() => written(stream))
-      .then(() => process.exit(1));
+      .then(exit);
   });
   return true;
 }
