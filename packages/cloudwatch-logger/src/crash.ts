@@ -84,6 +84,10 @@ export function installCrashHandler(logger: Logger, stream: Writable, timeoutMs:
   registry[INSTALLED] = true;
   let crashed = false;
   let later = 0;
+  // process.stdout is neither destroyed nor marked errored by EPIPE once its reader is gone,
+  // and says so in one 'error' event, not one per lost write: a failure is remembered here.
+  let failed = false;
+  if (typeof stream.on === 'function') stream.on('error', () => (failed = true));
   // First of the listeners: one of the app's added earlier that calls process.exit() would
   // otherwise end the process before the line is even written.
   process.prependListener('uncaughtException', (error) => {
@@ -95,11 +99,12 @@ export function installCrashHandler(logger: Logger, stream: Writable, timeoutMs:
     crashed = true;
     process.exitCode = 1; // if the event loop empties before the flushes end
     writeLine(logger, 'uncaught exception', error);
-    // A stream that has not taken every line by the end (destroyed: EPIPE on a closed stdout;
-    // stuck: a reader that stopped) may have lost the crash line with them: the crash then goes
-    // to stderr as Node would have printed it, so it is never lost without a trace.
+    // A stream that has not taken every line by the end (failed: EPIPE on a closed stdout;
+    // destroyed; stuck: a reader that stopped) may have lost the crash line with them: the
+    // crash then goes to stderr as Node would have printed it, never lost without a trace.
     const exit = () => {
-      if (stream.destroyed || stream.writableLength > 0) toStderr('uncaught exception', error);
+      if (failed || stream.destroyed || stream.writableLength > 0)
+        toStderr('uncaught exception', error);
       process.exit(1);
     };
     // Kept referenced: a flush that hangs on nothing would otherwise let the loop run dry.

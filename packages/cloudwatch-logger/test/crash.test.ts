@@ -15,7 +15,7 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
  * Runs the crash fixture as its own process until it ends. `slowReader`: its stdout is read only
  * once it says on stderr that it is crashing, as a log shipper that has fallen behind.
  */
-function crash(kind: string, slowReader = false): Promise<Crash> {
+function crash(kind: string, slowReader = false, closedStdout = false): Promise<Crash> {
   const child = spawn(
     process.execPath,
     [path.join(__dirname, 'fixtures', 'crash-child.cjs'), kind],
@@ -32,6 +32,7 @@ function crash(kind: string, slowReader = false): Promise<Crash> {
     if (stderr.includes('crashing\n')) child.stdout.resume();
   });
   if (slowReader) child.stdout.pause();
+  if (closedStdout) child.stdout.destroy(); // the reader is gone before the child writes
   return new Promise((resolve) =>
     child.on('close', (code) =>
       resolve({
@@ -121,6 +122,12 @@ describe('createLogger({ handleExceptions: true })', () => {
     const c = await crash('stuck');
     assert.equal(c.code, 1);
     assert.match(c.stderr, /^uncaught exception: Error: crash: stuck\n {4}at /);
+  });
+
+  it('puts the crash on stderr when stdout is closed (EPIPE), the line being lost', async () => {
+    const c = await crash('closed-stdout', false, true);
+    assert.equal(c.code, 1);
+    assert.match(c.stderr, /\nuncaught exception: Error: crash: closed-stdout\n {4}at /);
   });
 
   it("writes the line before an app's own earlier listener calls process.exit()", async () => {
