@@ -51,4 +51,35 @@ describe('a crash with cloudwatch-logger handleExceptions', () => {
     // The request before it, ended in time, went out with the same flush.
     assert.ok(receiver.spans().some((x) => x.span.kind === 2 && x.span.traceId !== traceId));
   });
+
+  it('ends the open request-handler span too and names the server span by its route', async () => {
+    const s = await startService('crash.cjs', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+      OTEL_BLRP_SCHEDULE_DELAY: '600000',
+    });
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
+    void fetch(`${s.url}/orders/7`).catch(() => {});
+    assert.equal(await exited, 1);
+
+    const spans = receiver.spans().map((x) => x.span);
+    const server = spans.find((span) => span.kind === 2 && span.status.code === 2);
+    assert.ok(server, 'the server span of the crashed request');
+    assert.equal(server.name, 'GET /orders/:id');
+    const route = server.attributes.find((a: { key: string }) => a.key === 'http.route');
+    assert.equal(route?.value.stringValue, '/orders/:id');
+    const trace = spans.filter((span) => span.traceId === server.traceId);
+    const handler = trace.find(
+      (span) => span.name.startsWith('request handler') && span.parentSpanId === server.spanId,
+    );
+    assert.equal(handler?.status.code, 2, 'the request-handler span, ended as an error');
+    // The outgoing call's span (and the /fine request under it) hang from the handler span.
+    const ids = new Set(trace.map((span) => span.spanId));
+    const orphans = trace.filter((span) => span !== server && !ids.has(span.parentSpanId));
+    assert.deepEqual(
+      orphans.map((span) => span.name),
+      [],
+    );
+  });
 });
