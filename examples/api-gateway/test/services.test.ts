@@ -828,3 +828,24 @@ describe('a service crash (handleExceptions, as main.ts sets it)', () => {
     }
   });
 });
+
+describe('a SIGTERM while a crash is being flushed', () => {
+  it('still exits 1, not 0 as a clean shutdown', async () => {
+    const child = fork(path.join(__dirname, 'fixtures', 'crash-then-term.cjs'), [], {
+      env: { PATH: process.env.PATH ?? '', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    try {
+      const exited = once(child, 'exit');
+      await once(child, 'message');
+      child.send('crash');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 1);
+      assert.match(stdout, /"uncaught exception: crashed outside a request"/);
+    } finally {
+      child.kill();
+    }
+  });
+});

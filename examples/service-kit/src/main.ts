@@ -33,7 +33,7 @@ function portFromEnv(defaultPort: number, name: string): number {
  * 'shutdown': stops taking connections, lets the requests in flight finish for up to
  * SHUTDOWN_GRACE_MS (10 s) and then cuts theirs, waits
  * until every response has closed (so each one's access line, metrics and span are made), then
- * flushes telemetry and exits.
+ * flushes telemetry and exits: 0, or 1 when it came during a crash's flushes (handleExceptions).
  */
 export function serve(app: Express, defaultPort: number, defaultName: string): Server {
   const named: unknown = app.locals.serviceName;
@@ -128,7 +128,9 @@ export function serve(app: Express, defaultPort: number, defaultName: string): S
       clearTimeout(cut);
       void responsesClosed()
         .then(() => getTelemetry()?.shutdown())
-        .finally(() => process.exit(0));
+        // The exit code set so far: 1 when an uncaught exception is being flushed (the
+        // crash handler of handleExceptions sets it), which a SIGTERM then must not turn into 0.
+        .finally(() => process.exit());
     });
   };
   // Kept for every signal: a second SIGTERM during the grace must not end the process
