@@ -281,7 +281,32 @@ describe('declared dependencies', () => {
   }
 });
 
+/**
+ * The modules a script preloads into node: `--require`/`-r`, `--import`, `--loader`/
+ * `--experimental-loader`, with a space or `=`, also inside a quoted `NODE_OPTIONS`.
+ */
+function preloads(script: string): string[] {
+  const flag =
+    /(?:^|[\s'"=])(?:--(?:require|import|loader|experimental-loader)|-r)(?:=|\s+)['"]?([^\s'"]+)/g;
+  return [...script.matchAll(flag)].map(([, spec]) =>
+    spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!,
+  );
+}
+
 describe('example services', () => {
+  it('reads the preloads of short flags and NODE_OPTIONS too', () => {
+    assert.deepEqual(preloads('node -r dd-trace/init --import=tsx --loader ./l.mjs x.js'), [
+      'dd-trace',
+      'tsx',
+      '.',
+    ]);
+    assert.deepEqual(
+      preloads(`NODE_OPTIONS="--require @ai-teams/telemetry/register" node dist/main.js`),
+      ['@ai-teams/telemetry'],
+    );
+    assert.deepEqual(preloads('node --no-warnings=ExperimentalWarning -e 1 dist/main.js'), []);
+  });
+
   // Teams copy an example as a service of their own: what its scripts preload (`--require` /
   // `--import`) must be its own runtime dependency (`npm ci --omit=dev` in an image), not one
   // hoisted from a sibling workspace or the root.
@@ -292,10 +317,7 @@ describe('example services', () => {
     for (const m of examples) {
       const declared = new Set(Object.keys(m.dependencies ?? {}));
       for (const script of Object.values(m.scripts as Record<string, string>)) {
-        for (const [, spec] of script.matchAll(/--(?:require|import)[= ](\S+)/g)) {
-          const name = spec!.startsWith('@')
-            ? spec!.split('/').slice(0, 2).join('/')
-            : spec!.split('/')[0]!;
+        for (const name of preloads(script)) {
           if (!name.startsWith('.') && !isBuiltin(name) && !declared.has(name))
             missing.push(`${m.name}: ${name}`);
         }
