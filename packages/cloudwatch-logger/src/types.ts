@@ -103,7 +103,8 @@ export interface LoggerOptions extends CloudwatchFormatOptions {
    */
   handleExceptions?: boolean | undefined;
   /**
-   * Longest wait for the crash flushes and the line's write before the process ends anyway (`handleExceptions`).
+   * Longest wait for the crash flushes and the line's write before the process ends anyway
+   * (`handleExceptions`). Whole milliseconds, 0 to 2147483647; another value is a TypeError.
    * @default 5000
    */
   exceptionFlushMs?: number | undefined;
@@ -123,7 +124,8 @@ export interface RequestLoggerOptions extends Omit<LoggerOptions, 'service'> {
   service?: string | undefined;
   /**
    * Logger the access lines go to. Without it one is created from these options (`service`
-   * then required).
+   * then required). With it the logger's options given here (`level`, `stream`,
+   * `handleExceptions`, …) are ignored: they are that logger's own, set at `createLogger()`.
    * @default createLogger(options)
    */
   logger?: Logger | undefined;
