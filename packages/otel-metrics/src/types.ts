@@ -135,7 +135,11 @@ export interface PrometheusMetricsOptions extends RequiredLabelsOptions {
 export interface PrometheusMetrics {
   /** Pass it to `httpMetrics({ meterProvider })` and `businessMetrics({ meterProvider })`. */
   meterProvider: SdkMeterProvider;
-  /** Express handler answering the Prometheus text format: `app.get('/metrics', handler)`. */
+  /**
+   * Express handler answering the Prometheus text format: `app.get('/metrics', handler)`.
+   * `200` with `Content-Type: text/plain; version=0.0.4; charset=utf-8`; `503`
+   * (`metrics unavailable: …`) once the provider is shut down, so Prometheus marks the target down.
+   */
   handler: RequestHandler;
   /** The underlying reader (no server of its own). */
   exporter: PrometheusExporter;

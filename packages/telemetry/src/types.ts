@@ -105,7 +105,11 @@ export interface Telemetry {
   meterProvider: MeterProvider;
   /** The global logger provider after set-up (`logs.getLoggerProvider()`). */
   loggerProvider: LoggerProvider;
-  /** Serves `/metrics` in Prometheus text format (404 unless metrics mode is `prometheus`). */
+  /**
+   * Serves `/metrics` in Prometheus text format (404 unless metrics mode is `prometheus`); in
+   * that mode `503` (`metrics unavailable: …`) after `shutdown()`, so Prometheus marks the
+   * target down.
+   */
   metricsHandler: MetricsHandler;
   /** The options in force after env defaults were applied. */
   config: Readonly<ResolvedTelemetryOptions>;
