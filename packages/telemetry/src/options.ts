@@ -1,11 +1,15 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { BlockList, isIP } from 'node:net';
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import { resourceAttributesEnvDetector } from '@opentelemetry/resources';
 import { checkOptions } from './check';
 import type { MetricsMode, ResolvedTelemetryOptions, TelemetryOptions } from './types';
 
 const MODES: MetricsMode[] = ['prometheus', 'otlp', 'none'];
+
+type TrustOption = boolean | ((req: IncomingMessage) => boolean);
 
 function warn(message: string): void {
   process.emitWarning(message, { code: 'AI_TEAMS_TELEMETRY_ENV' });
@@ -84,17 +88,42 @@ function envFlag(name: string): boolean {
 const TRUST_VARIABLE = 'AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT';
 
 /**
- * AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: unset or empty is the default (trust); any value but
- * `true` or `false` fails set-up, as a misspelt `flase` on a public service must not quietly
- * keep trusting every caller.
+ * AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: unset or empty is the default (trust); `true`, `false`,
+ * or a comma-separated list of addresses and CIDR blocks (`10.0.0.0/8,fd00::/8,127.0.0.1`)
+ * whose callers are trusted, by the connection's remote address (IPv4 callers of a dual-stack
+ * server, `::ffff:10.1.2.3`, match IPv4 blocks): the register entry's form of a function, for
+ * ES module apps, whose set-up is the register entry's. Anything else fails set-up, as a
+ * misspelt `flase` on a public service must not quietly keep trusting every caller.
  */
-function trustFromEnv(): boolean {
-  const value = (process.env[TRUST_VARIABLE] ?? '').trim().toLowerCase();
+function trustFromEnv(): TrustOption {
+  const raw = process.env[TRUST_VARIABLE] ?? '';
+  const value = raw.trim().toLowerCase();
   if (value === '' || value === 'true') return true;
   if (value === 'false') return false;
-  throw new TypeError(
-    `setupTelemetry(): ${TRUST_VARIABLE} must be "true" or "false", got ${JSON.stringify(process.env[TRUST_VARIABLE])}`,
-  );
+  const trusted = new BlockList();
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const bits = prefix === undefined ? undefined : Number(prefix);
+    const max = family === 6 ? 128 : 32;
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== undefined && (!/^\d+$/.test(prefix!) || bits > max))
+    ) {
+      throw new TypeError(
+        `setupTelemetry(): ${TRUST_VARIABLE} must be "true", "false" or a comma-separated list of addresses and CIDR blocks (e.g. "10.0.0.0/8,127.0.0.1"), got ${JSON.stringify(raw)}: ${JSON.stringify(entry)} is not one`,
+      );
+    }
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) trusted.addAddress(address, type);
+    else trusted.addSubnet(address, bits, type);
+  }
+  return (req) => {
+    const address = req.socket?.remoteAddress;
+    const family = address === undefined ? 0 : isIP(address);
+    return family !== 0 && trusted.check(address!, family === 6 ? 'ipv6' : 'ipv4');
+  };
 }
 
 /**

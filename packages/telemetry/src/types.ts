@@ -72,7 +72,8 @@ export interface TelemetryOptions {
    * tracking id) with no baggage, and those headers are taken off the request. A function
    * decides per request (e.g. by `req.socket.remoteAddress`); it returning anything but `true`,
    * or throwing, means not trusted.
-   * @default AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT (`true` or `false`), else true
+   * @default AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT (`true`, `false`, or a comma-separated list
+   *   of addresses and CIDR blocks whose callers are trusted: `10.0.0.0/8,127.0.0.1`), else true
    */
   trustIncomingTraceContext?: boolean | ((req: IncomingMessage) => boolean) | undefined;
   /**

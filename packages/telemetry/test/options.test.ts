@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { globalErrorHandler } from '@opentelemetry/core';
@@ -240,7 +241,7 @@ describe('resolveOptions()', () => {
     assert.equal(resolveOptions({ serviceName: 'a' }).metrics, 'none');
   });
 
-  it('reads AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT, and fails set-up for a value that is neither true nor false', () => {
+  it('reads AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT, and fails set-up for a value that is neither true, false nor a list of addresses', () => {
     const trust = () => resolveOptions({ serviceName: 'a' }).trustIncomingTraceContext;
     delete process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT;
     assert.equal(trust(), true, 'trusted by default');
@@ -259,10 +260,52 @@ describe('resolveOptions()', () => {
       true,
       'the option wins',
     );
-    process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = 'flase';
-    assert.throws(
-      trust,
-      /^TypeError: setupTelemetry\(\): AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT must be "true" or "false", got "flase"$/,
+    const bad: [value: string, entry: string][] = [
+      ['flase', 'flase'],
+      ['10.0.0.0/8,10.0.0.0/33', '10.0.0.0/33'],
+      ['10.0.0.0/8/1', '10.0.0.0/8/1'],
+      ['::1/129', '::1/129'],
+      ['10.0.0.0/x', '10.0.0.0/x'],
+      ['10.0.0.0/8,', ''],
+    ];
+    for (const [value, entry] of bad) {
+      process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = value;
+      assert.throws(
+        trust,
+        (err: Error) =>
+          err instanceof TypeError &&
+          err.message.startsWith(
+            'setupTelemetry(): AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT must be "true", "false" or a comma-separated list of addresses and CIDR blocks',
+          ) &&
+          err.message.endsWith(
+            `, got ${JSON.stringify(value)}: ${JSON.stringify(entry)} is not one`,
+          ),
+        value,
+      );
+    }
+  });
+
+  it('reads a list of addresses and CIDR blocks in AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: their callers are trusted', () => {
+    process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = ' 10.0.0.0/8, 192.168.1.7 ,FD00::/8 ';
+    const trust = resolveOptions({ serviceName: 'a' }).trustIncomingTraceContext;
+    assert.equal(typeof trust, 'function');
+    const from = (remoteAddress: string | undefined) =>
+      (trust as (req: IncomingMessage) => boolean)({
+        socket: { remoteAddress },
+      } as IncomingMessage);
+    assert.deepEqual(
+      [
+        '10.1.2.3',
+        '::ffff:10.1.2.3', // an IPv4 caller of a server listening on ::
+        '192.168.1.7',
+        'fd12::1',
+        '11.0.0.1',
+        '192.168.1.8',
+        '127.0.0.1',
+        '::1',
+        undefined, // a socket already destroyed
+      ].map(from),
+      [true, true, true, true, false, false, false, false, false],
     );
   });
 

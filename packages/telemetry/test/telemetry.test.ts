@@ -494,6 +494,31 @@ describe('setupTelemetry() through the register entry', () => {
       assert.equal(spans.length, 3);
     });
 
+    it('AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT as a list of networks: their callers are continued, others are not (the register entry, as an ES module app sets up)', async () => {
+      const loopback = await service('service.cjs', {
+        AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: '10.0.0.0/8,127.0.0.0/8',
+      });
+      const elsewhere = await service('service.cjs', {
+        AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: '10.0.0.0/8,::1',
+      });
+      for (const s of [loopback, elsewhere]) {
+        const seen = await fetch(`${s.url}/headers`, { headers: caller });
+        assert.equal(
+          ((await seen.json()) as Record<string, string>).baggage !== undefined,
+          s === loopback,
+        );
+      }
+      await loopback.shutdown();
+      await elsewhere.shutdown();
+      const traces = serverSpans().map((span) => span.traceId);
+      assert.equal(traces.length, 2);
+      assert.equal(
+        traces.filter((id) => id === CALLER_TRACE).length,
+        1,
+        'only the trusted one continued',
+      );
+    });
+
     it('a function decides per request; one that throws means not trusted, with one warning', async () => {
       const s = await service(
         'service.cjs',
