@@ -101,9 +101,11 @@ function trustFromEnv(): TrustOption {
   if (value === '' || value === 'true') return true;
   if (value === 'false') return false;
   const trusted = new BlockList();
-  for (const entry of value.split(',').map((e) => e.trim())) {
+  // Entries as written, for the error; isIP takes either case.
+  for (const entry of raw.split(',').map((e) => e.trim())) {
     const [address = '', prefix, extra] = entry.split('/');
-    const family = isIP(address);
+    // BlockList ignores a zone id (fe80::1%eth0 would match fe80::1 on every interface).
+    const family = address.includes('%') ? 0 : isIP(address);
     const bits = prefix === undefined ? undefined : Number(prefix);
     const max = family === 6 ? 128 : 32;
     if (

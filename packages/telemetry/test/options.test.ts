@@ -267,6 +267,11 @@ describe('resolveOptions()', () => {
       ['::1/129', '::1/129'],
       ['10.0.0.0/x', '10.0.0.0/x'],
       ['10.0.0.0/8,', ''],
+      // Named as written, not lower-cased.
+      ['10.0.0.0/8,FLASE', 'FLASE'],
+      // A zone id is not matched (the caller's fe80::1%eth1 would be trusted): refused.
+      ['FE80::1%eth0', 'FE80::1%eth0'],
+      ['fe80::/10%eth0', 'fe80::/10%eth0'],
     ];
     for (const [value, entry] of bad) {
       process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = value;
