@@ -87,6 +87,12 @@ function envFlag(name: string): boolean {
 
 const TRUST_VARIABLE = 'AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT';
 
+/** The variable's value in an error: whole up to 200 characters (a long list is cut). */
+function shownValue(raw: string): string {
+  if (raw.length <= 200) return JSON.stringify(raw);
+  return `${JSON.stringify(raw.slice(0, 200))}… (${raw.length} characters)`;
+}
+
 /**
  * AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT: unset or empty is the default (trust); `true`, `false`,
  * or a comma-separated list of addresses and CIDR blocks (`10.0.0.0/8,fd00::/8,127.0.0.1`)
@@ -114,7 +120,7 @@ function trustFromEnv(): TrustOption {
       (bits !== undefined && (!/^\d+$/.test(prefix!) || bits > max))
     ) {
       throw new TypeError(
-        `setupTelemetry(): ${TRUST_VARIABLE} must be "true", "false" or a comma-separated list of addresses and CIDR blocks (e.g. "10.0.0.0/8,127.0.0.1"), got ${JSON.stringify(raw)}: ${JSON.stringify(entry)} is not one`,
+        `setupTelemetry(): ${TRUST_VARIABLE} must be "true", "false" or a comma-separated list of addresses and CIDR blocks (e.g. "10.0.0.0/8,127.0.0.1"), got ${shownValue(raw)}: ${JSON.stringify(entry)} is not one`,
       );
     }
     const type = family === 6 ? 'ipv6' : 'ipv4';

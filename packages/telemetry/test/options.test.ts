@@ -273,6 +273,15 @@ describe('resolveOptions()', () => {
       ['FE80::1%eth0', 'FE80::1%eth0'],
       ['fe80::/10%eth0', 'fe80::/10%eth0'],
     ];
+    const long = `${Array.from({ length: 100 }, (_, i) => `10.0.${i}.0/24`).join(',')},bad`;
+    process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = long;
+    assert.throws(
+      trust,
+      (err: Error) =>
+        err.message.length < 600 &&
+        err.message.endsWith(`… (${long.length} characters): "bad" is not one`),
+      'a long list is cut in the message',
+    );
     for (const [value, entry] of bad) {
       process.env.AI_TEAMS_TELEMETRY_TRUST_TRACE_CONTEXT = value;
       assert.throws(
