@@ -70,60 +70,38 @@ export function traceContextGate(trust: TraceContextTrust): TraceContextGate | u
     }
   };
   /**
-   * Takes the trace context off `req`: the headers the propagators name, `traceparent` (which
-   * tracking-id reads itself where no span continues it: an ignored path, OTEL_SDK_DISABLED),
-   * and any other header an extraction reads (B3 reads its single and multi-header forms
-   * whichever it injects, and lists only the one as its fields). Returns the caller's span
-   * context the instrumentation would have continued.
+   * Takes the trace context off `req`: the headers the propagators in force name, `traceparent`
+   * and `tracestate` whatever they are (tracking-id reads `traceparent` itself where no span
+   * continues it: an ignored path, OTEL_SDK_DISABLED), and both B3 encodings' headers when B3
+   * is in force (its extraction reads the single and the multi-header form whichever it
+   * injects, and its fields list only the one). Returns the caller's span context the
+   * instrumentation would have continued.
    */
   const strip = (req: IncomingMessage): SpanContext | undefined => {
     // Read once the SDK has set the global propagator (OTEL_PROPAGATORS), at the first request.
     if (!fields) {
       const named = propagation.fields().map((n) => n.toLowerCase());
-      // B3 in either encoding: both forms' names, X-B3-ParentSpanId too, which b3multi lists and
-      // no extraction reads (the rounds below would leave it with b3).
       const b3 = named.some((n) => n === 'b3' || n.startsWith('x-b3-')) ? B3_FIELDS : [];
       fields = [...new Set(['traceparent', 'tracestate', ...named, ...b3])];
     }
     const headers = req.headers;
-    let caller: SpanContext | undefined;
-    const removed = new Set<string>();
-    // Each round removes what the last extraction read: a header read only once another is gone
-    // (B3's multi headers behind its single one) is read, and removed, in the next. Bounded.
-    for (let round = 0; round < 4; round++) {
-      const read = new Set(fields);
-      const found = trace.getSpanContext(
-        propagation.extract(ROOT_CONTEXT, headers, {
-          get: (carrier, key) => (read.add(key.toLowerCase()), carrier[key]),
-          keys: (carrier) => Object.keys(carrier),
-        }),
-      );
-      if (round === 0 && found && isSpanContextValid(found)) caller = found;
-      let more = false;
-      for (const name of read) {
-        if (headers[name] === undefined) continue;
-        delete headers[name];
-        removed.add(name);
-        more = true;
-      }
-      if (!more) break;
+    const removed = new Set(fields.filter((name) => headers[name] !== undefined));
+    if (removed.size === 0) return undefined;
+    const found = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers));
+    for (const name of removed) delete headers[name];
+    // Nor may req.headersDistinct or req.rawHeaders keep them. Node builds the first from the
+    // second at its first read, up to the count it parsed: built here, before the second shrinks.
+    const distinct = req.headersDistinct;
+    for (const name of removed) delete distinct[name];
+    const raw = req.rawHeaders;
+    let kept = 0;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (removed.has(raw[i]!.toLowerCase())) continue;
+      raw[kept++] = raw[i]!;
+      raw[kept++] = raw[i + 1]!;
     }
-    if (removed.size !== 0) {
-      // Nor may req.headersDistinct or req.rawHeaders keep it. Node builds the first from the
-      // second at its first read, up to the count it parsed: built here, before the second
-      // shrinks.
-      const distinct = req.headersDistinct;
-      for (const name of removed) delete distinct[name];
-      const raw = req.rawHeaders;
-      let kept = 0;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        if (removed.has(raw[i]!.toLowerCase())) continue;
-        raw[kept++] = raw[i]!;
-        raw[kept++] = raw[i + 1]!;
-      }
-      raw.length = kept;
-    }
-    return caller;
+    raw.length = kept;
+    return found && isSpanContextValid(found) ? found : undefined;
   };
   return {
     startIncomingSpanHook(req) {
