@@ -9,7 +9,8 @@ describe('a crash with cloudwatch-logger handleExceptions', () => {
   });
   afterEach(() => receiver.close());
 
-  it("exports the crashing request's server span and its log records before the process exits 1", async () => {
+  /** The fixture exporting to the receiver, and its exit code once it has ended. */
+  async function crashingService() {
     const s = await startService('crash.cjs', {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_METRICS_EXPORTER: 'none',
@@ -18,6 +19,11 @@ describe('a crash with cloudwatch-logger handleExceptions', () => {
       OTEL_BLRP_SCHEDULE_DELAY: '600000',
     });
     const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
+    return { s, exited };
+  }
+
+  it("exports the crashing request's server span and its log records before the process exits 1", async () => {
+    const { s, exited } = await crashingService();
     assert.equal((await fetch(`${s.url}/fine`)).status, 200);
     void fetch(`${s.url}/crash`).catch(() => {}); // never answered: the process ends
     assert.equal(await exited, 1);
@@ -53,13 +59,7 @@ describe('a crash with cloudwatch-logger handleExceptions', () => {
   });
 
   it('ends the open request-handler span too and names the server span by its route', async () => {
-    const s = await startService('crash.cjs', {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_BSP_SCHEDULE_DELAY: '600000',
-      OTEL_BLRP_SCHEDULE_DELAY: '600000',
-    });
-    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
+    const { s, exited } = await crashingService();
     void fetch(`${s.url}/orders/7`).catch(() => {});
     assert.equal(await exited, 1);
 
